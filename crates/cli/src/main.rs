@@ -1,0 +1,61 @@
+//! `pipewright`: the command line over the same core as the desktop app.
+
+use std::process::ExitCode;
+
+mod credentials;
+mod spec;
+mod up;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "pipewright", version, about = "Build, watch and tear down the lecture's CI/CD pipeline on AWS")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show who Pipewright would act as (STS GetCallerIdentity).
+    Whoami(credentials::WhoamiArgs),
+    /// Save access keys in the OS keyring (read from a prompt or stdin, never from flags).
+    Login(credentials::LoginArgs),
+    /// Remove saved access keys from the OS keyring.
+    Logout(credentials::LogoutArgs),
+    /// List or rename saved keys, and list AWS profiles.
+    Credentials(credentials::CredentialsArgs),
+    /// Write or check a lab spec (the wizard's answers, as TOML).
+    Spec(spec::SpecArgs),
+    /// Show what a lab spec will create, in order, and what it costs per hour.
+    Plan(up::PlanArgs),
+    /// Create (or finish creating) every resource of a lab spec.
+    Up(up::UpArgs),
+    /// Compare what the ledger recorded for a lab with what AWS has.
+    Status(up::StatusArgs),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Whoami(args) => credentials::whoami(args).await,
+        Command::Login(args) => credentials::login(args).await,
+        Command::Logout(args) => credentials::logout(args),
+        Command::Credentials(args) => credentials::credentials(args).await,
+        Command::Spec(args) => return spec::run(args),
+        Command::Plan(args) => return up::finish(up::plan(args)),
+        Command::Up(args) => return up::finish(up::up(args).await),
+        Command::Status(args) => return up::finish(up::status(args).await),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error[{}]: {e}", e.code().as_str());
+            if let Some(hint) = e.hint() {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! Apply: walks the Plan and makes every resource exist, for the lecture's five steps.
+//!
+//! - Independent nodes run at the same time; a shared semaphore bounds how many AWS calls are
+//!   in flight (default 4). Bounding calls rather than nodes means a node that is only waiting
+//!   (the GitHub handshake, the load balancer, the rollout) holds no slot while it sleeps.
+//! - For each node: describe first (so a rerun, or a rerun after a crash, finds what exists),
+//!   then record the intent in the ledger, create, and record the outcome. An "already
+//!   exists" answer is looked at again: ours (by tag) is adopted, anything else is refused.
+//! - Every AWS call is audited and retried on throttling and IAM propagation (see
+//!   `resources::Ctx::call`); waits report progress and end at a deadline.
+//! - Cancel stops between calls; nothing new starts after a failure, and what is running
+//!   finishes its current call. Either way the ledger says exactly what was sent.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use aws_sdk_ec2::types::Filter;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use ts_rs::TS;
+
+use crate::aws::AwsContext;
+use crate::error::{Error, Result};
+use crate::ledger::{Ledger, ResourceState};
+use crate::plan::{Facts, Node, Plan, Resource};
+use crate::progress::{Cancel, NodeState, Progress, ProgressDetail};
+use crate::resources::{self, Ctx, Found, Outputs, Timing};
+use crate::spec::LabSpec;
+
+/// How Apply runs.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// AWS calls in flight at once.
+    pub concurrency: usize,
+    pub timing: Timing,
+}
+
+impl ApplyOptions {
+    pub fn for_context(aws: &AwsContext) -> ApplyOptions {
+        ApplyOptions { concurrency: 4, timing: Timing::for_context(aws) }
+    }
+}
+
+/// What Apply leaves behind, for the CLI's summary and the UI's last screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplyReport {
+    pub lab: String,
+    /// The app's address once deployed: `http://<load balancer DNS name>`.
+    pub url: Option<String>,
+    pub resources: Vec<crate::ledger::LedgerResource>,
+}
+
+/// One resource of a lab as `status` sees it: the ledger's view plus AWS's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceStatus {
+    pub step: String,
+    pub kind: String,
+    pub name: String,
+    /// The ledger's state, if the ledger knows it.
+    pub ledger_state: Option<ResourceState>,
+    pub physical_id: Option<String>,
+    /// Whether AWS has it now (`None`: could not tell, see `message`).
+    pub exists: Option<bool>,
+    /// Whether it carries the lab's tag (or is reused by design).
+    pub ours: Option<bool>,
+    pub message: Option<String>,
+}
+
+fn context(aws: &AwsContext, ledger: Arc<Ledger>, spec: &LabSpec, facts: Facts, options: &ApplyOptions, progress: Progress, cancel: Cancel) -> Ctx {
+    Ctx {
+        aws: aws.clone(),
+        ledger,
+        spec: spec.clone(),
+        plan: Plan::new(spec, facts),
+        timing: options.timing.clone(),
+        progress,
+        cancel,
+        permits: Semaphore::new(options.concurrency.max(1)),
+        outputs: Mutex::new(Outputs::default()),
+        started: Instant::now(),
+    }
+}
+
+/// The account id and the default VPC with its subnets. No default VPC: a clear refusal.
+pub async fn discover(aws: &AwsContext, ledger: Arc<Ledger>, spec: &LabSpec, options: &ApplyOptions, cancel: Cancel) -> Result<Facts> {
+    let cx = context(aws, ledger, spec, Facts::placeholder(aws.region()), options, Progress::none(), cancel);
+    let sts = aws.sts();
+    let who = cx.call("sts", "GetCallerIdentity", "", || sts.get_caller_identity().send()).await?;
+    let ec2 = aws.ec2();
+    let vpcs = cx
+        .call("ec2", "DescribeVpcs", "default", || {
+            ec2.describe_vpcs().filters(Filter::builder().name("isDefault").values("true").build()).send()
+        })
+        .await?;
+    let Some(vpc_id) = vpcs.vpcs().first().and_then(|v| v.vpc_id()).map(str::to_owned) else {
+        return Err(Error::NoDefaultVpc { region: aws.region().to_owned() });
+    };
+    let subnets = cx
+        .call("ec2", "DescribeSubnets", &vpc_id, || {
+            ec2.describe_subnets().filters(Filter::builder().name("vpc-id").values(&vpc_id).build()).send()
+        })
+        .await?;
+    let mut subnet_ids: Vec<String> = subnets
+        .subnets()
+        .iter()
+        .filter(|s| s.default_for_az().unwrap_or(true))
+        .filter_map(|s| s.subnet_id().map(str::to_owned))
+        .collect();
+    subnet_ids.sort();
+    if subnet_ids.len() < 2 {
+        return Err(Error::Invalid {
+            field: "region".into(),
+            message: format!(
+                "the default VPC {vpc_id} has {} subnet(s); a load balancer needs two in different availability zones",
+                subnet_ids.len()
+            ),
+        });
+    }
+    Ok(Facts {
+        account_id: who.account().unwrap_or_default().to_owned(),
+        region: aws.region().to_owned(),
+        vpc_id,
+        subnet_ids,
+    })
+}
+
+fn refuse_invalid(spec: &LabSpec) -> Result<()> {
+    let problems = spec.validate();
+    match problems.first() {
+        None => Ok(()),
+        Some(p) => Err(Error::Invalid {
+            field: p.field.clone(),
+            message: problems.iter().map(|p| format!("{}: {}", p.field, p.en)).collect::<Vec<_>>().join("; "),
+        }),
+    }
+}
+
+/// Makes every resource of `spec` exist. Returns the first error after the nodes already
+/// running have finished; nodes that never started are reported `skipped`.
+pub async fn apply(
+    aws: &AwsContext,
+    ledger: Arc<Ledger>,
+    spec: &LabSpec,
+    options: ApplyOptions,
+    progress: Progress,
+    cancel: Cancel,
+) -> Result<ApplyReport> {
+    refuse_invalid(spec)?;
+    let facts = discover(aws, ledger.clone(), spec, &options, cancel.clone()).await?;
+    ledger.upsert_lab(&spec.name, &facts.region, Some(&facts.account_id), &spec.to_toml()?)?;
+    let cx = Arc::new(context(aws, ledger.clone(), spec, facts, &options, progress, cancel.clone()));
+    let nodes: Vec<Node> = cx.plan.nodes().to_vec();
+    for n in &nodes {
+        cx.emit(n, NodeState::Pending, None, None);
+    }
+    #[derive(Clone, Copy, PartialEq)]
+    enum Run {
+        Waiting,
+        Running,
+        Done,
+        Failed,
+    }
+    let mut run = vec![Run::Waiting; nodes.len()];
+    let mut tasks = JoinSet::new();
+    let mut first_error: Option<Error> = None;
+    loop {
+        if first_error.is_none() && !cancel.is_cancelled() {
+            for (i, n) in nodes.iter().enumerate() {
+                let ready = n.depends_on.iter().all(|d| {
+                    nodes.iter().position(|m| m.resource == *d).is_none_or(|j| run[j] == Run::Done)
+                });
+                if run[i] == Run::Waiting && ready {
+                    run[i] = Run::Running;
+                    let (cx, node) = (cx.clone(), n.clone());
+                    tasks.spawn(async move { (i, ensure(&cx, &node).await) });
+                }
+            }
+        }
+        let Some(joined) = tasks.join_next().await else { break };
+        let (i, result) = joined.map_err(|e| Error::Internal(format!("an apply task failed: {e}")))?;
+        match result {
+            Ok(()) => run[i] = Run::Done,
+            Err(e) => {
+                run[i] = Run::Failed;
+                let detail = ProgressDetail { error_code: Some(e.code().as_str().to_owned()), ..Default::default() };
+                let state = if matches!(e, Error::Cancelled) { NodeState::Skipped } else { NodeState::Failed };
+                cx.emit(&nodes[i], state, Some(e.to_string()), Some(detail));
+                if first_error.is_none() || matches!(first_error, Some(Error::Cancelled)) {
+                    first_error = Some(e);
+                }
+            }
+        }
+    }
+    for (i, n) in nodes.iter().enumerate() {
+        if run[i] == Run::Waiting {
+            let why = if cancel.is_cancelled() { "cancelled" } else { "not started: an earlier resource failed" };
+            cx.emit(n, NodeState::Skipped, Some(why.into()), None);
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(if cancel.is_cancelled() { Error::Cancelled } else { e });
+    }
+    let dns = cx.with_outputs(|o| o.load_balancer_dns.clone());
+    Ok(ApplyReport {
+        lab: spec.name.clone(),
+        url: dns.map(|d| format!("http://{d}")),
+        resources: ledger.resources(&spec.name)?,
+    })
+}
+
+/// Kinds whose tag is put by a second call after the create: an untagged one that the
+/// ledger has an intent row for is the one our interrupted create made.
+fn tagged_after_create(r: Resource) -> bool {
+    matches!(r, Resource::ArtifactBucket)
+}
+
+/// One node: find or create, record, converge, report.
+async fn ensure(cx: &Ctx, node: &Node) -> Result<()> {
+    cx.cancel.check()?;
+    let (lab, kind, name) = (cx.lab(), node.kind(), node.name.as_str());
+    let step = node.step.as_str();
+    let prior = cx.ledger.resources(lab)?.into_iter().find(|r| r.kind == kind && r.name == name).map(|r| r.state);
+    let found = resources::describe(cx, node).await?;
+    let (id, shown, message) = match found {
+        Found::Reusable { id } => {
+            cx.ledger.record_intent(lab, kind, name, step)?;
+            cx.ledger.set_state(lab, kind, name, ResourceState::Reused, Some(&id))?;
+            (id, NodeState::Adopted, Some("reusing an existing connection (teardown leaves it)".to_owned()))
+        }
+        Found::Present { id, ours } => {
+            let claimed = prior == Some(ResourceState::Intent) && tagged_after_create(node.resource);
+            if !ours && !claimed {
+                return Err(not_ours(cx, node));
+            }
+            adopt(cx, node, prior, &id)?
+        }
+        Found::Missing => {
+            cx.emit(node, NodeState::Creating, None, None);
+            // Invariant: the intent row is durable before the create call is sent.
+            cx.ledger.record_intent(lab, kind, name, step)?;
+            match resources::create(cx, node).await {
+                Ok(id) => {
+                    cx.ledger.set_state(lab, kind, name, ResourceState::Created, Some(&id))?;
+                    (id, NodeState::Created, None)
+                }
+                Err(e) if resources::already_exists(node.resource, &e) => match resources::describe(cx, node).await? {
+                    // Ours: e.g. an SDK retry of a create whose first answer was lost.
+                    Found::Present { id, ours: true } => adopt(cx, node, Some(ResourceState::Intent), &id)?,
+                    Found::Present { ours: false, .. } => return Err(not_ours(cx, node)),
+                    _ => return Err(e),
+                },
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    resources::converge(cx, node, &id).await?;
+    let detail = ProgressDetail { physical_id: Some(id), ..Default::default() };
+    cx.emit(node, shown, message, Some(detail));
+    Ok(())
+}
+
+/// Records a resource that exists and is ours: `created` if the ledger says we made it (or
+/// meant to), `adopted` if it predates the ledger.
+fn adopt(cx: &Ctx, node: &Node, prior: Option<ResourceState>, id: &str) -> Result<(String, NodeState, Option<String>)> {
+    let (lab, kind, name) = (cx.lab(), node.kind(), node.name.as_str());
+    let (state, shown, message) = match prior {
+        Some(ResourceState::Adopted) | None => (ResourceState::Adopted, NodeState::Adopted, "exists with the lab's tag: adopted"),
+        Some(ResourceState::Reused) => (ResourceState::Reused, NodeState::Adopted, "reused (teardown leaves it)"),
+        Some(_) => (ResourceState::Created, NodeState::Created, "already created by an earlier run"),
+    };
+    cx.ledger.record_intent(lab, kind, name, node.step.as_str())?;
+    cx.ledger.set_state(lab, kind, name, state, Some(id))?;
+    Ok((id.to_owned(), shown, Some(message.to_owned())))
+}
+
+fn not_ours(cx: &Ctx, node: &Node) -> Error {
+    Error::NotOurs { kind: node.kind().to_owned(), name: node.name.clone(), lab: cx.lab().to_owned() }
+}
+
+/// Every resource of a lab recorded in the ledger: the ledger's state plus a fresh describe.
+pub async fn status(aws: &AwsContext, ledger: Arc<Ledger>, lab: &str) -> Result<Vec<ResourceStatus>> {
+    let text = ledger
+        .lab_spec(lab)?
+        .ok_or_else(|| Error::Invalid { field: "lab".into(), message: format!("no lab named {lab:?} in the ledger") })?;
+    let spec = LabSpec::from_toml(&text)?;
+    let options = ApplyOptions::for_context(aws);
+    let facts = discover(aws, ledger.clone(), &spec, &options, Cancel::never()).await?;
+    let cx = context(aws, ledger.clone(), &spec, facts, &options, Progress::none(), Cancel::never());
+    let rows = ledger.resources(lab)?;
+    let mut out = Vec::new();
+    for node in cx.plan.nodes() {
+        let row = rows.iter().find(|r| r.kind == node.kind() && r.name == node.name);
+        let (exists, ours, message) = match resources::describe(&cx, node).await {
+            Ok(Found::Missing) => (Some(false), None, None),
+            Ok(Found::Present { ours, .. }) => (Some(true), Some(ours), None),
+            Ok(Found::Reusable { .. }) => (Some(true), Some(true), Some("reused, not owned".to_owned())),
+            Err(e) => (None, None, Some(e.to_string())),
+        };
+        out.push(ResourceStatus {
+            step: node.step.as_str().to_owned(),
+            kind: node.kind().to_owned(),
+            name: node.name.clone(),
+            ledger_state: row.map(|r| r.state),
+            physical_id: row.and_then(|r| r.physical_id.clone()),
+            exists,
+            ours,
+            message,
+        });
+    }
+    Ok(out)
+}

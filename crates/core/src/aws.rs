@@ -1,0 +1,177 @@
+//! The one place that builds the AWS SDK configuration and hands out clients.
+//!
+//! Credentials come from the standard chain (environment, `~/.aws` profiles, SSO, process,
+//! IMDS) unless the caller passes explicit keys (from the OS keyring, or the sandbox's dummy
+//! keys). `AWS_ENDPOINT_URL` is honoured by the chain itself; an explicit endpoint wins.
+
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_credential_types::Credentials;
+use aws_types::SdkConfig;
+
+use crate::credentials::is_known_region;
+use crate::error::{Error, Result};
+
+/// Access keys handed in explicitly. The secret never leaves this struct except into the SDK.
+#[derive(Clone)]
+pub struct StaticKeys {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for StaticKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticKeys")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// What to build the SDK config from. Every field is optional: unset means "the standard chain".
+#[derive(Debug, Clone, Default)]
+pub struct AwsSettings {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub keys: Option<StaticKeys>,
+}
+
+impl AwsSettings {
+    /// Settings for the local sandbox: its URL, a fixed region and dummy keys it accepts.
+    pub fn sandbox(endpoint_url: impl Into<String>, region: impl Into<String>) -> Self {
+        AwsSettings {
+            profile: None,
+            region: Some(region.into()),
+            endpoint_url: Some(endpoint_url.into()),
+            keys: Some(StaticKeys {
+                access_key_id: "testing".into(),
+                secret_access_key: "testing".into(),
+                session_token: None,
+            }),
+        }
+    }
+}
+
+/// A loaded SDK configuration. Cheap to clone; clients share its HTTP connection pool.
+#[derive(Debug, Clone)]
+pub struct AwsContext {
+    config: SdkConfig,
+    /// The profile in use (from the settings or `AWS_PROFILE`), to name it in SSO errors.
+    profile: Option<String>,
+    /// Local endpoints need S3 path-style addressing (no bucket-name subdomains on 127.0.0.1).
+    path_style_s3: bool,
+}
+
+impl AwsContext {
+    pub async fn load(settings: &AwsSettings) -> Result<Self> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(5))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(30))
+                    .build(),
+            );
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &settings.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(url) = &settings.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        if let Some(keys) = &settings.keys {
+            loader = loader.credentials_provider(Credentials::new(
+                keys.access_key_id.clone(),
+                keys.secret_access_key.clone(),
+                keys.session_token.clone(),
+                None,
+                "pipewright",
+            ));
+        }
+        let config = loader.load().await;
+        match config.region() {
+            None => return Err(Error::NoRegion),
+            // Checked here: an unknown region has no endpoint, and would read as "no network".
+            Some(region) if !is_known_region(region.as_ref()) => {
+                return Err(Error::UnknownRegion(region.to_string()));
+            }
+            Some(_) => {}
+        }
+        let profile = match &settings.keys {
+            Some(_) => None,
+            None => settings
+                .profile
+                .clone()
+                .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty())),
+        };
+        let path_style_s3 = config.endpoint_url().is_some();
+        Ok(AwsContext {
+            config,
+            profile,
+            path_style_s3,
+        })
+    }
+
+    pub fn region(&self) -> &str {
+        self.config.region().map(|r| r.as_ref()).unwrap_or_default()
+    }
+
+    /// The named profile credentials come from, if any (`None` for explicit keys).
+    pub fn profile(&self) -> Option<&str> {
+        self.profile.as_deref()
+    }
+
+    pub fn endpoint_url(&self) -> Option<&str> {
+        self.config.endpoint_url()
+    }
+
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.config
+    }
+
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.config)
+    }
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.config)
+    }
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(&self.config)
+            .force_path_style(self.path_style_s3)
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+    pub fn ec2(&self) -> aws_sdk_ec2::Client {
+        aws_sdk_ec2::Client::new(&self.config)
+    }
+    pub fn elbv2(&self) -> aws_sdk_elasticloadbalancingv2::Client {
+        aws_sdk_elasticloadbalancingv2::Client::new(&self.config)
+    }
+    pub fn ecs(&self) -> aws_sdk_ecs::Client {
+        aws_sdk_ecs::Client::new(&self.config)
+    }
+    pub fn ecr(&self) -> aws_sdk_ecr::Client {
+        aws_sdk_ecr::Client::new(&self.config)
+    }
+    pub fn codebuild(&self) -> aws_sdk_codebuild::Client {
+        aws_sdk_codebuild::Client::new(&self.config)
+    }
+    pub fn codepipeline(&self) -> aws_sdk_codepipeline::Client {
+        aws_sdk_codepipeline::Client::new(&self.config)
+    }
+    pub fn connections(&self) -> aws_sdk_codestarconnections::Client {
+        aws_sdk_codestarconnections::Client::new(&self.config)
+    }
+    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&self.config)
+    }
+    pub fn tagging(&self) -> aws_sdk_resourcegroupstagging::Client {
+        aws_sdk_resourcegroupstagging::Client::new(&self.config)
+    }
+}

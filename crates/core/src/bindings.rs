@@ -1,0 +1,105 @@
+//! Generates `ui/src/lib/bindings.ts` from the Rust types that cross IPC.
+//!
+//! One file, so the UI imports types from one place. A test compares it with the checked-in
+//! copy and fails when stale; `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core
+//! bindings` rewrites it.
+
+use ts_rs::{Config, TS};
+
+use crate::api::{
+    AppInfo, CredentialSet, CredentialSource, CredentialSummary, Identity, ProfileKind, ProfileSummary, SandboxStatus,
+};
+use crate::error::{ErrorCode, ErrorPayload};
+use crate::spec::{self, pricing};
+use crate::{apply, ledger, progress};
+
+/// The generated TypeScript, as it should be checked in.
+pub fn typescript() -> String {
+    let cfg = Config::default();
+    let decls = [
+        ErrorCode::decl(&cfg),
+        ErrorPayload::decl(&cfg),
+        Identity::decl(&cfg),
+        CredentialSource::decl(&cfg),
+        CredentialSet::decl(&cfg),
+        CredentialSummary::decl(&cfg),
+        ProfileKind::decl(&cfg),
+        ProfileSummary::decl(&cfg),
+        SandboxStatus::decl(&cfg),
+        AppInfo::decl(&cfg),
+        spec::LabSpec::decl(&cfg),
+        spec::SourceSpec::decl(&cfg),
+        spec::ConnectionChoice::decl(&cfg),
+        spec::OutputArtifactFormat::decl(&cfg),
+        spec::PipelineSpec::decl(&cfg),
+        spec::ExecutionMode::decl(&cfg),
+        spec::RoleChoice::decl(&cfg),
+        spec::Trigger::decl(&cfg),
+        spec::TriggerFilter::decl(&cfg),
+        spec::TriggerEvent::decl(&cfg),
+        spec::PullRequestEvent::decl(&cfg),
+        spec::FilterType::decl(&cfg),
+        spec::BuildSpec::decl(&cfg),
+        spec::Provisioning::decl(&cfg),
+        spec::ComputeType::decl(&cfg),
+        spec::EnvironmentType::decl(&cfg),
+        spec::BuildspecMode::decl(&cfg),
+        spec::EnvVar::decl(&cfg),
+        spec::RegistrySpec::decl(&cfg),
+        spec::Visibility::decl(&cfg),
+        spec::Encryption::decl(&cfg),
+        spec::DeploySpec::decl(&cfg),
+        spec::LaunchType::decl(&cfg),
+        spec::CpuArchitecture::decl(&cfg),
+        spec::AppProtocol::decl(&cfg),
+        spec::LoadBalancerSpec::decl(&cfg),
+        spec::TargetGroupSpec::decl(&cfg),
+        spec::ResourceNames::decl(&cfg),
+        spec::FieldError::decl(&cfg),
+        spec::Region::decl(&cfg),
+        spec::TaskSize::decl(&cfg),
+        pricing::Per::decl(&cfg),
+        pricing::CostLine::decl(&cfg),
+        pricing::CostEstimate::decl(&cfg),
+        progress::NodeState::decl(&cfg),
+        progress::ProgressDetail::decl(&cfg),
+        progress::ProgressEvent::decl(&cfg),
+        ledger::ResourceState::decl(&cfg),
+        ledger::LedgerResource::decl(&cfg),
+        apply::ApplyReport::decl(&cfg),
+        apply::ResourceStatus::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from crates/core by `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core bindings`.\n// Do not edit by hand.\n\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(&d);
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    #[test]
+    fn bindings_are_fresh() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings.ts");
+        let want = super::typescript();
+        if std::env::var_os("PIPEWRIGHT_UPDATE_BINDINGS").is_some() {
+            // The UI may not be scaffolded yet when the first bindings are generated.
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &want).unwrap();
+            return;
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "ui/src/lib/bindings.ts is stale: run `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core bindings` and commit it"
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! The buildspec the build runs: ECR login, `docker build`, tag with the commit, push, and
+//! `imagedefinitions.json` for the ECS deploy. Everything account- or lab-specific comes from
+//! environment variables the CodeBuild project sets (ACCOUNT_ID, REPOSITORY_URI,
+//! CONTAINER_NAME; CodeBuild itself sets AWS_DEFAULT_REGION), so the file holds no account
+//! id, region or container name: the lecture's two classic mistakes (a hard-coded account,
+//! a container name that disagrees with the task definition) cannot happen.
+
+/// The buildspec set inline on the project (the default). With immutable tags `latest` is
+/// not pushed (a second push of the same tag would fail); the deploy uses the commit tag.
+pub fn inline(tag_immutability: bool) -> String {
+    let latest_tag = if tag_immutability {
+        ""
+    } else {
+        "      - docker tag $REPOSITORY_URI:$IMAGE_TAG $REPOSITORY_URI:latest\n"
+    };
+    let latest_push = if tag_immutability { "" } else { "      - docker push $REPOSITORY_URI:latest\n" };
+    format!(
+        r#"version: 0.2
+phases:
+  pre_build:
+    commands:
+      - echo Logging in to Amazon ECR
+      - aws ecr get-login-password --region $AWS_DEFAULT_REGION | docker login --username AWS --password-stdin $ACCOUNT_ID.dkr.ecr.$AWS_DEFAULT_REGION.amazonaws.com
+      - IMAGE_TAG=$(echo $CODEBUILD_RESOLVED_SOURCE_VERSION | cut -c 1-7)
+      - IMAGE_TAG=${{IMAGE_TAG:-latest}}
+  build:
+    commands:
+      - docker build -t $REPOSITORY_URI:$IMAGE_TAG .
+{latest_tag}  post_build:
+    commands:
+      - docker push $REPOSITORY_URI:$IMAGE_TAG
+{latest_push}      - printf '[{{"name":"%s","imageUri":"%s"}}]' "$CONTAINER_NAME" "$REPOSITORY_URI:$IMAGE_TAG" > imagedefinitions.json
+      - cat imagedefinitions.json
+artifacts:
+  files:
+    - imagedefinitions.json
+"#
+    )
+}
+
+/// The same buildspec as a file the student commits (`buildspec_mode = "file"`), with a
+/// header explaining where the variables come from.
+pub fn committed(tag_immutability: bool) -> String {
+    format!(
+        "# Written by Pipewright. ACCOUNT_ID, REPOSITORY_URI and CONTAINER_NAME are set on the\n\
+         # CodeBuild project, AWS_DEFAULT_REGION by CodeBuild itself: do not hard-code them here.\n{}",
+        inline(tag_immutability)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_account_id_or_region_literal() {
+        for text in [inline(false), inline(true), committed(false)] {
+            assert!(!text.chars().collect::<Vec<_>>().windows(12).any(|w| w.iter().all(|c| c.is_ascii_digit())), "{text}");
+            for region in crate::spec::regions() {
+                assert!(!text.contains(&region.code), "{} in\n{text}", region.code);
+            }
+            assert!(text.contains("$AWS_DEFAULT_REGION") && text.contains("$ACCOUNT_ID"));
+        }
+    }
+
+    #[test]
+    fn image_definitions_take_the_container_name_from_the_environment() {
+        let text = inline(false);
+        let line = text.lines().find(|l| l.contains("imagedefinitions.json") && l.contains("printf")).unwrap();
+        assert!(line.contains(r#""$CONTAINER_NAME""#), "{line}");
+        assert!(line.contains("$REPOSITORY_URI:$IMAGE_TAG"), "{line}");
+        // The shell would print exactly this for CONTAINER_NAME=web, REPOSITORY_URI=r, IMAGE_TAG=abc1234.
+        assert!(line.contains(r#"[{"name":"%s","imageUri":"%s"}]"#), "{line}");
+    }
+
+    #[test]
+    fn tags_with_the_short_commit_and_pushes_latest_only_when_mutable() {
+        assert!(inline(false).contains("cut -c 1-7"));
+        assert!(inline(false).contains("push $REPOSITORY_URI:latest"));
+        assert!(!inline(true).contains(":latest\n"));
+    }
+
+    #[test]
+    fn is_valid_yaml_shape() {
+        let text = inline(false);
+        assert!(text.starts_with("version: 0.2\n"));
+        for key in ["  pre_build:", "  build:", "  post_build:", "artifacts:"] {
+            assert!(text.lines().any(|l| l == key), "{key} in\n{text}");
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! The ledger: the durable record of what each lab created, in SQLite under the data folder.
+//!
+//! An intent row is written *before* every create call and completed after it, so a crash at
+//! any point leaves a row that Apply can finish and Teardown can undo. An audit row is kept
+//! for every AWS call (operation, resource, outcome, duration), never a secret: the API takes
+//! no request or response bodies at all.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+/// Append only: never edit a migration that has shipped.
+const MIGRATIONS: &[&str] = &[
+    // 1: labs, resources with their lifecycle, and the audit trail.
+    "CREATE TABLE labs (
+        name        TEXT PRIMARY KEY,
+        region      TEXT NOT NULL,
+        account     TEXT,
+        spec_toml   TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+     );
+     CREATE TABLE resources (
+        lab         TEXT NOT NULL REFERENCES labs(name),
+        kind        TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        step        TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        physical_id TEXT,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        PRIMARY KEY (lab, kind, name)
+     );
+     CREATE TABLE audit (
+        id          INTEGER PRIMARY KEY,
+        lab         TEXT,
+        at_ms       INTEGER NOT NULL,
+        service     TEXT NOT NULL,
+        operation   TEXT NOT NULL,
+        resource    TEXT,
+        outcome     TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL
+     );
+     CREATE INDEX audit_by_lab ON audit(lab, at_ms);",
+];
+
+/// Where a resource is in its life. `Intent` means "a create call may have been sent": the
+/// resource may or may not exist, so Apply describes it before creating and Teardown deletes
+/// it if found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceState {
+    Intent,
+    Created,
+    /// It existed already, carrying our lab tag, and was taken over.
+    Adopted,
+    /// It existed already, is not ours (e.g. a GitHub connection the student completed for
+    /// another lab), and the lab uses it: Teardown must leave it alone.
+    Reused,
+    Deleting,
+    Deleted,
+}
+
+impl ResourceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceState::Intent => "intent",
+            ResourceState::Created => "created",
+            ResourceState::Adopted => "adopted",
+            ResourceState::Reused => "reused",
+            ResourceState::Deleting => "deleting",
+            ResourceState::Deleted => "deleted",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "intent" => ResourceState::Intent,
+            "created" => ResourceState::Created,
+            "adopted" => ResourceState::Adopted,
+            "reused" => ResourceState::Reused,
+            "deleting" => ResourceState::Deleting,
+            "deleted" => ResourceState::Deleted,
+            other => return Err(Error::Internal(format!("ledger: unknown resource state {other:?}"))),
+        })
+    }
+}
+
+/// One resource of a lab as the ledger knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerResource {
+    pub kind: String,
+    pub name: String,
+    /// The lecture step it belongs to ("source", "pipeline", "build", "registry", "deploy").
+    pub step: String,
+    pub state: ResourceState,
+    /// ARN or id once AWS has answered the create call.
+    pub physical_id: Option<String>,
+}
+
+/// One AWS call, as the audit trail keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    pub at_ms: i64,
+    pub service: String,
+    pub operation: String,
+    pub resource: Option<String>,
+    pub outcome: String,
+    pub duration_ms: i64,
+}
+
+pub struct Ledger {
+    conn: Mutex<Connection>,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn db_err(e: rusqlite::Error) -> Error {
+    Error::Internal(format!("ledger: {e}"))
+}
+
+impl Ledger {
+    /// Opens (creating and migrating if needed) the ledger at `path`.
+    pub fn open(path: &Path) -> Result<Ledger> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Internal(format!("ledger folder {}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path).map_err(db_err)?;
+        Self::init(conn)
+    }
+
+    /// The ledger in the data folder (`PIPEWRIGHT_HOME` or the OS app-data folder).
+    pub fn open_default() -> Result<Ledger> {
+        Self::open(&crate::paths::data_dir()?.join("ledger.sqlite3"))
+    }
+
+    pub fn in_memory() -> Result<Ledger> {
+        Self::init(Connection::open_in_memory().map_err(db_err)?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Ledger> {
+        // WAL + synchronous=FULL: a write that returned survives a crash of the process or the OS.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(db_err)?;
+        conn.pragma_update(None, "foreign_keys", true).map_err(db_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_err)?;
+        migrate(&mut conn)?;
+        Ok(Ledger { conn: Mutex::new(conn) })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        f(&conn).map_err(db_err)
+    }
+
+    /// Records (or updates) a lab and the spec it was applied with.
+    pub fn upsert_lab(&self, name: &str, region: &str, account: Option<&str>, spec_toml: &str) -> Result<()> {
+        let now = now_ms();
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO labs (name, region, account, spec_toml, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+                 ON CONFLICT(name) DO UPDATE SET region = ?2, account = COALESCE(?3, account),
+                    spec_toml = ?4, updated_at = ?5",
+                params![name, region, account, spec_toml, now],
+            )
+            .map(drop)
+        })
+    }
+
+    pub fn lab_spec(&self, name: &str) -> Result<Option<String>> {
+        self.with(|c| {
+            c.query_row("SELECT spec_toml FROM labs WHERE name = ?1", [name], |r| r.get(0))
+                .optional()
+        })
+    }
+
+    pub fn labs(&self) -> Result<Vec<String>> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT name FROM labs ORDER BY name")?;
+            st.query_map([], |r| r.get(0))?.collect()
+        })
+    }
+
+    /// Written before the create call is sent. Keeps an existing row's later state (a rerun
+    /// must not forget that a resource was already created).
+    pub fn record_intent(&self, lab: &str, kind: &str, name: &str, step: &str) -> Result<()> {
+        let now = now_ms();
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO resources (lab, kind, name, step, state, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'intent', ?5, ?5)
+                 ON CONFLICT(lab, kind, name) DO UPDATE SET
+                    state = CASE WHEN state = 'deleted' THEN 'intent' ELSE state END,
+                    updated_at = ?5",
+                params![lab, kind, name, step, now],
+            )
+            .map(drop)
+        })
+    }
+
+    /// Moves a resource to `state`, keeping its physical id unless a new one is given.
+    pub fn set_state(
+        &self,
+        lab: &str,
+        kind: &str,
+        name: &str,
+        state: ResourceState,
+        physical_id: Option<&str>,
+    ) -> Result<()> {
+        let changed = self.with(|c| {
+            c.execute(
+                "UPDATE resources SET state = ?4, physical_id = COALESCE(?5, physical_id), updated_at = ?6
+                 WHERE lab = ?1 AND kind = ?2 AND name = ?3",
+                params![lab, kind, name, state.as_str(), physical_id, now_ms()],
+            )
+        })?;
+        if changed == 0 {
+            return Err(Error::Internal(format!(
+                "ledger: {kind} {name} of lab {lab} has no intent row (a bug: intents come first)"
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn resources(&self, lab: &str) -> Result<Vec<LedgerResource>> {
+        let rows: Vec<(String, String, String, String, Option<String>)> = self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT kind, name, step, state, physical_id FROM resources WHERE lab = ?1 ORDER BY created_at, kind, name",
+            )?;
+            st.query_map([lab], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                .collect()
+        })?;
+        rows.into_iter()
+            .map(|(kind, name, step, state, physical_id)| {
+                Ok(LedgerResource {
+                    kind,
+                    name,
+                    step,
+                    state: ResourceState::parse(&state)?,
+                    physical_id,
+                })
+            })
+            .collect()
+    }
+
+    /// One AWS call. Takes names and outcomes only, so a secret cannot end up here.
+    pub fn audit(
+        &self,
+        lab: Option<&str>,
+        service: &str,
+        operation: &str,
+        resource: Option<&str>,
+        outcome: &str,
+        duration_ms: i64,
+    ) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO audit (lab, at_ms, service, operation, resource, outcome, duration_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![lab, now_ms(), service, operation, resource, outcome, duration_ms],
+            )
+            .map(drop)
+        })
+    }
+
+    pub fn audit_trail(&self, lab: &str) -> Result<Vec<AuditEntry>> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT at_ms, service, operation, resource, outcome, duration_ms FROM audit
+                 WHERE lab = ?1 ORDER BY id",
+            )?;
+            st.query_map([lab], |r| {
+                Ok(AuditEntry {
+                    at_ms: r.get(0)?,
+                    service: r.get(1)?,
+                    operation: r.get(2)?,
+                    resource: r.get(3)?,
+                    outcome: r.get(4)?,
+                    duration_ms: r.get(5)?,
+                })
+            })?
+            .collect()
+        })
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let done: usize = conn
+        .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
+        .map_err(db_err)? as usize;
+    if done > MIGRATIONS.len() {
+        return Err(Error::Internal(format!(
+            "ledger: schema version {done} is newer than this Pipewright knows ({}); update Pipewright",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        let tx = conn.transaction().map_err(db_err)?;
+        tx.execute_batch(sql).map_err(db_err)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(db_err)?;
+        tx.commit().map_err(db_err)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ledger_with_lab() -> Ledger {
+        let l = Ledger::in_memory().unwrap();
+        l.upsert_lab("ktb", "ap-northeast-2", None, "name = \"ktb\"").unwrap();
+        l
+    }
+
+    #[test]
+    fn intent_then_created_keeps_the_physical_id() {
+        let l = ledger_with_lab();
+        l.record_intent("ktb", "ecr_repository", "ktb-repo", "registry").unwrap();
+        assert_eq!(l.resources("ktb").unwrap()[0].state, ResourceState::Intent);
+        l.set_state("ktb", "ecr_repository", "ktb-repo", ResourceState::Created, Some("arn:x"))
+            .unwrap();
+        l.set_state("ktb", "ecr_repository", "ktb-repo", ResourceState::Deleting, None)
+            .unwrap();
+        let r = &l.resources("ktb").unwrap()[0];
+        assert_eq!(r.state, ResourceState::Deleting);
+        assert_eq!(r.physical_id.as_deref(), Some("arn:x"));
+    }
+
+    #[test]
+    fn a_rerun_intent_does_not_forget_a_created_resource() {
+        let l = ledger_with_lab();
+        l.record_intent("ktb", "ecs_cluster", "ktb-cluster", "deploy").unwrap();
+        l.set_state("ktb", "ecs_cluster", "ktb-cluster", ResourceState::Created, Some("arn:c"))
+            .unwrap();
+        l.record_intent("ktb", "ecs_cluster", "ktb-cluster", "deploy").unwrap();
+        assert_eq!(l.resources("ktb").unwrap()[0].state, ResourceState::Created);
+        assert_eq!(l.resources("ktb").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn state_change_without_intent_is_refused() {
+        let l = ledger_with_lab();
+        let err = l
+            .set_state("ktb", "s3_bucket", "b", ResourceState::Created, None)
+            .unwrap_err();
+        assert!(err.to_string().contains("no intent row"), "{err}");
+    }
+
+    #[test]
+    fn survives_reopen_and_migrates_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        {
+            let l = Ledger::open(&path).unwrap();
+            l.upsert_lab("ktb", "us-east-1", Some("123456789012"), "x").unwrap();
+            l.record_intent("ktb", "iam_role", "ktb-build-role", "build").unwrap();
+            l.audit(Some("ktb"), "iam", "CreateRole", Some("ktb-build-role"), "ok", 12)
+                .unwrap();
+        }
+        let l = Ledger::open(&path).unwrap();
+        assert_eq!(l.labs().unwrap(), vec!["ktb".to_string()]);
+        assert_eq!(l.resources("ktb").unwrap().len(), 1);
+        let trail = l.audit_trail("ktb").unwrap();
+        assert_eq!(trail.len(), 1);
+        assert_eq!(trail[0].operation, "CreateRole");
+        let conn = Connection::open(&path).unwrap();
+        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(v as usize, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_rather_than_misread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let err = Ledger::open(&path).err().unwrap();
+        assert!(err.to_string().contains("newer"), "{err}");
+    }
+}

@@ -1,0 +1,25 @@
+//! Pipewright's engine: everything the desktop app and the CLI share.
+//!
+//! No Tauri here, direct or indirect: the shell (`src-tauri`) and the CLI (`crates/cli`) are
+//! thin layers over these modules, and everything testable is tested from this crate or from
+//! the `tests` crate against the sandbox.
+
+pub mod api;
+pub mod apply;
+pub mod aws;
+pub mod bindings;
+pub mod buildspec;
+pub mod credentials;
+pub mod error;
+pub mod identity;
+pub mod ledger;
+pub mod paths;
+pub mod plan;
+pub mod practice;
+pub mod progress;
+pub mod resources;
+pub mod spec;
+
+pub use aws::{AwsContext, AwsSettings};
+pub use credentials::{CredentialStore, Secret, settings_for};
+pub use error::{Error, ErrorPayload};

@@ -1,0 +1,26 @@
+//! Where Pipewright keeps its own files (the ledger, the credentials index, settings).
+//!
+//! `PIPEWRIGHT_HOME` wins when set (tests point it at a temporary folder); otherwise the OS's
+//! per-user app-data folder: `~/.local/share/Pipewright` on Linux (or `$XDG_DATA_HOME`),
+//! `~/Library/Application Support/Pipewright` on macOS, `%APPDATA%\Pipewright` on Windows.
+//! Secrets never go here: they live in the OS keyring (see `credentials`).
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+/// The environment variable that overrides the data folder.
+pub const HOME_ENV: &str = "PIPEWRIGHT_HOME";
+
+/// The data folder, created if missing.
+pub fn data_dir() -> Result<PathBuf> {
+    let dir = match std::env::var_os(HOME_ENV).filter(|v| !v.is_empty()) {
+        Some(home) => PathBuf::from(home),
+        None => dirs::data_dir()
+            .ok_or_else(|| Error::Internal(format!("cannot find the user's data folder: set {HOME_ENV}")))?
+            .join("Pipewright"),
+    };
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::Internal(format!("cannot create the data folder {}: {e}", dir.display())))?;
+    Ok(dir)
+}

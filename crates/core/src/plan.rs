@@ -1,0 +1,336 @@
+//! The Plan: a lab spec turned into a graph of AWS resources, each with its kind, its
+//! deterministic name, the lecture step it belongs to and what it depends on.
+//!
+//! Apply creates the graph in topological order, independent nodes at the same time;
+//! Teardown walks it in reverse. A role or connection the student brings (`mode =
+//! "existing"`) has no node of its own unless it must be looked up (the connection).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::spec::{ConnectionChoice, LabSpec, ResourceNames};
+
+/// The lecture's five steps, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Source,
+    Pipeline,
+    Build,
+    Registry,
+    Deploy,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Source => "source",
+            Step::Pipeline => "pipeline",
+            Step::Build => "build",
+            Step::Registry => "registry",
+            Step::Deploy => "deploy",
+        }
+    }
+}
+
+/// Which IAM role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RoleFor {
+    Pipeline,
+    Build,
+    TaskExecution,
+}
+
+/// Which log group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LogsFor {
+    Build,
+    App,
+}
+
+/// Which security group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GroupFor {
+    LoadBalancer,
+    Task,
+}
+
+/// One node of the graph: what it is, which of several of its kind. Also the key under
+/// which Apply keeps the physical ids its dependents need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Resource {
+    Connection,
+    ArtifactBucket,
+    Role(RoleFor),
+    LogGroup(LogsFor),
+    BuildProject,
+    Repository,
+    SecurityGroup(GroupFor),
+    LoadBalancer,
+    TargetGroup,
+    Listener,
+    Cluster,
+    TaskDefinition,
+    Service,
+    Pipeline,
+    /// The pipeline's Deploy stage, added by UpdatePipeline once the service exists (step 5).
+    DeployStage,
+}
+
+impl Resource {
+    /// The kind as the ledger and the progress events name it.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Resource::Connection => "connection",
+            Resource::ArtifactBucket => "s3_bucket",
+            Resource::Role(_) => "iam_role",
+            Resource::LogGroup(_) => "log_group",
+            Resource::BuildProject => "codebuild_project",
+            Resource::Repository => "ecr_repository",
+            Resource::SecurityGroup(_) => "security_group",
+            Resource::LoadBalancer => "load_balancer",
+            Resource::TargetGroup => "target_group",
+            Resource::Listener => "listener",
+            Resource::Cluster => "ecs_cluster",
+            Resource::TaskDefinition => "task_definition",
+            Resource::Service => "ecs_service",
+            Resource::Pipeline => "pipeline",
+            Resource::DeployStage => "pipeline_stage",
+        }
+    }
+}
+
+/// Facts about the account the plan needs: the account id (in the bucket name and ARNs) and
+/// the default VPC the lab runs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub account_id: String,
+    pub region: String,
+    pub vpc_id: String,
+    pub subnet_ids: Vec<String>,
+}
+
+impl Facts {
+    /// For showing a plan without asking AWS anything.
+    pub fn placeholder(region: &str) -> Facts {
+        Facts {
+            account_id: "<account-id>".into(),
+            region: region.into(),
+            vpc_id: "<default-vpc>".into(),
+            subnet_ids: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub resource: Resource,
+    pub name: String,
+    pub step: Step,
+    pub depends_on: Vec<Resource>,
+}
+
+impl Node {
+    pub fn kind(&self) -> &'static str {
+        self.resource.kind()
+    }
+}
+
+/// The graph, its nodes in a topological order (every node after all it depends on).
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub lab: String,
+    pub facts: Facts,
+    pub names: ResourceNames,
+    pub bucket: String,
+    nodes: Vec<Node>,
+}
+
+impl Plan {
+    pub fn new(spec: &LabSpec, facts: Facts) -> Plan {
+        use GroupFor as G;
+        use LogsFor as L;
+        use Resource as R;
+        use RoleFor as Ro;
+        let names = spec.names();
+        let bucket = names.artifact_bucket(&facts.account_id);
+        let mut nodes = Vec::new();
+        let mut add = |resource: Resource, name: &str, step: Step, deps: &[Resource]| {
+            nodes.push(Node {
+                resource,
+                name: name.to_owned(),
+                step,
+                depends_on: deps.to_vec(),
+            })
+        };
+        let connection_name = match &spec.source.connection {
+            ConnectionChoice::Create { .. } => names.connection.clone().unwrap_or_default(),
+            ConnectionChoice::Existing { arn } => arn.clone(),
+        };
+        add(R::Connection, &connection_name, Step::Source, &[]);
+        add(R::ArtifactBucket, &bucket, Step::Pipeline, &[]);
+        add(R::Repository, &names.repository, Step::Registry, &[]);
+        add(R::LogGroup(L::Build), &names.build_log_group, Step::Build, &[]);
+        // Roles whose policies name other resources by ARN depend only on what has no
+        // predictable ARN (the connection); the rest are built from names and facts.
+        let roles = [
+            (Ro::Pipeline, &names.pipeline_role, Step::Pipeline, vec![R::Connection]),
+            (Ro::Build, &names.build_role, Step::Build, vec![]),
+            (Ro::TaskExecution, &names.task_execution_role, Step::Deploy, vec![]),
+        ];
+        for (which, name, step, deps) in &roles {
+            if let Some(name) = name {
+                add(R::Role(*which), name, *step, deps);
+            }
+        }
+        let role_dep = |which: RoleFor, name: &Option<String>| name.as_ref().map(|_| R::Role(which));
+        let mut build_deps = vec![R::LogGroup(L::Build), R::Repository];
+        build_deps.extend(role_dep(Ro::Build, &names.build_role));
+        add(R::BuildProject, &names.build_project, Step::Build, &build_deps);
+        let mut pipeline_deps = vec![R::Connection, R::ArtifactBucket, R::BuildProject];
+        pipeline_deps.extend(role_dep(Ro::Pipeline, &names.pipeline_role));
+        add(R::Pipeline, &names.pipeline, Step::Pipeline, &pipeline_deps);
+
+        add(R::LogGroup(L::App), &names.task_log_group, Step::Deploy, &[]);
+        add(R::SecurityGroup(G::LoadBalancer), &names.alb_security_group, Step::Deploy, &[]);
+        add(R::SecurityGroup(G::Task), &names.task_security_group, Step::Deploy, &[R::SecurityGroup(G::LoadBalancer)]);
+        add(R::LoadBalancer, &names.load_balancer, Step::Deploy, &[R::SecurityGroup(G::LoadBalancer)]);
+        add(R::TargetGroup, &names.target_group, Step::Deploy, &[]);
+        let listener = format!("{}:{}", names.load_balancer, spec.deploy.load_balancer.listener_port);
+        add(R::Listener, &listener, Step::Deploy, &[R::LoadBalancer, R::TargetGroup]);
+        add(R::Cluster, &names.cluster, Step::Deploy, &[]);
+        let mut task_deps = vec![R::LogGroup(L::App), R::Repository];
+        task_deps.extend(role_dep(Ro::TaskExecution, &names.task_execution_role));
+        add(R::TaskDefinition, &names.task_family, Step::Deploy, &task_deps);
+        add(
+            R::Service,
+            &names.service,
+            Step::Deploy,
+            // The listener too: ECS refuses a target group that no load balancer uses yet.
+            &[R::Cluster, R::TaskDefinition, R::TargetGroup, R::Listener, R::SecurityGroup(G::Task)],
+        );
+        add(R::DeployStage, &format!("{}/Deploy", names.pipeline), Step::Deploy, &[R::Pipeline, R::Service]);
+        Plan {
+            lab: spec.name.clone(),
+            facts,
+            names,
+            bucket,
+            nodes: topological(nodes),
+        }
+    }
+
+    /// Every node, each after all it depends on.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    pub fn node(&self, r: Resource) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.resource == r)
+    }
+
+    /// The plan as text: the order nodes are created in, by step, and (with `spec`) what the
+    /// lab costs per hour while it runs.
+    pub fn describe(&self, spec: Option<&LabSpec>) -> String {
+        let mut out = format!("Plan for lab {:?} ({} resources):\n", self.lab, self.nodes.len());
+        for (i, n) in self.nodes.iter().enumerate() {
+            let deps: Vec<String> = n
+                .depends_on
+                .iter()
+                .filter_map(|d| self.nodes.iter().position(|m| m.resource == *d))
+                .map(|j| (j + 1).to_string())
+                .collect();
+            let after = if deps.is_empty() { String::new() } else { format!("  (after {})", deps.join(", ")) };
+            let _ = writeln!(out, "{:>3}. [{:<8}] {:<18} {}{after}", i + 1, n.step.as_str(), n.kind(), n.name);
+        }
+        if let Some(spec) = spec {
+            let cost = spec.cost_estimate();
+            let _ = writeln!(
+                out,
+                "\nWhile it runs this lab costs about ${:.3}/hour ({}{}), until `pipewright down`.",
+                cost.usd_per_hour,
+                cost.region,
+                if cost.region_priced { "" } else { ", estimated from us-east-1 prices" }
+            );
+        }
+        out
+    }
+}
+
+/// Kahn's algorithm, stable: among nodes that are ready together, the plan's own order
+/// (lecture step by step) wins, so the printed order reads like the lecture.
+fn topological(nodes: Vec<Node>) -> Vec<Node> {
+    let index: HashMap<Resource, usize> = nodes.iter().enumerate().map(|(i, n)| (n.resource, i)).collect();
+    let mut waiting: Vec<usize> = nodes
+        .iter()
+        .map(|n| n.depends_on.iter().filter(|d| index.contains_key(d)).count())
+        .collect();
+    let mut ready: BTreeMap<(Step, usize), usize> = BTreeMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        if waiting[i] == 0 {
+            ready.insert((n.step, i), i);
+        }
+    }
+    let mut order = Vec::with_capacity(nodes.len());
+    while let Some((_, i)) = ready.pop_first() {
+        order.push(i);
+        for (j, m) in nodes.iter().enumerate() {
+            if m.depends_on.contains(&nodes[i].resource) {
+                waiting[j] -= 1;
+                if waiting[j] == 0 {
+                    ready.insert((m.step, j), j);
+                }
+            }
+        }
+    }
+    assert_eq!(order.len(), nodes.len(), "the plan has a cycle (a bug in Plan::new)");
+    let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+    order.into_iter().map(|i| slots[i].take().expect("each node once")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::RoleChoice;
+
+    fn facts() -> Facts {
+        Facts {
+            account_id: "000000000000".into(),
+            region: "ap-northeast-2".into(),
+            vpc_id: "vpc-1".into(),
+            subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+        }
+    }
+
+    #[test]
+    fn every_node_comes_after_what_it_depends_on() {
+        let plan = Plan::new(&LabSpec::new("ktb", "octo/app"), facts());
+        let pos = |r: Resource| plan.nodes().iter().position(|n| n.resource == r).unwrap();
+        for n in plan.nodes() {
+            for d in &n.depends_on {
+                assert!(pos(*d) < pos(n.resource), "{:?} before {:?}", d, n.resource);
+            }
+        }
+        assert_eq!(plan.nodes().len(), 18);
+        assert_eq!(plan.nodes().last().unwrap().resource, Resource::DeployStage);
+    }
+
+    #[test]
+    fn existing_roles_have_no_node() {
+        let mut spec = LabSpec::new("ktb", "octo/app");
+        spec.build.service_role = RoleChoice::Existing { arn: "arn:aws:iam::000000000000:role/b".into() };
+        let plan = Plan::new(&spec, facts());
+        assert!(plan.node(Resource::Role(RoleFor::Build)).is_none());
+        assert!(!plan.node(Resource::BuildProject).unwrap().depends_on.contains(&Resource::Role(RoleFor::Build)));
+    }
+
+    #[test]
+    fn describe_lists_order_and_cost() {
+        let spec = LabSpec::new("ktb", "octo/app");
+        let text = Plan::new(&spec, facts()).describe(Some(&spec));
+        assert!(text.contains("ecr_repository") && text.contains("/hour"), "{text}");
+        assert!(text.contains("pipewright-ktb-artifacts-000000000000"), "{text}");
+    }
+}

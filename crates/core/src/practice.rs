@@ -1,0 +1,87 @@
+//! Practice mode's sandbox: a local AWS emulator (`sandbox/run`) run as a child process.
+//!
+//! The app, the CLI and the tests all start it the same way: run the script, read the one
+//! `PIPEWRIGHT_SANDBOX_URL=...` line it prints once it answers, and kill it
+//! when done.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use crate::error::{Error, Result};
+
+/// The region practice mode uses: Seoul, as in the lecture.
+pub const PRACTICE_REGION: &str = "ap-northeast-2";
+
+const URL_PREFIX: &str = "PIPEWRIGHT_SANDBOX_URL=";
+
+/// A running sandbox. Dropping it stops the emulator.
+pub struct SandboxProcess {
+    child: Child,
+    url: String,
+}
+
+impl SandboxProcess {
+    /// Runs `script` (normally `sandbox/run`) and waits until it prints its URL. The first start
+    /// on a machine also creates the sandbox's Python venv, which can take a minute.
+    pub fn start(script: &Path, time_scale: f64) -> Result<SandboxProcess> {
+        let mut command = Command::new(script);
+        command
+            .arg("--time-scale")
+            .arg(time_scale.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = command
+            .spawn()
+            .map_err(|e| Error::Internal(format!("cannot start the sandbox at {}: {e}", script.display())))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(url) = line.strip_prefix(URL_PREFIX) {
+                        break url.trim().to_owned();
+                    }
+                }
+                Some(Err(e)) => return Err(Error::Internal(format!("reading the sandbox's output: {e}"))),
+                None => {
+                    let status = child.wait().ok();
+                    return Err(Error::Internal(format!(
+                        "the sandbox exited before it was ready ({status:?}); see its output above"
+                    )));
+                }
+            }
+        };
+        // Keep draining its stdout so the sandbox never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Ok(SandboxProcess { child, url })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Stops the emulator. `sandbox/run` execs into the Python server, so the child is the
+    /// server itself and killing it leaves nothing listening.
+    pub fn stop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Where `sandbox/run` is: `PIPEWRIGHT_SANDBOX_RUN` if set, else the source tree this binary
+/// was built from (development builds; packaged apps need the variable).
+pub fn default_script() -> PathBuf {
+    std::env::var_os("PIPEWRIGHT_SANDBOX_RUN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sandbox/run"))
+}

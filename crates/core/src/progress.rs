@@ -1,0 +1,125 @@
+//! What Apply (and later Teardown) tells the UI and the CLI while it works: one typed event per
+//! resource state change, delivered through a handle the caller passes in, never a global.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+
+/// Where a resource of the plan is, as the Progress screen shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeState {
+    /// In the plan, not started (its dependencies are not ready yet).
+    Pending,
+    /// A create call is being made.
+    Creating,
+    /// Created or found; AWS is still finishing it (or a person must act: see `detail.url`).
+    Waiting,
+    Created,
+    /// It existed already and was taken over (ours by tag), or reused (see `message`).
+    Adopted,
+    Failed,
+    /// Not attempted because something it depends on failed, or the run was cancelled.
+    Skipped,
+}
+
+/// Extra facts about an event that the UI can act on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgressDetail {
+    /// A page the student must open, e.g. the console page that completes the GitHub handshake.
+    pub url: Option<String>,
+    /// The ARN or id AWS gave the resource.
+    pub physical_id: Option<String>,
+    /// The stable error code (see `ErrorCode`) when `state` is `failed`.
+    pub error_code: Option<String>,
+}
+
+/// One resource's state change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgressEvent {
+    pub lab: String,
+    /// The lecture step: "source", "pipeline", "build", "registry" or "deploy".
+    pub step: String,
+    /// The resource kind, as the ledger names it ("ecr_repository", "iam_role", ...).
+    pub kind: String,
+    pub name: String,
+    pub state: NodeState,
+    pub message: Option<String>,
+    /// Milliseconds since the operation started.
+    pub elapsed_ms: u32,
+    pub detail: Option<ProgressDetail>,
+}
+
+/// The caller's event sink. Cheap to clone; called from several tasks at once.
+#[derive(Clone)]
+pub struct Progress(Arc<dyn Fn(ProgressEvent) + Send + Sync>);
+
+impl Progress {
+    pub fn new(f: impl Fn(ProgressEvent) + Send + Sync + 'static) -> Self {
+        Progress(Arc::new(f))
+    }
+
+    /// Drops every event.
+    pub fn none() -> Self {
+        Progress::new(|_| {})
+    }
+
+    pub fn send(&self, event: ProgressEvent) {
+        (self.0)(event)
+    }
+}
+
+/// Asks a running operation to stop. It stops between AWS calls (never mid-call), so the
+/// ledger always matches what was sent.
+pub struct CancelHandle(watch::Sender<bool>);
+
+/// The operation's side of a [`CancelHandle`].
+#[derive(Clone)]
+pub struct Cancel(watch::Receiver<bool>);
+
+impl CancelHandle {
+    pub fn cancel(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+impl Cancel {
+    pub fn new() -> (CancelHandle, Cancel) {
+        let (tx, rx) = watch::channel(false);
+        (CancelHandle(tx), Cancel(rx))
+    }
+
+    /// A token nobody can cancel.
+    pub fn never() -> Cancel {
+        Cancel(watch::channel(false).1)
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    pub fn check(&self) -> Result<()> {
+        if self.is_cancelled() { Err(Error::Cancelled) } else { Ok(()) }
+    }
+
+    /// Sleeps for `d`, or returns `Cancelled` as soon as cancel is asked.
+    pub async fn sleep(&self, d: std::time::Duration) -> Result<()> {
+        let mut rx = self.0.clone();
+        let cancelled = async move {
+            // A dropped handle can no longer cancel: wait out the sleep instead.
+            if rx.wait_for(|c| *c).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(d) => self.check(),
+            _ = cancelled => Err(Error::Cancelled),
+        }
+    }
+}

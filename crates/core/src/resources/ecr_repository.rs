@@ -1,0 +1,102 @@
+//! The private ECR repository the build pushes to: tag immutability and scan-on-push from
+//! the spec, AES-256 or KMS encryption (fixed at creation), and a lifecycle policy that keeps
+//! only the newest N images. "Already exists": `RepositoryAlreadyExistsException`;
+//! "not found": `RepositoryNotFoundException`.
+
+use aws_sdk_ecr::types::{EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability, Tag};
+
+use crate::error::Result;
+use crate::plan::Resource;
+use crate::spec::Encryption;
+
+use super::{Ctx, Found, is_code, lab_tag};
+
+pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
+    let ecr = cx.aws.ecr();
+    let out = match cx
+        .call("ecr", "DescribeRepositories", name, || ecr.describe_repositories().repository_names(name).send())
+        .await
+    {
+        Ok(o) => o,
+        Err(e) if is_code(&e, &["RepositoryNotFoundException"]) => return Ok(Found::Missing),
+        Err(e) => return Err(e),
+    };
+    let Some(repo) = out.repositories().first() else { return Ok(Found::Missing) };
+    let arn = repo.repository_arn().unwrap_or_default().to_owned();
+    let tags = cx
+        .call("ecr", "ListTagsForResource", name, || ecr.list_tags_for_resource().resource_arn(&arn).send())
+        .await?;
+    let ours = cx.is_ours(tags.tags().iter().map(|t| (t.key(), t.value())));
+    remember(cx, &arn, repo.repository_uri());
+    Ok(Found::Present { id: arn, ours })
+}
+
+fn remember(cx: &Ctx, arn: &str, uri: Option<&str>) {
+    cx.set_output(Resource::Repository, arn);
+    let uri = uri.map(str::to_owned);
+    cx.with_outputs(|o| o.repository_uri = uri);
+}
+
+pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
+    let ecr = cx.aws.ecr();
+    let r = &cx.spec.registry;
+    let (k, v) = lab_tag(cx);
+    let tag = Tag::builder().key(k).value(v).build()?;
+    let encryption = match r.encryption {
+        Encryption::Aes256 => EncryptionConfiguration::builder().encryption_type(EncryptionType::Aes256).build()?,
+        Encryption::Kms => EncryptionConfiguration::builder()
+            .encryption_type(EncryptionType::Kms)
+            .set_kms_key(r.kms_key.clone())
+            .build()?,
+    };
+    let out = cx
+        .call("ecr", "CreateRepository", name, || {
+            ecr.create_repository()
+                .repository_name(name)
+                .image_tag_mutability(if r.tag_immutability { ImageTagMutability::Immutable } else { ImageTagMutability::Mutable })
+                .image_scanning_configuration(ImageScanningConfiguration::builder().scan_on_push(r.scan_on_push).build())
+                .encryption_configuration(encryption.clone())
+                .tags(tag.clone())
+                .send()
+        })
+        .await?;
+    let repo = out.repository();
+    let arn = repo.and_then(|r| r.repository_arn()).unwrap_or_default().to_owned();
+    remember(cx, &arn, repo.and_then(|r| r.repository_uri()));
+    Ok(arn)
+}
+
+/// The lifecycle rule: expire all but the newest `keep_last_images` images.
+pub fn lifecycle_policy(keep: u32) -> String {
+    serde_json::json!({
+        "rules": [{
+            "rulePriority": 1,
+            "description": format!("Keep the newest {keep} images (Pipewright)"),
+            "selection": { "tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep },
+            "action": { "type": "expire" }
+        }]
+    })
+    .to_string()
+}
+
+pub async fn converge(cx: &Ctx, name: &str) -> Result<()> {
+    let ecr = cx.aws.ecr();
+    let policy = lifecycle_policy(cx.spec.registry.keep_last_images);
+    cx.call("ecr", "PutLifecyclePolicy", name, || {
+        ecr.put_lifecycle_policy().repository_name(name).lifecycle_policy_text(&policy).send()
+    })
+    .await?;
+    Ok(())
+}
+
+/// Deletes the repository with its images (`force`). Missing is fine.
+pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
+    let ecr = cx.aws.ecr();
+    match cx
+        .call("ecr", "DeleteRepository", name, || ecr.delete_repository().repository_name(name).force(true).send())
+        .await
+    {
+        Err(e) if !is_code(&e, &["RepositoryNotFoundException"]) => Err(e),
+        _ => Ok(()),
+    }
+}

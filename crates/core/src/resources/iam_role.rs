@@ -1,0 +1,130 @@
+//! IAM roles: the pipeline's, the build's and the task execution role, each with a trust
+//! policy for its service and one inline least-privilege policy (see `policies`).
+//! "Already exists": `EntityAlreadyExists`; "not found": `NoSuchEntity`.
+
+use crate::error::Result;
+use crate::plan::{Resource, RoleFor};
+use crate::spec::RoleChoice;
+
+use super::{Ctx, Found, is_code, lab_tag, policies};
+
+const POLICY_NAME: &str = "pipewright";
+
+fn service_for(which: RoleFor) -> &'static str {
+    match which {
+        RoleFor::Pipeline => "codepipeline.amazonaws.com",
+        RoleFor::Build => "codebuild.amazonaws.com",
+        RoleFor::TaskExecution => "ecs-tasks.amazonaws.com",
+    }
+}
+
+/// The ARN of the role a resource runs as: ours (created by the plan) or the student's.
+pub fn arn_for(cx: &Ctx, which: RoleFor) -> Result<String> {
+    let (choice, node) = match which {
+        RoleFor::Pipeline => (&cx.spec.pipeline.service_role, &cx.plan.names.pipeline_role),
+        RoleFor::Build => (&cx.spec.build.service_role, &cx.plan.names.build_role),
+        RoleFor::TaskExecution => (&cx.spec.deploy.task_execution_role, &cx.plan.names.task_execution_role),
+    };
+    match (choice, node) {
+        (RoleChoice::Existing { arn }, _) => Ok(arn.clone()),
+        (RoleChoice::Create { .. }, Some(name)) => Ok(format!("arn:aws:iam::{}:role/{name}", cx.facts().account_id)),
+        (RoleChoice::Create { .. }, None) => cx.output(Resource::Role(which)),
+    }
+}
+
+pub async fn describe(cx: &Ctx, which: RoleFor, name: &str) -> Result<Found> {
+    let iam = cx.aws.iam();
+    let out = cx.call("iam", "GetRole", name, || iam.get_role().role_name(name).send()).await;
+    let role = match out {
+        Ok(o) => o.role,
+        Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(Found::Missing),
+        Err(e) => return Err(e),
+    };
+    let Some(role) = role else { return Ok(Found::Missing) };
+    // GetRole does not always include tags (it omits them for some callers): ask directly.
+    let tags = cx
+        .call("iam", "ListRoleTags", name, || iam.list_role_tags().role_name(name).send())
+        .await?;
+    let ours = cx.is_ours(tags.tags().iter().map(|t| (t.key(), t.value())));
+    cx.set_output(Resource::Role(which), role.arn());
+    Ok(Found::Present { id: role.arn().to_owned(), ours })
+}
+
+pub async fn create(cx: &Ctx, which: RoleFor, name: &str) -> Result<String> {
+    let iam = cx.aws.iam();
+    let trust = policies::trust(service_for(which)).to_string();
+    let (k, v) = lab_tag(cx);
+    let tag = aws_sdk_iam::types::Tag::builder().key(k).value(v).build()?;
+    let out = cx
+        .call("iam", "CreateRole", name, || {
+            iam.create_role()
+                .role_name(name)
+                .assume_role_policy_document(&trust)
+                .description(format!("Pipewright lab {}", cx.lab()))
+                .tags(tag.clone())
+                .send()
+        })
+        .await?;
+    let arn = out.role().map(|r| r.arn().to_owned()).unwrap_or_default();
+    cx.set_output(Resource::Role(which), &arn);
+    Ok(arn)
+}
+
+/// Puts the inline policy (idempotent: a crash between CreateRole and PutRolePolicy is
+/// repaired by the rerun).
+pub async fn converge(cx: &Ctx, which: RoleFor, name: &str) -> Result<()> {
+    let doc = policy(cx, which)?.to_string();
+    let iam = cx.aws.iam();
+    cx.call("iam", "PutRolePolicy", name, || {
+        iam.put_role_policy().role_name(name).policy_name(POLICY_NAME).policy_document(&doc).send()
+    })
+    .await?;
+    Ok(())
+}
+
+fn policy(cx: &Ctx, which: RoleFor) -> Result<serde_json::Value> {
+    let n = &cx.plan.names;
+    let f = cx.facts();
+    let connection_arn = match which {
+        RoleFor::Pipeline => cx.output(Resource::Connection)?,
+        _ => String::new(),
+    };
+    let exec_arn = arn_for(cx, RoleFor::TaskExecution)?;
+    let scope = policies::Scope {
+        partition_region: &f.region,
+        account: &f.account_id,
+        bucket: &cx.plan.bucket,
+        build_project: &n.build_project,
+        build_log_group: &n.build_log_group,
+        app_log_group: &n.task_log_group,
+        repository: &n.repository,
+        cluster: &n.cluster,
+        service: &n.service,
+        connection_arn: &connection_arn,
+        task_execution_role_arn: &exec_arn,
+    };
+    Ok(match which {
+        RoleFor::Pipeline => policies::pipeline(&scope),
+        RoleFor::Build => policies::build(&scope),
+        RoleFor::TaskExecution => policies::task_execution(&scope),
+    })
+}
+
+/// Deletes the role and its inline policy. Missing is fine.
+pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
+    let iam = cx.aws.iam();
+    let r = cx
+        .call("iam", "DeleteRolePolicy", name, || {
+            iam.delete_role_policy().role_name(name).policy_name(POLICY_NAME).send()
+        })
+        .await;
+    if let Err(e) = r
+        && !is_code(&e, &["NoSuchEntity"])
+    {
+        return Err(e);
+    }
+    match cx.call("iam", "DeleteRole", name, || iam.delete_role().role_name(name).send()).await {
+        Err(e) if !is_code(&e, &["NoSuchEntity"]) => Err(e),
+        _ => Ok(()),
+    }
+}

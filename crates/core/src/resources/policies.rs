@@ -1,0 +1,217 @@
+//! The IAM documents the lab's roles get: trust policies and least-privilege inline policies,
+//! each scoped to this lab's resources by ARN (never the lecture's
+//! `AmazonEC2ContainerRegistryPowerUser`). Pure functions, so the scopes are unit-tested.
+
+use serde_json::{Value, json};
+
+/// Who may assume the role. `Principal.Service` is a single string, not a list: some
+/// services' validators (and the sandbox) refuse the list form.
+pub fn trust(service: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Service": service },
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+/// ARNs the policies name, computed from the plan's names and the account's facts.
+pub struct Scope<'a> {
+    pub partition_region: &'a str,
+    pub account: &'a str,
+    pub bucket: &'a str,
+    pub build_project: &'a str,
+    pub build_log_group: &'a str,
+    pub app_log_group: &'a str,
+    pub repository: &'a str,
+    pub cluster: &'a str,
+    pub service: &'a str,
+    pub connection_arn: &'a str,
+    pub task_execution_role_arn: &'a str,
+}
+
+impl Scope<'_> {
+    fn arn(&self, service: &str, resource: &str) -> String {
+        format!("arn:aws:{service}:{}:{}:{resource}", self.partition_region, self.account)
+    }
+    fn bucket_arns(&self) -> Value {
+        json!([format!("arn:aws:s3:::{}", self.bucket), format!("arn:aws:s3:::{}/*", self.bucket)])
+    }
+    pub fn repository_arn(&self) -> String {
+        self.arn("ecr", &format!("repository/{}", self.repository))
+    }
+    fn log_group_arns(&self, group: &str) -> Value {
+        let g = self.arn("logs", &format!("log-group:{group}"));
+        json!([g.clone(), format!("{g}:*")])
+    }
+}
+
+/// The pipeline's role: the artifact bucket, the one build project, the one connection, and
+/// the ECS deploy of the one service (passing only the task execution role to ECS tasks).
+pub fn pipeline(s: &Scope) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Artifacts",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:GetBucketVersioning", "s3:GetBucketLocation"],
+                "Resource": s.bucket_arns()
+            },
+            {
+                "Sid": "Build",
+                "Effect": "Allow",
+                "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+                "Resource": s.arn("codebuild", &format!("project/{}", s.build_project))
+            },
+            {
+                "Sid": "Source",
+                "Effect": "Allow",
+                "Action": ["codestar-connections:UseConnection", "codeconnections:UseConnection"],
+                "Resource": s.connection_arn
+            },
+            {
+                "Sid": "DeployService",
+                "Effect": "Allow",
+                "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
+                "Resource": s.arn("ecs", &format!("service/{}/{}", s.cluster, s.service))
+            },
+            {
+                // These two accept no resource-level scoping in IAM: "*" is the narrowest.
+                "Sid": "DeployTaskDefinition",
+                "Effect": "Allow",
+                "Action": ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:DescribeTasks", "ecs:ListTasks"],
+                "Resource": "*"
+            },
+            {
+                "Sid": "PassTaskExecutionRole",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": s.task_execution_role_arn,
+                "Condition": { "StringEquals": { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }
+            }
+        ]
+    })
+}
+
+/// The build's role: its own log group, the artifact bucket, pushing to the ONE repository.
+/// `ecr:GetAuthorizationToken` has no resource-level scoping, hence its own "*" statement.
+pub fn build(s: &Scope) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": s.log_group_arns(s.build_log_group)
+            },
+            {
+                "Sid": "Artifacts",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:GetBucketLocation"],
+                "Resource": s.bucket_arns()
+            },
+            {
+                "Sid": "EcrLogin",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*"
+            },
+            {
+                "Sid": "EcrPush",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:InitiateLayerUpload",
+                    "ecr:UploadLayerPart",
+                    "ecr:CompleteLayerUpload",
+                    "ecr:PutImage"
+                ],
+                "Resource": s.repository_arn()
+            }
+        ]
+    })
+}
+
+/// The task execution role: pull from the one repository, write to the app's log group.
+/// Inline rather than the managed AmazonECSTaskExecutionRolePolicy, whose ECR and logs
+/// rights cover every repository and log group in the account.
+pub fn task_execution(s: &Scope) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EcrLogin",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*"
+            },
+            {
+                "Sid": "EcrPull",
+                "Effect": "Allow",
+                "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                "Resource": s.repository_arn()
+            },
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": s.log_group_arns(s.app_log_group)
+            }
+        ]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> Scope<'static> {
+        Scope {
+            partition_region: "ap-northeast-2",
+            account: "000000000000",
+            bucket: "b",
+            build_project: "ktb-build",
+            build_log_group: "/pipewright/ktb/build",
+            app_log_group: "/pipewright/ktb/app",
+            repository: "ktb-repo",
+            cluster: "ktb-cluster",
+            service: "ktb-svc",
+            connection_arn: "arn:aws:codestar-connections:ap-northeast-2:000000000000:connection/x",
+            task_execution_role_arn: "arn:aws:iam::000000000000:role/ktb-task-exec-role",
+        }
+    }
+
+    fn statements(v: &Value) -> &Vec<Value> {
+        v["Statement"].as_array().unwrap()
+    }
+
+    #[test]
+    fn only_get_authorization_token_is_unscoped_in_the_build_role() {
+        let p = build(&scope());
+        for st in statements(&p) {
+            if st["Resource"] == "*" {
+                assert_eq!(st["Action"], "ecr:GetAuthorizationToken", "{st}");
+            }
+            let actions = st["Action"].to_string();
+            if actions.contains("ecr:PutImage") {
+                assert_eq!(st["Resource"], "arn:aws:ecr:ap-northeast-2:000000000000:repository/ktb-repo");
+            }
+        }
+        assert!(!p.to_string().contains("PowerUser"));
+    }
+
+    #[test]
+    fn pipeline_role_names_the_one_project_connection_and_service() {
+        let p = pipeline(&scope()).to_string();
+        assert!(p.contains("project/ktb-build"));
+        assert!(p.contains("connection/x"));
+        assert!(p.contains("service/ktb-cluster/ktb-svc"));
+        assert!(p.contains("role/ktb-task-exec-role"));
+    }
+}

@@ -1,0 +1,135 @@
+//! Security groups in the default VPC: the load balancer's (the listener port from anywhere,
+//! IPv4 and IPv6) and the task's (the container port only from the load balancer's group).
+//! Tagged at creation (TagSpecifications). "Already exists": `InvalidGroup.Duplicate`;
+//! "not found": absent from DescribeSecurityGroups, `InvalidGroup.NotFound`.
+
+use aws_sdk_ec2::types::{
+    Filter, IpPermission, IpRange, Ipv6Range, ResourceType, SecurityGroup, Tag, TagSpecification, UserIdGroupPair,
+};
+
+use crate::error::Result;
+use crate::plan::{GroupFor, Resource};
+
+use super::{Ctx, Found, is_code, lab_tag};
+
+async fn find(cx: &Ctx, name: &str) -> Result<Option<SecurityGroup>> {
+    let ec2 = cx.aws.ec2();
+    let vpc = cx.facts().vpc_id.clone();
+    let out = cx
+        .call("ec2", "DescribeSecurityGroups", name, || {
+            ec2.describe_security_groups()
+                .filters(Filter::builder().name("group-name").values(name).build())
+                .filters(Filter::builder().name("vpc-id").values(&vpc).build())
+                .send()
+        })
+        .await?;
+    Ok(out.security_groups().first().cloned())
+}
+
+pub async fn describe(cx: &Ctx, which: GroupFor, name: &str) -> Result<Found> {
+    let Some(sg) = find(cx, name).await? else { return Ok(Found::Missing) };
+    let id = sg.group_id().unwrap_or_default().to_owned();
+    let ours = cx.is_ours(sg.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())));
+    cx.set_output(Resource::SecurityGroup(which), &id);
+    Ok(Found::Present { id, ours })
+}
+
+pub async fn create(cx: &Ctx, which: GroupFor, name: &str) -> Result<String> {
+    let ec2 = cx.aws.ec2();
+    let (k, v) = lab_tag(cx);
+    let description = match which {
+        GroupFor::LoadBalancer => format!("Pipewright lab {}: HTTP to the load balancer", cx.lab()),
+        GroupFor::Task => format!("Pipewright lab {}: the app, only from the load balancer", cx.lab()),
+    };
+    let vpc = cx.facts().vpc_id.clone();
+    let spec = TagSpecification::builder()
+        .resource_type(ResourceType::SecurityGroup)
+        .tags(Tag::builder().key(k).value(v).build())
+        .tags(Tag::builder().key("Name").value(name).build())
+        .build();
+    let out = cx
+        .call("ec2", "CreateSecurityGroup", name, || {
+            ec2.create_security_group()
+                .group_name(name)
+                .description(&description)
+                .vpc_id(&vpc)
+                .tag_specifications(spec.clone())
+                .send()
+        })
+        .await?;
+    let id = out.group_id().unwrap_or_default().to_owned();
+    cx.set_output(Resource::SecurityGroup(which), &id);
+    Ok(id)
+}
+
+/// The one ingress rule each group needs, added if missing (a rerun adds nothing).
+pub async fn converge(cx: &Ctx, which: GroupFor, id: &str) -> Result<()> {
+    let name = match which {
+        GroupFor::LoadBalancer => &cx.plan.names.alb_security_group,
+        GroupFor::Task => &cx.plan.names.task_security_group,
+    };
+    let existing = find(cx, name).await?.map(|sg| sg.ip_permissions().to_vec()).unwrap_or_default();
+    let wanted = match which {
+        GroupFor::LoadBalancer => {
+            let port = cx.spec.deploy.load_balancer.listener_port as i32;
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(port)
+                .to_port(port)
+                .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").description("HTTP from anywhere").build())
+                .ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").description("HTTP from anywhere").build())
+                .build()
+        }
+        GroupFor::Task => {
+            let port = cx.spec.deploy.container_port as i32;
+            let alb = cx.output(Resource::SecurityGroup(GroupFor::LoadBalancer))?;
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(port)
+                .to_port(port)
+                .user_id_group_pairs(
+                    UserIdGroupPair::builder().group_id(alb).description("Only from the load balancer").build(),
+                )
+                .build()
+        }
+    };
+    if covered(&existing, &wanted) {
+        return Ok(());
+    }
+    let ec2 = cx.aws.ec2();
+    match cx
+        .call("ec2", "AuthorizeSecurityGroupIngress", id, || {
+            ec2.authorize_security_group_ingress().group_id(id).ip_permissions(wanted.clone()).send()
+        })
+        .await
+    {
+        Err(e) if !is_code(&e, &["InvalidPermission.Duplicate"]) => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `existing` already grants everything in `wanted` (same protocol and ports, every
+/// source present).
+fn covered(existing: &[IpPermission], wanted: &IpPermission) -> bool {
+    existing.iter().any(|p| {
+        p.ip_protocol() == wanted.ip_protocol()
+            && p.from_port() == wanted.from_port()
+            && p.to_port() == wanted.to_port()
+            && wanted.ip_ranges().iter().all(|w| p.ip_ranges().iter().any(|r| r.cidr_ip() == w.cidr_ip()))
+            && wanted.ipv6_ranges().iter().all(|w| p.ipv6_ranges().iter().any(|r| r.cidr_ipv6() == w.cidr_ipv6()))
+            && wanted
+                .user_id_group_pairs()
+                .iter()
+                .all(|w| p.user_id_group_pairs().iter().any(|r| r.group_id() == w.group_id()))
+    })
+}
+
+/// Deletes the group. Missing is fine; "in use" (DependencyViolation) is returned for the
+/// caller to retry while ENIs drain.
+pub async fn delete(cx: &Ctx, id: &str) -> Result<()> {
+    let ec2 = cx.aws.ec2();
+    match cx.call("ec2", "DeleteSecurityGroup", id, || ec2.delete_security_group().group_id(id).send()).await {
+        Err(e) if !is_code(&e, &["InvalidGroup.NotFound"]) => Err(e),
+        _ => Ok(()),
+    }
+}

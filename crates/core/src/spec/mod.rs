@@ -1,0 +1,136 @@
+//! `LabSpec`: every answer the wizard collects, one section per lecture step, with the
+//! lecture's defaults; the one place that knows AWS's naming rules and limits.
+//!
+//! - `model`: the struct and its defaults (what the TOML file and the UI hold).
+//! - `names`: every resource name, derived from the lab's name unless overridden.
+//! - `rules`: AWS's rules for single values, each answering in English and Korean.
+//! - `validate`: the rules applied to a whole spec, every error at once, plus the
+//!   cross-field checks (architecture, trigger versus branch, choices the app refuses).
+//! - `regions`: the regions a lab may use, with display names.
+//! - `pricing`: what a running lab costs per hour.
+//!
+//! Stored as TOML with snake_case keys; unknown keys are refused so a typo never silently
+//! falls back to a default.
+
+mod model;
+mod names;
+pub mod pricing;
+mod regions;
+mod rules;
+mod validate;
+
+pub use model::*;
+pub use names::{LAB_TAG_KEY, ResourceNames};
+pub use regions::{Region, region, regions};
+pub use validate::{FieldError, Lang, TaskSize, fargate_sizes};
+
+use crate::error::Error;
+
+impl LabSpec {
+    /// The spec as TOML, the form it is stored and edited in.
+    pub fn to_toml(&self) -> Result<String, Error> {
+        toml::to_string(self)
+            .map_err(|e| Error::Internal(format!("cannot write the spec as TOML: {e}")))
+    }
+
+    /// Reads a spec. Missing keys take their defaults; unknown keys and wrong types are
+    /// refused with the line, column and the keys that are allowed there.
+    pub fn from_toml(text: &str) -> Result<LabSpec, Error> {
+        toml::from_str(text).map_err(|e| Error::Invalid {
+            field: "spec".into(),
+            message: e.to_string().trim_end().to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_round_trip_keeps_every_field() {
+        let mut spec = LabSpec::new("ktb-rex", "octo/app");
+        spec.source.connection = ConnectionChoice::Existing {
+            arn: "arn:aws:codeconnections:ap-northeast-2:123456789012:connection/abc".into(),
+        };
+        spec.registry.repository_name = Some("team/app".into());
+        spec.build.environment_variables.push(EnvVar {
+            name: "NODE_ENV".into(),
+            value: "production".into(),
+        });
+        spec.pipeline.trigger = Trigger::Manual;
+        let text = spec.to_toml().unwrap();
+        assert_eq!(LabSpec::from_toml(&text).unwrap(), spec, "{text}");
+
+        let spec = LabSpec::new("ktb-rex", "octo/app");
+        let text = spec.to_toml().unwrap();
+        assert_eq!(LabSpec::from_toml(&text).unwrap(), spec, "{text}");
+    }
+
+    #[test]
+    fn toml_uses_aws_spellings_for_aws_enums() {
+        let text = LabSpec::new("ktb-rex", "octo/app").to_toml().unwrap();
+        for want in [
+            "execution_mode = \"QUEUED\"",
+            "output_format = \"CODE_ZIP\"",
+            "compute_type = \"BUILD_GENERAL1_SMALL\"",
+            "environment_type = \"LINUX_CONTAINER\"",
+            "encryption = \"AES256\"",
+            "cpu_architecture = \"X86_64\"",
+            "kind = \"filter\"",
+            "mode = \"create\"",
+        ] {
+            assert!(text.contains(want), "missing {want} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn a_minimal_file_takes_the_defaults() {
+        let spec =
+            LabSpec::from_toml("name = \"ktb\"\n[source]\nrepository = \"octo/app\"\n").unwrap();
+        assert_eq!(spec, LabSpec::new("ktb", "octo/app"));
+        assert!(spec.validate().is_empty(), "{:?}", spec.validate());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_by_name() {
+        let err =
+            LabSpec::from_toml("name = \"ktb\"\n[deploy]\ncontainer_prot = 3000\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("container_prot") && msg.contains("container_port"),
+            "{msg}"
+        );
+        assert!(LabSpec::from_toml("nmae = \"x\"").is_err());
+        assert!(
+            LabSpec::from_toml("[pipeline.trigger]\nkind = \"filter\"\nbranch = [\"x\"]\n")
+                .is_err()
+        );
+        assert!(
+            LabSpec::from_toml(
+                "[build.service_role]\nmode = \"existing\"\narn = \"x\"\nname = \"y\"\n"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn trigger_kinds_parse() {
+        let spec = LabSpec::from_toml("[pipeline.trigger]\nkind = \"none\"\n").unwrap();
+        assert_eq!(spec.pipeline.trigger, Trigger::Manual);
+        let spec = LabSpec::from_toml("[pipeline.trigger]\nkind = \"no_filter\"\n").unwrap();
+        assert_eq!(spec.pipeline.trigger, Trigger::NoFilter);
+        let spec = LabSpec::from_toml(
+            "[pipeline.trigger]\nkind = \"filter\"\nfilter_type = \"tags\"\ninclude = [\"v*\"]\n",
+        )
+        .unwrap();
+        let Trigger::Filter(f) = spec.pipeline.trigger else {
+            panic!("not a filter")
+        };
+        assert_eq!(
+            (f.filter_type, f.include),
+            (FilterType::Tags, vec!["v*".to_owned()])
+        );
+        assert_eq!(f.event, TriggerEvent::Push);
+    }
+}

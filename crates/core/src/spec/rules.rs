@@ -1,0 +1,1490 @@
+//! AWS's naming rules and limits, one function per rule, each answering in English and Korean.
+//!
+//! A rule looks at one value and knows nothing of where it sits in the spec: `validate`
+//! attaches the field path. Each rule reports its first problem only, since fixing that one
+//! usually changes the rest.
+
+use super::regions;
+
+/// What is wrong with one value, before it is tied to a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Problem {
+    pub code: &'static str,
+    pub en: String,
+    pub ko: String,
+}
+
+pub(crate) type Rule = Result<(), Problem>;
+
+pub(crate) fn problem(code: &'static str, en: impl Into<String>, ko: impl Into<String>) -> Problem {
+    Problem {
+        code,
+        en: en.into(),
+        ko: ko.into(),
+    }
+}
+
+/// How a value is called in messages: English with a capital, Korean as a plain noun.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Noun {
+    pub en: &'static str,
+    pub ko: &'static str,
+}
+
+pub(crate) const fn noun(en: &'static str, ko: &'static str) -> Noun {
+    Noun { en, ko }
+}
+
+/// Whether the Korean reading of `word`'s last character ends in a consonant, which picks
+/// the particle (이름은 / 저장소는). Acronyms are read by letter names (ARN → 알엔),
+/// other Latin words as loanwords (main → 메인, master → 마스터), digits the Korean way.
+fn has_final_consonant(word: &str) -> bool {
+    let word = word.trim_end_matches([')', '"', '\'', '`']);
+    let Some(c) = word.chars().last() else {
+        return false;
+    };
+    match c {
+        '가'..='힣' => !(c as u32 - 0xAC00).is_multiple_of(28),
+        '0' | '1' | '3' | '6' | '7' | '8' => true,
+        'A'..='Z' => matches!(c, 'L' | 'M' | 'N' | 'R'),
+        'a'..='z' => matches!(c, 'l' | 'm' | 'n') || word.ends_with("ng"),
+        _ => false,
+    }
+}
+
+/// `word` with the topic particle 은/는.
+pub(crate) fn topic(word: &str) -> String {
+    format!(
+        "{word}{}",
+        if has_final_consonant(word) {
+            "은"
+        } else {
+            "는"
+        }
+    )
+}
+
+/// `word` with the particle 으로/로 (로 after a vowel or ㄹ).
+pub(crate) fn toward(word: &str) -> String {
+    let last = word.chars().last().unwrap_or(' ');
+    let rieul = ('가'..='힣').contains(&last) && (last as u32 - 0xAC00) % 28 == 8;
+    let l = matches!(last, 'l' | 'L' | '1' | '7' | '8');
+    format!(
+        "{word}{}",
+        if has_final_consonant(word) && !rieul && !l {
+            "으로"
+        } else {
+            "로"
+        }
+    )
+}
+
+/// `word` with the subject particle 이/가.
+pub(crate) fn subject(word: &str) -> String {
+    format!(
+        "{word}{}",
+        if has_final_consonant(word) {
+            "이"
+        } else {
+            "가"
+        }
+    )
+}
+
+/// `word` with the particle 과/와 ("matches …").
+pub(crate) fn with(word: &str) -> String {
+    format!(
+        "{word}{}",
+        if has_final_consonant(word) {
+            "과"
+        } else {
+            "와"
+        }
+    )
+}
+
+/// `word` with the object particle 을/를.
+pub(crate) fn object(word: &str) -> String {
+    format!(
+        "{word}{}",
+        if has_final_consonant(word) {
+            "을"
+        } else {
+            "를"
+        }
+    )
+}
+
+fn quote_char(c: char) -> String {
+    if c.is_control() {
+        format!("U+{:04X}", c as u32)
+    } else {
+        format!("'{c}'")
+    }
+}
+
+// ---- building blocks ----
+
+pub(crate) fn required(s: &str, what: Noun) -> Rule {
+    if s.trim().is_empty() {
+        return Err(problem(
+            "required",
+            format!("{} is required.", what.en),
+            format!("{} 입력해 주세요.", object(what.ko)),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn length(s: &str, min: usize, max: usize, what: Noun) -> Rule {
+    required(s, what)?;
+    let n = s.chars().count();
+    if n < min {
+        return Err(problem(
+            "too_short",
+            format!("{} must be at least {min} characters (now {n}).", what.en),
+            format!("{} {min}자 이상이어야 합니다 (지금 {n}자).", topic(what.ko)),
+        ));
+    }
+    if n > max {
+        return Err(problem(
+            "too_long",
+            format!("{} must be at most {max} characters (now {n}).", what.en),
+            format!("{} {max}자 이하여야 합니다 (지금 {n}자).", topic(what.ko)),
+        ));
+    }
+    Ok(())
+}
+
+/// Every character passes `ok`; `allowed` says which ones do, in each language.
+pub(crate) fn chars(s: &str, what: Noun, ok: impl Fn(char) -> bool, allowed: Noun) -> Rule {
+    match s.chars().find(|&c| !ok(c)) {
+        None => Ok(()),
+        Some(c) => {
+            let mut en = format!(
+                "{} may contain only {} ({} is not allowed).",
+                what.en,
+                allowed.en,
+                quote_char(c)
+            );
+            let mut ko = format!(
+                "{}에는 {}만 쓸 수 있습니다 (쓸 수 없는 문자: {}).",
+                what.ko,
+                allowed.ko,
+                quote_char(c)
+            );
+            if c.is_ascii_uppercase() && ok(c.to_ascii_lowercase()) {
+                en.push_str(" Use lowercase.");
+                ko.push_str(" 소문자로 바꿔 주세요.");
+            }
+            Err(problem("invalid_chars", en, ko))
+        }
+    }
+}
+
+pub(crate) fn range(n: u32, min: u32, max: u32, what: Noun, unit: Noun) -> Rule {
+    if n < min || n > max {
+        return Err(problem(
+            "out_of_range",
+            format!(
+                "{} must be between {min} and {max}{} (now {n}).",
+                what.en, unit.en
+            ),
+            format!(
+                "{} {min}~{max}{} 사이여야 합니다 (지금 {n}).",
+                topic(what.ko),
+                unit.ko
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) const NO_UNIT: Noun = noun("", "");
+pub(crate) const SECONDS: Noun = noun(" seconds", "초");
+pub(crate) const MINUTES: Noun = noun(" minutes", "분");
+
+fn starts_with(s: &str, what: Noun, ok: impl Fn(char) -> bool, expected: Noun) -> Rule {
+    match s.chars().next() {
+        Some(c) if ok(c) => Ok(()),
+        _ => Err(problem(
+            "bad_start",
+            format!("{} must start with {}.", what.en, expected.en),
+            format!(
+                "{} {} 시작해야 합니다.",
+                topic(what.ko),
+                toward(expected.ko)
+            ),
+        )),
+    }
+}
+
+fn no_edge_hyphen(s: &str, what: Noun) -> Rule {
+    if s.starts_with('-') || s.ends_with('-') {
+        return Err(problem(
+            "edge_hyphen",
+            format!("{} cannot start or end with a hyphen.", what.en),
+            format!(
+                "{} 하이픈(-)으로 시작하거나 끝날 수 없습니다.",
+                topic(what.ko)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn reserved_prefix(s: &str, prefix: &str, what: Noun) -> Rule {
+    if s.starts_with(prefix) {
+        return Err(problem(
+            "reserved_prefix",
+            format!(
+                "{} cannot start with \"{prefix}\": AWS reserves it.",
+                what.en
+            ),
+            format!(
+                "{} \"{prefix}\"로 시작할 수 없습니다. AWS가 예약해 둔 접두사입니다.",
+                topic(what.ko)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn alnum_lower(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit()
+}
+
+const LOWER_DIGIT_HYPHEN: Noun = noun(
+    "lowercase letters, digits and hyphens",
+    "영문 소문자, 숫자, 하이픈(-)",
+);
+const ALNUM_HYPHEN: Noun = noun("letters, digits and hyphens", "영문자, 숫자, 하이픈(-)");
+const ALNUM_HYPHEN_UNDERSCORE: Noun = noun(
+    "letters, digits, hyphens and underscores",
+    "영문자, 숫자, 하이픈(-), 밑줄(_)",
+);
+const A_LOWERCASE_LETTER: Noun = noun("a lowercase letter", "영문 소문자");
+
+// ---- the lab itself ----
+
+/// The lab's name, the prefix of every resource name, so it must also satisfy the strictest
+/// rule any derived name meets: ECR (no doubled separators), ALB (no `internal-`), security
+/// groups (no `sg-`), S3 (lowercase).
+pub(crate) fn lab_name(s: &str) -> Rule {
+    let what = noun("The lab name", "실습 이름");
+    length(s, 3, 20, what)?;
+    chars(s, what, |c| alnum_lower(c) || c == '-', LOWER_DIGIT_HYPHEN)?;
+    starts_with(s, what, |c| c.is_ascii_lowercase(), A_LOWERCASE_LETTER)?;
+    no_edge_hyphen(s, what)?;
+    if s.contains("--") {
+        return Err(problem(
+            "double_hyphen",
+            "The lab name cannot contain two hyphens in a row (ECR repository names forbid it).",
+            "실습 이름에는 하이픈을 두 개 연달아 쓸 수 없습니다 (ECR 저장소 이름 규칙).",
+        ));
+    }
+    reserved_prefix(s, "internal-", what)?;
+    reserved_prefix(s, "sg-", what)
+}
+
+pub(crate) fn region(s: &str) -> Rule {
+    required(s, noun("The region", "리전"))?;
+    if regions::region(s).is_some() {
+        return Ok(());
+    }
+    // "ap-northeast-2a" is an availability zone, the classic copy-paste from the console.
+    let trimmed = s.trim_end_matches(|c: char| c.is_ascii_lowercase());
+    if trimmed != s && regions::region(trimmed).is_some() {
+        return Err(problem(
+            "availability_zone",
+            format!("\"{s}\" is an availability zone; the region is \"{trimmed}\"."),
+            format!(
+                "{} 가용 영역입니다. 리전은 \"{trimmed}\"입니다.",
+                topic(&format!("\"{s}\""))
+            ),
+        ));
+    }
+    Err(problem(
+        "unknown_region",
+        format!(
+            "\"{s}\" is not a region Pipewright supports: pick one from the list, e.g. ap-northeast-2 (Seoul)."
+        ),
+        format!(
+            "Pipewright가 지원하지 않는 리전입니다: \"{s}\". 목록에서 고르세요 (예: ap-northeast-2, 서울)."
+        ),
+    ))
+}
+
+// ---- source ----
+
+/// `owner/repo` as GitHub spells it; a pasted URL is recognised and the fix suggested.
+pub(crate) fn github_repository(s: &str) -> Rule {
+    let what = noun("The repository", "저장소");
+    required(s, what)?;
+    if let Some(rest) = s.split_once("github.com").map(|(_, r)| r) {
+        let suggestion = rest
+            .trim_start_matches([':', '/'])
+            .trim_end_matches('/')
+            .trim_end_matches(".git");
+        return Err(problem(
+            "url_not_repository",
+            format!("Enter owner/repo, not the URL: \"{suggestion}\"."),
+            format!("URL 대신 owner/repo 형식으로 입력하세요: \"{suggestion}\"."),
+        ));
+    }
+    let Some((owner, repo)) = s.split_once('/').filter(|(_, r)| !r.contains('/')) else {
+        return Err(problem(
+            "not_owner_repo",
+            "Enter the repository as owner/repo, e.g. octocat/hello-world.",
+            "저장소는 owner/repo 형식으로 입력하세요 (예: octocat/hello-world).",
+        ));
+    };
+    let owner_noun = noun("The GitHub owner", "GitHub 소유자 이름");
+    length(owner, 1, 39, owner_noun)?;
+    chars(
+        owner,
+        owner_noun,
+        |c| c.is_ascii_alphanumeric() || c == '-',
+        ALNUM_HYPHEN,
+    )?;
+    no_edge_hyphen(owner, owner_noun)?;
+    let repo_noun = noun("The repository name", "저장소 이름");
+    length(repo, 1, 100, repo_noun)?;
+    chars(
+        repo,
+        repo_noun,
+        |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'),
+        noun(
+            "letters, digits, '.', '_' and '-'",
+            "영문자, 숫자, '.', '_', '-'",
+        ),
+    )?;
+    if repo == "." || repo == ".." {
+        return Err(problem(
+            "reserved_name",
+            "The repository name cannot be \".\" or \"..\".",
+            "저장소 이름은 \".\"이나 \"..\"일 수 없습니다.",
+        ));
+    }
+    if let Some(bare) = repo.strip_suffix(".git") {
+        return Err(problem(
+            "git_suffix",
+            format!("Leave out \".git\": {owner}/{bare}."),
+            format!("\".git\"은 빼고 입력하세요: {owner}/{bare}."),
+        ));
+    }
+    Ok(())
+}
+
+/// Git's own ref-name rules (`git check-ref-format`), with glob characters allowed or not.
+fn git_ref(s: &str, what: Noun, glob: bool) -> Rule {
+    length(s, 1, 255, what)?;
+    if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(problem(
+            "whitespace",
+            format!(
+                "{} cannot contain spaces or control characters ({}).",
+                what.en,
+                quote_char(c)
+            ),
+            format!(
+                "{}에는 공백이나 제어 문자를 쓸 수 없습니다 ({}).",
+                what.ko,
+                quote_char(c)
+            ),
+        ));
+    }
+    let forbidden: &[char] = if glob {
+        &['~', '^', ':', '\\']
+    } else {
+        &['~', '^', ':', '\\', '*', '?', '[']
+    };
+    if let Some(c) = s.chars().find(|c| forbidden.contains(c)) {
+        let (en, ko) = if !glob && matches!(c, '*' | '?' | '[') {
+            (
+                " A branch name is exact; patterns go in the trigger filter.",
+                " 브랜치 이름은 정확히 써야 하며, 패턴은 트리거 필터에 씁니다.",
+            )
+        } else {
+            ("", "")
+        };
+        return Err(problem(
+            "invalid_chars",
+            format!(
+                "{} cannot contain {} (git forbids it).{en}",
+                what.en,
+                quote_char(c)
+            ),
+            format!(
+                "{}에는 {} 문자를 쓸 수 없습니다 (git 규칙).{ko}",
+                what.ko,
+                quote_char(c)
+            ),
+        ));
+    }
+    let bad = s.contains("..")
+        || s.contains("@{")
+        || s == "@"
+        || s.contains("//")
+        || s.starts_with(['/', '-'])
+        || s.ends_with(['/', '.'])
+        || s.ends_with(".lock")
+        || s.split('/').any(|part| part.starts_with('.'));
+    if bad {
+        return Err(problem(
+            "invalid_ref",
+            format!(
+                "{} is not a valid git name: no \"..\", \"@{{\" or \"//\", no part starting with '.', not starting with '/' or '-', not ending with '/', '.' or \".lock\".",
+                what.en
+            ),
+            format!(
+                "{} git에서 쓸 수 없는 이름입니다: \"..\", \"@{{\", \"//\"를 포함하거나, '.'으로 시작하는 부분이 있거나, '/'나 '-'로 시작하거나, '/', '.', \".lock\"으로 끝나면 안 됩니다.",
+                topic(what.ko)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn git_branch(s: &str) -> Rule {
+    git_ref(s, noun("The branch", "브랜치"), false)
+}
+
+/// A branch or tag pattern of a trigger filter: git's rules plus valid glob syntax.
+pub(crate) fn ref_glob(s: &str, what: Noun) -> Rule {
+    git_ref(s, what, true)?;
+    glob_syntax(s, what)
+}
+
+/// A file-path pattern of a trigger filter, relative to the repository root.
+pub(crate) fn path_glob(s: &str) -> Rule {
+    let what = noun("The file path pattern", "파일 경로 패턴");
+    length(s, 1, 255, what)?;
+    if let Some(c) = s.chars().find(|c| c.is_control()) {
+        return Err(problem(
+            "control_char",
+            format!(
+                "{} cannot contain control characters ({}).",
+                what.en,
+                quote_char(c)
+            ),
+            format!(
+                "{}에는 제어 문자를 쓸 수 없습니다 ({}).",
+                what.ko,
+                quote_char(c)
+            ),
+        ));
+    }
+    if s.starts_with('/') {
+        return Err(problem(
+            "leading_slash",
+            "File path patterns are relative to the repository root: drop the leading '/'.",
+            "파일 경로 패턴은 저장소 루트 기준입니다. 맨 앞의 '/'를 빼 주세요.",
+        ));
+    }
+    glob_syntax(s, what)
+}
+
+/// Brackets and braces must close, and a comma only separates alternatives inside braces:
+/// "main,dev" typed as one entry is two patterns, as the console's comma-separated box has it.
+fn glob_syntax(s: &str, what: Noun) -> Rule {
+    let unbalanced = || {
+        problem(
+            "unbalanced_brackets",
+            format!(
+                "{} has an unclosed '[' or '{{', or a stray ']' or '}}'.",
+                what.en
+            ),
+            format!(
+                "{}에 닫히지 않은 '['나 '{{', 또는 짝이 없는 ']'나 '}}'가 있습니다.",
+                what.ko
+            ),
+        )
+    };
+    let mut in_class = false;
+    let mut braces = 0usize;
+    for c in s.chars() {
+        match c {
+            _ if in_class => in_class = c != ']',
+            '[' => in_class = true,
+            ']' => return Err(unbalanced()),
+            '{' => braces += 1,
+            '}' => braces = braces.checked_sub(1).ok_or_else(unbalanced)?,
+            ',' if braces == 0 => {
+                return Err(problem(
+                    "comma_separated",
+                    format!(
+                        "{} holds one pattern: put each comma-separated pattern in its own entry.",
+                        what.en
+                    ),
+                    format!(
+                        "{}에는 패턴 하나만 씁니다. 쉼표로 나눈 패턴은 각각 따로 입력하세요.",
+                        what.ko
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    if in_class || braces > 0 {
+        Err(unbalanced())
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether `text` matches the trigger glob `pattern`: `*` within one path segment, `**`
+/// across segments, `?` one character, `[a-z]`/`[!x]` classes, `{a,b}` alternatives.
+pub(crate) fn glob_matches(pattern: &str, text: &str) -> bool {
+    expand_braces(pattern).iter().any(|p| {
+        let p: Vec<char> = p.chars().collect();
+        let t: Vec<char> = text.chars().collect();
+        match_here(&p, &t)
+    })
+}
+
+fn expand_braces(pattern: &str) -> Vec<String> {
+    let Some(open) = pattern.find('{') else {
+        return vec![pattern.to_owned()];
+    };
+    let mut depth = 0;
+    let mut close = None;
+    for (i, c) in pattern[open..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(open + i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(close) = close else {
+        return vec![pattern.to_owned()];
+    };
+    let (head, body, tail) = (
+        &pattern[..open],
+        &pattern[open + 1..close],
+        &pattern[close + 1..],
+    );
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, c) in body.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&body[start..]);
+    parts
+        .iter()
+        .flat_map(|part| expand_braces(&format!("{head}{part}{tail}")))
+        .collect()
+}
+
+fn match_here(p: &[char], t: &[char]) -> bool {
+    match p.first() {
+        None => t.is_empty(),
+        Some('*') if p.get(1) == Some(&'*') => (0..=t.len()).any(|i| match_here(&p[2..], &t[i..])),
+        Some('*') => {
+            let segment = t.iter().position(|&c| c == '/').unwrap_or(t.len());
+            (0..=segment).any(|i| match_here(&p[1..], &t[i..]))
+        }
+        Some('?') => t.first().is_some_and(|&c| c != '/') && match_here(&p[1..], &t[1..]),
+        Some('[') => {
+            let Some(end) = p.iter().skip(1).position(|&c| c == ']').map(|i| i + 1) else {
+                return false;
+            };
+            let Some(&c) = t.first() else { return false };
+            let class = &p[1..end];
+            let (negate, class) = match class.first() {
+                Some('!' | '^') => (true, &class[1..]),
+                _ => (false, class),
+            };
+            let mut hit = false;
+            let mut i = 0;
+            while i < class.len() {
+                if i + 2 < class.len() && class[i + 1] == '-' {
+                    hit |= class[i] <= c && c <= class[i + 2];
+                    i += 3;
+                } else {
+                    hit |= class[i] == c;
+                    i += 1;
+                }
+            }
+            hit != negate && match_here(&p[end + 1..], &t[1..])
+        }
+        Some(&c) => t.first() == Some(&c) && match_here(&p[1..], &t[1..]),
+    }
+}
+
+pub(crate) fn connection_name(s: &str) -> Rule {
+    let what = noun("The connection name", "연결 이름");
+    length(s, 1, 32, what)?;
+    chars(
+        s,
+        what,
+        |c| !c.is_control(),
+        noun("printable characters", "출력 가능한 문자"),
+    )
+}
+
+fn account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn bad_arn(what: Noun, example: &str) -> Problem {
+    problem(
+        "invalid_arn",
+        format!(
+            "{} is not a valid ARN; expected something like {example}.",
+            what.en
+        ),
+        format!("{} 올바른 ARN이 아닙니다. 예: {example}", topic(what.ko)),
+    )
+}
+
+pub(crate) fn connection_arn(s: &str) -> Rule {
+    let what = noun("The connection ARN", "연결 ARN");
+    required(s, what)?;
+    let example = "arn:aws:codeconnections:ap-northeast-2:123456789012:connection/0a1b2c3d-…";
+    let parts: Vec<&str> = s.split(':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1] == "aws"
+        && matches!(parts[2], "codeconnections" | "codestar-connections")
+        && regions::region(parts[3]).is_some()
+        && account_id(parts[4])
+        && parts[5].strip_prefix("connection/").is_some_and(|id| {
+            !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(bad_arn(what, example))
+    }
+}
+
+// ---- IAM, S3, CodePipeline, CodeBuild ----
+
+pub(crate) fn role_name(s: &str) -> Rule {
+    let what = noun("The role name", "역할 이름");
+    length(s, 1, 64, what)?;
+    chars(
+        s,
+        what,
+        |c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c),
+        noun(
+            "letters, digits and + = , . @ _ -",
+            "영문자, 숫자, + = , . @ _ -",
+        ),
+    )
+}
+
+pub(crate) fn role_arn(s: &str) -> Rule {
+    let what = noun("The role ARN", "역할 ARN");
+    required(s, what)?;
+    let example = "arn:aws:iam::123456789012:role/my-role";
+    let Some(rest) = s.strip_prefix("arn:aws:iam::") else {
+        return Err(bad_arn(what, example));
+    };
+    let Some((account, resource)) = rest.split_once(':') else {
+        return Err(bad_arn(what, example));
+    };
+    let name = resource
+        .strip_prefix("role/")
+        .and_then(|p| p.rsplit('/').next());
+    match name {
+        Some(name) if account_id(account) => role_name(name),
+        _ => Err(bad_arn(what, example)),
+    }
+}
+
+/// S3's general purpose bucket naming rules.
+pub(crate) fn s3_bucket(s: &str) -> Rule {
+    let what = noun("The bucket name", "버킷 이름");
+    length(s, 3, 63, what)?;
+    chars(
+        s,
+        what,
+        |c| alnum_lower(c) || c == '.' || c == '-',
+        noun(
+            "lowercase letters, digits, '.' and '-'",
+            "영문 소문자, 숫자, '.', '-'",
+        ),
+    )?;
+    if !s.starts_with(alnum_lower) || !s.ends_with(alnum_lower) {
+        return Err(problem(
+            "bad_start_end",
+            "The bucket name must start and end with a lowercase letter or digit.",
+            "버킷 이름은 영문 소문자나 숫자로 시작하고 끝나야 합니다.",
+        ));
+    }
+    if s.contains("..") {
+        return Err(problem(
+            "double_dot",
+            "The bucket name cannot contain two periods in a row.",
+            "버킷 이름에는 마침표를 두 개 연달아 쓸 수 없습니다.",
+        ));
+    }
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(problem(
+            "ip_address",
+            "The bucket name cannot look like an IP address.",
+            "버킷 이름은 IP 주소 형식일 수 없습니다.",
+        ));
+    }
+    for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
+        reserved_prefix(s, prefix, what)?;
+    }
+    for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] {
+        if s.ends_with(suffix) {
+            return Err(problem(
+                "reserved_suffix",
+                format!("The bucket name cannot end with \"{suffix}\": AWS reserves it."),
+                format!(
+                    "버킷 이름은 \"{suffix}\"로 끝날 수 없습니다. AWS가 예약해 둔 접미사입니다."
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn pipeline_name(s: &str) -> Rule {
+    let what = noun("The pipeline name", "파이프라인 이름");
+    length(s, 1, 100, what)?;
+    chars(
+        s,
+        what,
+        |c| c.is_ascii_alphanumeric() || ".@_-".contains(c),
+        noun("letters, digits and . @ _ -", "영문자, 숫자, . @ _ -"),
+    )
+}
+
+pub(crate) fn codebuild_project(s: &str) -> Rule {
+    let what = noun("The project name", "프로젝트 이름");
+    length(s, 2, 255, what)?;
+    chars(
+        s,
+        what,
+        |c| c.is_ascii_alphanumeric() || c == '_' || c == '-',
+        ALNUM_HYPHEN_UNDERSCORE,
+    )?;
+    starts_with(
+        s,
+        what,
+        |c| c.is_ascii_alphanumeric(),
+        noun("a letter or digit", "영문자나 숫자"),
+    )
+}
+
+pub(crate) fn build_image(s: &str) -> Rule {
+    let what = noun("The build image", "빌드 이미지");
+    length(s, 1, 255, what)?;
+    chars(
+        s,
+        what,
+        |c| !c.is_whitespace() && !c.is_control(),
+        noun("non-space characters", "공백이 아닌 문자"),
+    )
+}
+
+pub(crate) fn buildspec_path(s: &str) -> Rule {
+    let what = noun("The buildspec path", "buildspec 경로");
+    length(s, 1, 255, what)?;
+    chars(
+        s,
+        what,
+        |c| !c.is_control(),
+        noun("printable characters", "출력 가능한 문자"),
+    )?;
+    if s.starts_with('/') || s.split('/').any(|p| p == "..") {
+        return Err(problem(
+            "not_relative",
+            "The buildspec path is relative to the repository root and cannot leave it (no leading '/', no \"..\").",
+            "buildspec 경로는 저장소 루트 기준의 상대 경로여야 합니다 (맨 앞 '/'나 \"..\"는 쓸 수 없습니다).",
+        ));
+    }
+    Ok(())
+}
+
+/// Names the app sets itself, so the buildspec never hard-codes them.
+pub(crate) const RESERVED_ENV_NAMES: &[&str] = &[
+    "ACCOUNT_ID",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "REPOSITORY_URI",
+    "CONTAINER_NAME",
+    "IMAGE_TAG",
+];
+
+pub(crate) fn env_var_name(s: &str) -> Rule {
+    let what = noun("The variable name", "변수 이름");
+    length(s, 1, 255, what)?;
+    chars(
+        s,
+        what,
+        |c| c.is_ascii_alphanumeric() || c == '_',
+        noun("letters, digits and '_'", "영문자, 숫자, '_'"),
+    )?;
+    starts_with(
+        s,
+        what,
+        |c| c.is_ascii_alphabetic() || c == '_',
+        noun("a letter or '_'", "영문자나 '_'"),
+    )?;
+    if RESERVED_ENV_NAMES.contains(&s) || s.starts_with("CODEBUILD_") {
+        return Err(problem(
+            "reserved_name",
+            format!("{s} is set by Pipewright or CodeBuild itself; choose another name."),
+            format!(
+                "{} Pipewright나 CodeBuild가 직접 설정하는 이름입니다. 다른 이름을 쓰세요.",
+                topic(s)
+            ),
+        ));
+    }
+    let upper = s.to_ascii_uppercase();
+    if [
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "TOKEN",
+        "PRIVATE_KEY",
+        "ACCESS_KEY",
+        "API_KEY",
+    ]
+    .iter()
+    .any(|w| upper.contains(w))
+    {
+        return Err(problem(
+            "looks_secret",
+            format!(
+                "{s} looks like a secret. Build variables are plain text, visible in the console and stored in the spec file: never put secrets in them."
+            ),
+            format!(
+                "{} 비밀 값처럼 보입니다. 빌드 변수는 평문이라 콘솔에 보이고 스펙 파일에도 저장되므로 비밀 값을 넣으면 안 됩니다.",
+                topic(s)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn env_var_value(s: &str) -> Rule {
+    // An access key id is the one secret with an unmistakable shape.
+    let looks_like_key = s.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        w.len() == 20
+            && (w.starts_with("AKIA") || w.starts_with("ASIA"))
+            && w.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    });
+    if looks_like_key {
+        return Err(problem(
+            "looks_secret",
+            "This value contains an AWS access key id. Build variables are plain text: never put credentials in them (the build role already grants what the build needs).",
+            "이 값에 AWS 액세스 키 ID가 들어 있습니다. 빌드 변수는 평문이므로 자격 증명을 넣으면 안 됩니다 (빌드에 필요한 권한은 빌드 역할이 이미 줍니다).",
+        ));
+    }
+    Ok(())
+}
+
+// ---- ECR ----
+
+/// ECR's rules as the console states them: starts with a letter; lowercase letters, digits
+/// and `-_./`; each `/`-separated part starts and ends with a letter or digit.
+pub(crate) fn ecr_repository(s: &str) -> Rule {
+    let what = noun("The repository name", "저장소 이름");
+    length(s, 2, 256, what)?;
+    chars(
+        s,
+        what,
+        |c| alnum_lower(c) || "-_./".contains(c),
+        noun(
+            "lowercase letters, digits and - _ . /",
+            "영문 소문자, 숫자, - _ . /",
+        ),
+    )?;
+    starts_with(s, what, |c| c.is_ascii_lowercase(), A_LOWERCASE_LETTER)?;
+    if s.contains("//") || s.ends_with('/') {
+        return Err(problem(
+            "bad_slash",
+            "The repository name cannot contain \"//\" or end with '/'.",
+            "저장소 이름에는 \"//\"를 쓸 수 없고 '/'로 끝날 수도 없습니다.",
+        ));
+    }
+    let separator = |c: char| "-_.".contains(c);
+    let bad_part = s.split('/').any(|part| {
+        part.starts_with(separator)
+            || part.ends_with(separator)
+            || part
+                .as_bytes()
+                .windows(2)
+                .any(|w| separator(w[0] as char) && separator(w[1] as char))
+    });
+    if bad_part {
+        return Err(problem(
+            "bad_separator",
+            "In the repository name, '-', '_' and '.' must sit between letters or digits (not doubled, not at the start or end of a part).",
+            "저장소 이름에서 '-', '_', '.'는 영문자나 숫자 사이에만 올 수 있습니다 (연달아 쓰거나 각 부분의 처음·끝에 둘 수 없습니다).",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn kms_key(s: &str) -> Rule {
+    let what = noun("The KMS key", "KMS 키");
+    length(s, 1, 2048, what)?;
+    chars(
+        s,
+        what,
+        |c| !c.is_whitespace() && !c.is_control(),
+        noun("non-space characters", "공백이 아닌 문자"),
+    )
+}
+
+// ---- ECS and ELB ----
+
+/// Cluster, service, container and task family names.
+pub(crate) fn ecs_name(s: &str, what: Noun) -> Rule {
+    length(s, 1, 255, what)?;
+    chars(
+        s,
+        what,
+        |c| c.is_ascii_alphanumeric() || c == '_' || c == '-',
+        ALNUM_HYPHEN_UNDERSCORE,
+    )
+}
+
+/// Load balancer and target group names; `load_balancer` adds the `internal-` rule.
+pub(crate) fn elb_name(s: &str, what: Noun, load_balancer: bool) -> Rule {
+    length(s, 1, 32, what)?;
+    chars(
+        s,
+        what,
+        |c| c.is_ascii_alphanumeric() || c == '-',
+        ALNUM_HYPHEN,
+    )?;
+    no_edge_hyphen(s, what)?;
+    if load_balancer {
+        reserved_prefix(s, "internal-", what)?;
+    }
+    Ok(())
+}
+
+/// A port mapping's name (Service Connect uses it): lowercase, digits, `_`, `-`.
+pub(crate) fn port_name(s: &str) -> Rule {
+    let what = noun("The port name", "포트 이름");
+    length(s, 1, 64, what)?;
+    chars(
+        s,
+        what,
+        |c| alnum_lower(c) || c == '_' || c == '-',
+        noun(
+            "lowercase letters, digits, '_' and '-'",
+            "영문 소문자, 숫자, '_', '-'",
+        ),
+    )?;
+    starts_with(
+        s,
+        what,
+        |c| c != '-',
+        noun("a letter, digit or '_'", "영문자, 숫자, '_'"),
+    )
+}
+
+pub(crate) fn port(n: u32, what: Noun) -> Rule {
+    range(n, 1, 65535, what, NO_UNIT)
+}
+
+pub(crate) fn platform_version(s: &str) -> Rule {
+    if s == "LATEST" || s == "1.4.0" {
+        return Ok(());
+    }
+    Err(problem(
+        "unsupported_platform",
+        format!(
+            "Platform version \"{s}\" is not offered: use LATEST (or 1.4.0). Older versions lack ARM64 and newer ECS features."
+        ),
+        format!(
+            "플랫폼 버전 {} 지원하지 않습니다. LATEST(또는 1.4.0)를 쓰세요. 이전 버전은 ARM64와 최신 ECS 기능을 지원하지 않습니다.",
+            topic(&format!("\"{s}\""))
+        ),
+    ))
+}
+
+pub(crate) fn health_check_path(s: &str) -> Rule {
+    let what = noun("The health check path", "상태 확인 경로");
+    length(s, 1, 1024, what)?;
+    if !s.starts_with('/') {
+        return Err(problem(
+            "leading_slash_required",
+            format!("The health check path must start with '/', e.g. /{s}."),
+            format!("상태 확인 경로는 '/'로 시작해야 합니다 (예: /{s})."),
+        ));
+    }
+    chars(
+        s,
+        what,
+        |c| !c.is_whitespace() && !c.is_control(),
+        noun("non-space characters", "공백이 아닌 문자"),
+    )
+}
+
+/// Fargate's task CPU sizes, in CPU units (1024 = 1 vCPU).
+pub(crate) const FARGATE_CPUS: [u32; 7] = [256, 512, 1024, 2048, 4096, 8192, 16384];
+
+/// The memory sizes (MiB) Fargate allows with `cpu` units; empty when `cpu` is not a size.
+pub(crate) fn fargate_memory(cpu: u32) -> Vec<u32> {
+    let gb =
+        |from: u32, to: u32, step: usize| (from..=to).step_by(step).map(|g| g * 1024).collect();
+    match cpu {
+        256 => vec![512, 1024, 2048],
+        512 => gb(1, 4, 1),
+        1024 => gb(2, 8, 1),
+        2048 => gb(4, 16, 1),
+        4096 => gb(8, 30, 1),
+        8192 => gb(16, 60, 4),
+        16384 => gb(32, 120, 8),
+        _ => Vec::new(),
+    }
+}
+
+pub(crate) fn vcpu_label(cpu: u32) -> String {
+    format!("{} vCPU", cpu as f64 / 1024.0)
+}
+
+pub(crate) fn gb_label(memory: u32) -> String {
+    format!("{} GB", memory as f64 / 1024.0)
+}
+
+pub(crate) fn fargate_cpu(cpu: u32) -> Rule {
+    if fargate_memory(cpu).is_empty() {
+        let list = FARGATE_CPUS
+            .iter()
+            .map(|&c| format!("{c} ({})", vcpu_label(c)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(problem(
+            "invalid_cpu",
+            format!("Fargate has no task size of {cpu} CPU units; choose one of {list}."),
+            format!("Fargate에는 CPU {cpu} 단위 크기가 없습니다. 다음 중에서 고르세요: {list}."),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `memory` goes with `cpu`; assumes `cpu` itself passed [`fargate_cpu`].
+pub(crate) fn fargate_memory_for(cpu: u32, memory: u32) -> Rule {
+    let allowed = fargate_memory(cpu);
+    if allowed.is_empty() || allowed.contains(&memory) {
+        return Ok(());
+    }
+    let list = allowed
+        .iter()
+        .map(|&m| gb_label(m))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(problem(
+        "invalid_memory",
+        format!(
+            "With {} Fargate allows {list} (now {}).",
+            vcpu_label(cpu),
+            gb_label(memory)
+        ),
+        format!(
+            "{}에서는 Fargate 메모리로 {list}만 쓸 수 있습니다 (지금 {}).",
+            vcpu_label(cpu),
+            gb_label(memory)
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(r: Rule) -> &'static str {
+        r.err().map_or("ok", |p| p.code)
+    }
+
+    #[test]
+    fn korean_particles_follow_the_last_sound() {
+        assert_eq!(topic("이름"), "이름은");
+        assert_eq!(topic("저장소"), "저장소는");
+        assert_eq!(topic("연결 ARN"), "연결 ARN은");
+        assert_eq!(object("브랜치"), "브랜치를");
+        assert_eq!(object("리전"), "리전을");
+        assert_eq!(object("\"master\""), "\"master\"를");
+        assert_eq!(topic("\"main\""), "\"main\"은");
+        assert_eq!(topic("URI"), "URI는");
+        assert_eq!(toward("영문 소문자"), "영문 소문자로");
+        assert_eq!(toward("영문자나 숫자"), "영문자나 숫자로");
+    }
+
+    #[test]
+    fn length_messages_in_both_languages() {
+        let p = length(&"a".repeat(40), 1, 32, noun("The name", "이름")).unwrap_err();
+        assert_eq!(p.code, "too_long");
+        assert_eq!(p.en, "The name must be at most 32 characters (now 40).");
+        assert_eq!(p.ko, "이름은 32자 이하여야 합니다 (지금 40자).");
+        assert_eq!(code(length("", 1, 3, noun("X", "엑스"))), "required");
+        assert_eq!(code(length("a", 2, 3, noun("X", "엑스"))), "too_short");
+    }
+
+    #[test]
+    fn lab_name_rules() {
+        for ok in ["ktb", "ktb-rex", "lab1", "a2345678901234567890"] {
+            assert_eq!(code(lab_name(ok)), "ok", "{ok}");
+        }
+        assert_eq!(code(lab_name("")), "required");
+        assert_eq!(code(lab_name("ab")), "too_short");
+        assert_eq!(code(lab_name(&"a".repeat(21))), "too_long");
+        assert_eq!(code(lab_name("KTB")), "invalid_chars");
+        assert!(lab_name("Ktb").unwrap_err().en.contains("lowercase"));
+        assert_eq!(code(lab_name("ktb_rex")), "invalid_chars");
+        assert_eq!(code(lab_name("1ktb")), "bad_start");
+        assert_eq!(code(lab_name("ktb-")), "edge_hyphen");
+        assert_eq!(code(lab_name("ktb--rex")), "double_hyphen");
+        assert_eq!(code(lab_name("internal-x")), "reserved_prefix");
+        assert_eq!(code(lab_name("sg-lab")), "reserved_prefix");
+    }
+
+    #[test]
+    fn region_rules() {
+        assert_eq!(code(region("ap-northeast-2")), "ok");
+        assert_eq!(code(region("us-east-1")), "ok");
+        assert_eq!(code(region("")), "required");
+        assert_eq!(code(region("ap-northeast-2a")), "availability_zone");
+        assert_eq!(code(region("mars-1")), "unknown_region");
+        assert_eq!(code(region("cn-north-1")), "unknown_region");
+    }
+
+    #[test]
+    fn github_repository_rules() {
+        for ok in [
+            "octocat/hello-world",
+            "a/b",
+            "kakao-tech/ktb_app.v2",
+            "A1-b/x",
+        ] {
+            assert_eq!(code(github_repository(ok)), "ok", "{ok}");
+        }
+        assert_eq!(code(github_repository("")), "required");
+        let p = github_repository("https://github.com/octo/app.git").unwrap_err();
+        assert_eq!(p.code, "url_not_repository");
+        assert!(p.en.contains("\"octo/app\""));
+        assert_eq!(
+            code(github_repository("git@github.com:octo/app.git")),
+            "url_not_repository"
+        );
+        assert_eq!(code(github_repository("octo")), "not_owner_repo");
+        assert_eq!(code(github_repository("a/b/c")), "not_owner_repo");
+        assert_eq!(code(github_repository("/app")), "required");
+        assert_eq!(
+            code(github_repository(&format!("{}/app", "a".repeat(40)))),
+            "too_long"
+        );
+        assert_eq!(code(github_repository("-octo/app")), "edge_hyphen");
+        assert_eq!(code(github_repository("oc_to/app")), "invalid_chars");
+        assert_eq!(code(github_repository("octo/my app")), "invalid_chars");
+        assert_eq!(
+            code(github_repository(&format!("octo/{}", "r".repeat(101)))),
+            "too_long"
+        );
+        assert_eq!(code(github_repository("octo/..")), "reserved_name");
+        assert_eq!(code(github_repository("octo/app.git")), "git_suffix");
+    }
+
+    #[test]
+    fn branch_rules() {
+        for ok in ["main", "master", "feature/login", "release-1.2", "v1"] {
+            assert_eq!(code(git_branch(ok)), "ok", "{ok}");
+        }
+        assert_eq!(code(git_branch("")), "required");
+        assert_eq!(code(git_branch("my branch")), "whitespace");
+        assert_eq!(code(git_branch("tab\there")), "whitespace");
+        assert_eq!(code(git_branch("feature/*")), "invalid_chars");
+        assert_eq!(code(git_branch("a:b")), "invalid_chars");
+        assert_eq!(code(git_branch("a..b")), "invalid_ref");
+        assert_eq!(code(git_branch("-x")), "invalid_ref");
+        assert_eq!(code(git_branch("x/")), "invalid_ref");
+        assert_eq!(code(git_branch("x.lock")), "invalid_ref");
+        assert_eq!(code(git_branch("a/.b")), "invalid_ref");
+        assert_eq!(code(git_branch("a@{1}")), "invalid_ref");
+    }
+
+    #[test]
+    fn glob_rules() {
+        let b = noun("The branch pattern", "브랜치 패턴");
+        for ok in [
+            "main",
+            "feature/*",
+            "release-**",
+            "v[0-9]*",
+            "{main,dev}",
+            "hotfix-?",
+        ] {
+            assert_eq!(code(ref_glob(ok, b)), "ok", "{ok}");
+        }
+        assert_eq!(code(ref_glob("", b)), "required");
+        assert_eq!(code(ref_glob("main dev", b)), "whitespace");
+        assert_eq!(code(ref_glob("main,dev", b)), "comma_separated");
+        assert_eq!(code(ref_glob("v[0-9", b)), "unbalanced_brackets");
+        assert_eq!(code(ref_glob("{a,b", b)), "unbalanced_brackets");
+        assert_eq!(code(ref_glob("a}", b)), "unbalanced_brackets");
+        assert_eq!(code(ref_glob("a~1", b)), "invalid_chars");
+        assert_eq!(code(ref_glob("a..*", b)), "invalid_ref");
+        assert_eq!(code(path_glob("src/**")), "ok");
+        assert_eq!(code(path_glob("docs/my notes.md")), "ok");
+        assert_eq!(code(path_glob("/src/**")), "leading_slash");
+        assert_eq!(code(path_glob("a\u{7}")), "control_char");
+        assert_eq!(code(path_glob("")), "required");
+    }
+
+    #[test]
+    fn glob_matching() {
+        assert!(glob_matches("main", "main"));
+        assert!(!glob_matches("main", "master"));
+        assert!(glob_matches("feature/*", "feature/login"));
+        assert!(!glob_matches("feature/*", "feature/a/b"));
+        assert!(glob_matches("feature/**", "feature/a/b"));
+        assert!(glob_matches("release-**", "release-1.2"));
+        assert!(glob_matches("hotfix-?", "hotfix-1"));
+        assert!(!glob_matches("hotfix-?", "hotfix-12"));
+        assert!(glob_matches("v[0-9]*", "v1.0"));
+        assert!(!glob_matches("v[!0-9]*", "v1.0"));
+        assert!(glob_matches("{main,master}", "master"));
+        assert!(glob_matches("*", "main"));
+    }
+
+    #[test]
+    fn connection_rules() {
+        assert_eq!(code(connection_name("ktb-github")), "ok");
+        assert_eq!(code(connection_name(&"c".repeat(33))), "too_long");
+        assert_eq!(code(connection_name("a\nb")), "invalid_chars");
+        let arn = "arn:aws:codeconnections:ap-northeast-2:123456789012:connection/0a1b2c3d-aaaa-bbbb-cccc-123456789012";
+        assert_eq!(code(connection_arn(arn)), "ok");
+        assert_eq!(
+            code(connection_arn(
+                &arn.replace("codeconnections", "codestar-connections")
+            )),
+            "ok"
+        );
+        assert_eq!(code(connection_arn("")), "required");
+        assert_eq!(
+            code(connection_arn(&arn.replace("123456789012:", "1234:"))),
+            "invalid_arn"
+        );
+        assert_eq!(
+            code(connection_arn("arn:aws:iam::123456789012:role/x")),
+            "invalid_arn"
+        );
+    }
+
+    #[test]
+    fn iam_rules() {
+        assert_eq!(code(role_name("ktb-rex-build-role")), "ok");
+        assert_eq!(code(role_name("a+=,.@_-b")), "ok");
+        assert_eq!(code(role_name(&"r".repeat(65))), "too_long");
+        assert_eq!(code(role_name("my role")), "invalid_chars");
+        assert_eq!(
+            code(role_arn("arn:aws:iam::123456789012:role/my-role")),
+            "ok"
+        );
+        assert_eq!(
+            code(role_arn(
+                "arn:aws:iam::123456789012:role/service-role/my-role"
+            )),
+            "ok"
+        );
+        assert_eq!(
+            code(role_arn("arn:aws:iam::123456789012:user/me")),
+            "invalid_arn"
+        );
+        assert_eq!(code(role_arn("arn:aws:iam::12345:role/x")), "invalid_arn");
+        assert_eq!(code(role_arn("my-role")), "invalid_arn");
+        assert_eq!(
+            code(role_arn("arn:aws:iam::123456789012:role/bad name")),
+            "invalid_chars"
+        );
+    }
+
+    #[test]
+    fn s3_rules() {
+        for ok in ["pipewright-ktb-artifacts-123456789012", "abc", "a.b-c"] {
+            assert_eq!(code(s3_bucket(ok)), "ok", "{ok}");
+        }
+        assert_eq!(code(s3_bucket("ab")), "too_short");
+        assert_eq!(code(s3_bucket(&"b".repeat(64))), "too_long");
+        assert_eq!(code(s3_bucket("My-Bucket")), "invalid_chars");
+        assert_eq!(code(s3_bucket("my_bucket")), "invalid_chars");
+        assert_eq!(code(s3_bucket("-bucket")), "bad_start_end");
+        assert_eq!(code(s3_bucket("a..b")), "double_dot");
+        assert_eq!(code(s3_bucket("192.168.5.4")), "ip_address");
+        assert_eq!(code(s3_bucket("xn--bucket")), "reserved_prefix");
+        assert_eq!(code(s3_bucket("bucket-s3alias")), "reserved_suffix");
+    }
+
+    #[test]
+    fn pipeline_and_project_rules() {
+        assert_eq!(code(pipeline_name("ktb.pipe@1_x-y")), "ok");
+        assert_eq!(code(pipeline_name(&"p".repeat(101))), "too_long");
+        assert_eq!(code(pipeline_name("my pipeline")), "invalid_chars");
+        assert_eq!(code(codebuild_project("ktb-build")), "ok");
+        assert_eq!(code(codebuild_project("b")), "too_short");
+        assert_eq!(code(codebuild_project("_build")), "bad_start");
+        assert_eq!(code(codebuild_project("my.build")), "invalid_chars");
+        assert_eq!(code(codebuild_project(&"b".repeat(256))), "too_long");
+    }
+
+    #[test]
+    fn build_rules() {
+        assert_eq!(
+            code(build_image("aws/codebuild/amazonlinux-x86_64-standard:5.0")),
+            "ok"
+        );
+        assert_eq!(code(build_image("my image")), "invalid_chars");
+        assert_eq!(code(buildspec_path("ci/buildspec.yml")), "ok");
+        assert_eq!(code(buildspec_path("/buildspec.yml")), "not_relative");
+        assert_eq!(code(buildspec_path("../buildspec.yml")), "not_relative");
+        assert_eq!(code(buildspec_path("")), "required");
+    }
+
+    #[test]
+    fn env_var_rules() {
+        assert_eq!(code(env_var_name("NODE_ENV")), "ok");
+        assert_eq!(code(env_var_name("_x1")), "ok");
+        assert_eq!(code(env_var_name("1X")), "bad_start");
+        assert_eq!(code(env_var_name("MY-VAR")), "invalid_chars");
+        assert_eq!(code(env_var_name("")), "required");
+        assert_eq!(code(env_var_name("REPOSITORY_URI")), "reserved_name");
+        assert_eq!(code(env_var_name("AWS_REGION")), "reserved_name");
+        assert_eq!(code(env_var_name("CODEBUILD_X")), "reserved_name");
+        assert_eq!(code(env_var_name("DB_PASSWORD")), "looks_secret");
+        assert_eq!(code(env_var_name("GITHUB_TOKEN")), "looks_secret");
+        assert_eq!(code(env_var_value("production")), "ok");
+        assert_eq!(
+            code(env_var_value("key=AKIAABCDEFGHIJKLMNOP")),
+            "looks_secret"
+        );
+    }
+
+    #[test]
+    fn ecr_rules() {
+        for ok in ["ktb-repo", "team/app", "a1", "my_app.v2/web-1"] {
+            assert_eq!(code(ecr_repository(ok)), "ok", "{ok}");
+        }
+        assert_eq!(code(ecr_repository("a")), "too_short");
+        assert_eq!(code(ecr_repository(&"r".repeat(257))), "too_long");
+        assert_eq!(code(ecr_repository("KTB-repo")), "invalid_chars");
+        assert_eq!(code(ecr_repository("1repo")), "bad_start");
+        assert_eq!(code(ecr_repository("team//app")), "bad_slash");
+        assert_eq!(code(ecr_repository("team/")), "bad_slash");
+        assert_eq!(code(ecr_repository("a--b")), "bad_separator");
+        assert_eq!(code(ecr_repository("team/-app")), "bad_separator");
+        assert_eq!(code(ecr_repository("app.")), "bad_separator");
+        assert_eq!(code(kms_key("alias/aws/ecr")), "ok");
+        assert_eq!(code(kms_key("my key")), "invalid_chars");
+    }
+
+    #[test]
+    fn ecs_and_elb_rules() {
+        let c = noun("The cluster name", "클러스터 이름");
+        assert_eq!(code(ecs_name("ktb_cluster-1", c)), "ok");
+        assert_eq!(code(ecs_name("", c)), "required");
+        assert_eq!(code(ecs_name(&"c".repeat(256), c)), "too_long");
+        assert_eq!(code(ecs_name("ktb.cluster", c)), "invalid_chars");
+        let lb = noun("The load balancer name", "로드 밸런서 이름");
+        assert_eq!(code(elb_name("ktb-repo-alb", lb, true)), "ok");
+        assert_eq!(code(elb_name(&"a".repeat(33), lb, true)), "too_long");
+        assert_eq!(code(elb_name("ktb_alb", lb, true)), "invalid_chars");
+        assert_eq!(code(elb_name("-alb", lb, true)), "edge_hyphen");
+        assert_eq!(code(elb_name("alb-", lb, true)), "edge_hyphen");
+        assert_eq!(code(elb_name("internal-alb", lb, true)), "reserved_prefix");
+        assert_eq!(code(elb_name("internal-tg", lb, false)), "ok");
+        assert_eq!(code(port_name("web-server")), "ok");
+        assert_eq!(code(port_name("Web")), "invalid_chars");
+        assert_eq!(code(port_name("-web")), "bad_start");
+        assert_eq!(code(port(3000, noun("Port", "포트"))), "ok");
+        assert_eq!(code(port(0, noun("Port", "포트"))), "out_of_range");
+        assert_eq!(code(port(65536, noun("Port", "포트"))), "out_of_range");
+        assert_eq!(code(platform_version("LATEST")), "ok");
+        assert_eq!(code(platform_version("1.3.0")), "unsupported_platform");
+    }
+
+    #[test]
+    fn health_check_path_rules() {
+        assert_eq!(code(health_check_path("/ping")), "ok");
+        assert_eq!(code(health_check_path("ping")), "leading_slash_required");
+        assert_eq!(code(health_check_path("/a b")), "invalid_chars");
+        assert_eq!(
+            code(health_check_path(&format!("/{}", "p".repeat(1024)))),
+            "too_long"
+        );
+    }
+
+    #[test]
+    fn fargate_pairs() {
+        assert_eq!(code(fargate_cpu(1024)), "ok");
+        assert_eq!(code(fargate_cpu(1000)), "invalid_cpu");
+        for (cpu, mem) in [
+            (256, 512),
+            (256, 2048),
+            (512, 4096),
+            (1024, 3072),
+            (2048, 16384),
+            (4096, 30720),
+            (8192, 61440),
+            (16384, 122880),
+        ] {
+            assert_eq!(code(fargate_memory_for(cpu, mem)), "ok", "{cpu}/{mem}");
+        }
+        for (cpu, mem) in [
+            (256, 3072),
+            (512, 512),
+            (1024, 1024),
+            (1024, 3500),
+            (4096, 31744),
+            (8192, 18432),
+            (16384, 36864),
+        ] {
+            assert_eq!(
+                code(fargate_memory_for(cpu, mem)),
+                "invalid_memory",
+                "{cpu}/{mem}"
+            );
+        }
+        let p = fargate_memory_for(1024, 1024).unwrap_err();
+        assert_eq!(
+            p.en,
+            "With 1 vCPU Fargate allows 2 GB, 3 GB, 4 GB, 5 GB, 6 GB, 7 GB, 8 GB (now 1 GB)."
+        );
+        assert_eq!(fargate_memory(8192).len(), 12);
+    }
+
+    #[test]
+    fn ranges() {
+        let t = noun("The timeout", "제한 시간");
+        assert_eq!(code(range(60, 5, 2160, t, MINUTES)), "ok");
+        let p = range(3, 5, 2160, t, MINUTES).unwrap_err();
+        assert_eq!(
+            p.en,
+            "The timeout must be between 5 and 2160 minutes (now 3)."
+        );
+        assert_eq!(p.ko, "제한 시간은 5~2160분 사이여야 합니다 (지금 3).");
+    }
+}

@@ -1,0 +1,564 @@
+"""The sandbox's HTTP front: a WSGI middleware around moto's server app.
+
+For every request it
+- serves `/_sandbox/...` control routes (registry.CONTROL_ROUTES, JSON in and out);
+- works out the AWS service, region and operation (for the calls log and fault rules);
+- applies fault rules (AWS-shaped transient errors, added latency, dropped connections);
+- answers JSON operations registered with @json_op itself, and passes the rest to moto,
+  both under registry.STATE_LOCK (moto is not thread-safe);
+- records the call with its outcome.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+import uuid
+from collections import deque
+from datetime import datetime, timezone
+from typing import Any, Iterable
+from urllib.parse import parse_qs
+
+from . import registry
+from .registry import CLOCK, CONTROL_ROUTES, JSON_HANDLERS, STATE_LOCK, AwsError, RequestInfo
+
+# ---------------------------------------------------------------------------------------------
+# Calls log
+
+_CALLS: deque[dict] = deque(maxlen=20000)  # bounded: a long session must not grow forever
+_CALLS_LOCK = threading.Lock()
+
+
+def record_call(service: str, operation: str, outcome: str, status: int) -> None:
+    entry = {
+        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "service": service,
+        "operation": operation,
+        "outcome": outcome,
+        "status": status,
+    }
+    with _CALLS_LOCK:
+        _CALLS.append(entry)
+
+
+def clear_calls() -> None:
+    with _CALLS_LOCK:
+        _CALLS.clear()
+
+
+def list_calls() -> list[dict]:
+    with _CALLS_LOCK:
+        return list(_CALLS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fault rules
+
+FAULT_ERRORS = {
+    # code -> (HTTP status, query-protocol fault type)
+    "ThrottlingException": (400, "Sender"),
+    "InternalFailure": (500, "Receiver"),
+    "ServiceUnavailable": (503, "Receiver"),
+}
+_FAULTS: list[dict] = []
+_FAULTS_LOCK = threading.Lock()
+
+
+def _validate_rule(raw: Any) -> dict:
+    if not isinstance(raw, dict):
+        raise ValueError("each rule must be an object")
+    error = raw.get("error")
+    if error is not None and error != "reset" and error not in FAULT_ERRORS:
+        raise ValueError(f"error must be one of {sorted(FAULT_ERRORS)}, 'reset' or null")
+    count = raw.get("count")
+    if count is not None and (not isinstance(count, int) or count < 0):
+        raise ValueError("count must be a non-negative integer or null")
+    probability = float(raw.get("probability", 1.0) if raw.get("probability") is not None else 1.0)
+    if not 0.0 <= probability <= 1.0:
+        raise ValueError("probability must be between 0 and 1")
+    latency = float(raw.get("latencyMs") or 0)
+    if latency < 0:
+        raise ValueError("latencyMs must be >= 0")
+    return {
+        "service": raw.get("service"),
+        "operation": raw.get("operation"),
+        "error": error,
+        "probability": probability,
+        "count": count,
+        "latencyMs": latency,
+    }
+
+
+def set_faults(rules: list) -> list[dict]:
+    parsed = [_validate_rule(r) for r in rules]
+    with _FAULTS_LOCK:
+        _FAULTS[:] = parsed
+    return parsed
+
+
+def pick_fault(service: str, operation: str) -> dict | None:
+    """The first matching rule that fires (consuming one of its `count`), or None."""
+    with _FAULTS_LOCK:
+        for rule in _FAULTS:
+            if rule["service"] not in (None, service) or rule["operation"] not in (None, operation):
+                continue
+            if rule["count"] is not None and rule["count"] <= 0:
+                continue
+            if random.random() >= rule["probability"]:
+                continue
+            if rule["count"] is not None:
+                rule["count"] -= 1
+            return dict(rule)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Request identification
+
+_CRED_RE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request")
+
+
+class Call:
+    """What app.py knows about one AWS request."""
+
+    def __init__(self, environ: dict, body: bytes):
+        self.environ = environ
+        self.body = body
+        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        self.path = environ.get("PATH_INFO", "/") or "/"
+        self.query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        self.target = environ.get("HTTP_X_AMZ_TARGET", "")
+        self.content_type = environ.get("CONTENT_TYPE", "")
+        self.service, self.region = self._scope()
+        self.form: dict[str, list[str]] = {}
+        if "x-www-form-urlencoded" in self.content_type and body:
+            try:
+                self.form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+            except UnicodeDecodeError:
+                self.form = {}
+        self.operation = self._operation()
+
+    def _scope(self) -> tuple[str, str]:
+        auth = self.environ.get("HTTP_AUTHORIZATION", "")
+        m = _CRED_RE.search(auth)
+        if not m:  # presigned URLs carry the scope in the query string
+            cred = (self.query.get("X-Amz-Credential") or [""])[0]
+            m = _CRED_RE.search("Credential=" + cred)
+        if m:
+            return m.group(4), m.group(3)
+        return "unknown", "us-east-1"
+
+    @property
+    def json_protocol(self) -> bool:
+        return bool(self.target) or "json" in self.content_type
+
+    @property
+    def json_version(self) -> str:
+        return "1.0" if "x-amz-json-1.0" in self.content_type else "1.1"
+
+    def _operation(self) -> str:
+        if self.target:
+            return self.target.rsplit(".", 1)[-1]
+        action = (self.form.get("Action") or self.query.get("Action") or [""])[0]
+        if action:
+            return action
+        if self.service == "s3":
+            return s3_operation(self.method, self.path, self.query, self.environ)
+        return f"{self.method} {_path_pattern(self.path)}"
+
+
+def _path_pattern(path: str) -> str:
+    # Collapse ids so the calls log groups REST calls sensibly.
+    parts = []
+    for seg in path.split("/"):
+        if re.search(r"\d", seg) and len(seg) > 6:
+            parts.append("{id}")
+        else:
+            parts.append(seg)
+    return "/".join(parts) or "/"
+
+
+_S3_BUCKET_SUB = {
+    "tagging": "BucketTagging",
+    "versioning": "BucketVersioning",
+    "policy": "BucketPolicy",
+    "acl": "BucketAcl",
+    "cors": "BucketCors",
+    "lifecycle": "BucketLifecycleConfiguration",
+    "encryption": "BucketEncryption",
+    "publicAccessBlock": "PublicAccessBlock",
+    "ownershipControls": "BucketOwnershipControls",
+    "notification": "BucketNotificationConfiguration",
+    "website": "BucketWebsite",
+    "logging": "BucketLogging",
+    "replication": "BucketReplication",
+    "object-lock": "ObjectLockConfiguration",
+    "accelerate": "BucketAccelerateConfiguration",
+    "requestPayment": "BucketRequestPayment",
+    "policyStatus": "BucketPolicyStatus",
+}
+_S3_OBJECT_SUB = {"tagging": "ObjectTagging", "acl": "ObjectAcl", "retention": "ObjectRetention",
+                  "legal-hold": "ObjectLegalHold", "attributes": "ObjectAttributes"}
+_VERB = {"GET": "Get", "PUT": "Put", "DELETE": "Delete"}
+
+
+def s3_operation(method: str, path: str, query: dict, environ: dict) -> str:
+    """Best-effort S3 operation name from a path-style REST request."""
+    parts = path.lstrip("/").split("/", 1)
+    bucket = parts[0]
+    key = parts[1] if len(parts) > 1 else ""
+    if not bucket:
+        return "ListBuckets" if method == "GET" else f"{method} /"
+    if not key:
+        if method == "GET" and "location" in query:
+            return "GetBucketLocation"
+        if method == "GET" and "uploads" in query:
+            return "ListMultipartUploads"
+        if method == "GET" and "versions" in query:
+            return "ListObjectVersions"
+        if method == "POST" and "delete" in query:
+            return "DeleteObjects"
+        for sub, name in _S3_BUCKET_SUB.items():
+            if sub in query and method in _VERB:
+                return _VERB[method] + name
+        return {
+            "PUT": "CreateBucket",
+            "DELETE": "DeleteBucket",
+            "HEAD": "HeadBucket",
+            "GET": "ListObjectsV2" if query.get("list-type") == ["2"] else "ListObjects",
+        }.get(method, f"{method} /{{bucket}}")
+    if method == "POST" and "uploads" in query:
+        return "CreateMultipartUpload"
+    if "uploadId" in query:
+        if method == "PUT":
+            return "UploadPartCopy" if environ.get("HTTP_X_AMZ_COPY_SOURCE") else "UploadPart"
+        return {"POST": "CompleteMultipartUpload", "DELETE": "AbortMultipartUpload",
+                "GET": "ListParts"}.get(method, f"{method} /{{bucket}}/{{key}}")
+    for sub, name in _S3_OBJECT_SUB.items():
+        if sub in query and method in _VERB:
+            return _VERB[method] + name
+    if method == "PUT":
+        return "CopyObject" if environ.get("HTTP_X_AMZ_COPY_SOURCE") else "PutObject"
+    return {"GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}.get(
+        method, f"{method} /{{bucket}}/{{key}}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Error rendering
+
+
+def _request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def render_error(call: Call, code: str, message: str, status: int, fault_type: str = "Sender"):
+    """(status, headers, body) of an AWS error in the request's protocol."""
+    rid = _request_id()
+    if call.json_protocol:
+        body = json.dumps({"__type": code, "message": message}).encode()
+        ctype = f"application/x-amz-json-{call.json_version}" if call.target else "application/json"
+        return status, [("Content-Type", ctype), ("x-amzn-ErrorType", code),
+                        ("x-amzn-RequestId", rid)], body
+    msg = _xml_escape(message)
+    if call.service == "ec2":
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>{code}</Code>'
+                f"<Message>{msg}</Message></Error></Errors><RequestID>{rid}</RequestID></Response>")
+    elif call.service == "s3":
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+                f"<Message>{msg}</Message><RequestId>{rid}</RequestId></Error>")
+    else:
+        body = (f'<ErrorResponse><Error><Type>{fault_type}</Type><Code>{code}</Code>'
+                f"<Message>{msg}</Message></Error><RequestId>{rid}</RequestId></ErrorResponse>")
+    return status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", rid)], body.encode()
+
+
+def _xml_escape(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_XML_CODE_RE = re.compile(rb"<Code>([^<]+)</Code>")
+
+
+def error_code_of(status: int, headers: list[tuple[str, str]], body: bytes) -> str:
+    """The AWS error code of a response, "ok" for 2xx (and 3xx, e.g. S3 redirects aren't used)."""
+    if status < 400:
+        return "ok"
+    for name, value in headers:
+        if name.lower() == "x-amzn-errortype" and value:
+            return _clean_code(value)
+    text = body.lstrip()[:1].decode("latin-1") if body else ""
+    if text == "{":
+        try:
+            data = json.loads(body)
+            code = data.get("__type") or data.get("code") or data.get("Code")
+            if code:
+                return _clean_code(str(code))
+        except ValueError:
+            pass
+    m = _XML_CODE_RE.search(body or b"")
+    if m:
+        return m.group(1).decode("utf-8", "replace").strip()
+    return f"HTTP{status}"
+
+
+def _clean_code(code: str) -> str:
+    # "com.amazonaws.ecs#ClusterNotFoundException" / "Code:http://internal..." -> "Code"
+    return code.split("#")[-1].split(":")[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# The middleware
+
+
+class ConnectionReset(ConnectionResetError):
+    """Raised after the socket was reset on purpose; werkzeug treats it as a dropped client."""
+
+
+class SandboxApp:
+    def __init__(self, moto_app):
+        self.moto_app = moto_app
+
+    def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        if path == "/_sandbox" or path.startswith("/_sandbox/"):
+            return self._control(environ, start_response, path)
+
+        body = _read_body(environ)
+        call = Call(environ, body)
+
+        fault = pick_fault(call.service, call.operation)
+        if fault:
+            if fault["latencyMs"]:
+                time.sleep(fault["latencyMs"] / 1000.0)
+            if fault["error"] == "reset":
+                record_call(call.service, call.operation, "reset", 0)
+                _reset_connection(environ)
+                raise ConnectionReset("sandbox fault rule: connection reset")
+            if fault["error"]:
+                code = fault["error"]
+                status, ftype = FAULT_ERRORS[code]
+                resp = render_error(call, code, f"Injected by the sandbox's fault rules ({code})",
+                                    status, ftype)
+                return self._send(call, start_response, *resp)
+
+        handler = JSON_HANDLERS.get(tuple(call.target.rsplit(".", 1))) if call.target else None
+        prefix = call.target.rsplit(".", 1)[0] if call.target else ""
+        if handler is None and prefix in registry.OWNED_PREFIXES:
+            resp = render_error(call, "UnknownOperationException",
+                                f"The sandbox does not implement {call.operation}", 400)
+            return self._send(call, start_response, *resp)
+        if handler is not None:
+            return self._send(call, start_response, *self._json_handler(call, handler))
+        return self._send(call, start_response, *self._moto(environ))
+
+    # -- AWS answers ---------------------------------------------------------------------------
+
+    def _json_handler(self, call: Call, handler):
+        try:
+            params = json.loads(call.body) if call.body.strip() else {}
+            if not isinstance(params, dict):
+                raise ValueError("body must be a JSON object")
+        except ValueError as exc:
+            return render_error(call, "SerializationException", str(exc), 400)
+        info = RequestInfo(service=call.service, operation=call.operation, region=call.region)
+        try:
+            with STATE_LOCK:
+                result = handler(params, info)
+        except AwsError as err:
+            return render_error(call, err.code, err.message, err.status)
+        except Exception as exc:  # a bug of ours: answer like AWS would, log for us
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+            return render_error(call, "InternalFailure", f"sandbox error: {exc}", 500, "Receiver")
+        payload = json.dumps(result if result is not None else {}, default=_json_default).encode()
+        return 200, [("Content-Type", f"application/x-amz-json-{call.json_version}"),
+                     ("x-amzn-RequestId", _request_id())], payload
+
+    def _moto(self, environ: dict):
+        captured: dict[str, Any] = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"] = int(status.split(" ", 1)[0])
+            captured["headers"] = list(headers)
+            return lambda data: captured.setdefault("written", []).append(data)
+
+        with STATE_LOCK:
+            result = self.moto_app(environ, capture)
+            try:
+                chunks = captured.get("written", []) + list(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        return captured["status"], captured["headers"], b"".join(chunks)
+
+    def _send(self, call: Call, start_response, status: int, headers, body: bytes):
+        outcome = error_code_of(status, headers, body)
+        record_call(call.service, call.operation, outcome, status)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        if call.method != "HEAD" or body:
+            headers.append(("Content-Length", str(len(body))))
+        start_response(_status_line(status), headers)
+        return [body]
+
+    # -- control routes ------------------------------------------------------------------------
+
+    def _control(self, environ: dict, start_response, path: str):
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        handler = CONTROL_ROUTES.get((method, path.rstrip("/") or path))
+        if handler is None:
+            known = any(p == path for (_, p) in CONTROL_ROUTES)
+            status = 405 if known else 404
+            return _json_response(start_response, status,
+                                  {"error": "MethodNotAllowed" if known else "NotFound",
+                                   "message": f"no sandbox route {method} {path}"})
+        raw = _read_body(environ)
+        ctype = environ.get("CONTENT_TYPE", "")
+        try:
+            # HTML forms post urlencoded; anything that looks like JSON is JSON (curl -d sends
+            # JSON with a form content type).
+            if "x-www-form-urlencoded" in ctype and not raw.lstrip().startswith(b"{"):
+                body = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8")).items()}
+            else:
+                body = json.loads(raw) if raw.strip() else {}
+        except ValueError as exc:
+            return _json_response(start_response, 400, {"error": "BadRequest", "message": str(exc)})
+        query = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        try:
+            out = handler(body, query)
+        except AwsError as err:
+            return _json_response(start_response, err.status, {"error": err.code, "message": err.message})
+        except (ValueError, KeyError, TypeError) as exc:  # a missing or malformed field
+            return _json_response(start_response, 400, {"error": "BadRequest",
+                                                        "message": f"{type(exc).__name__}: {exc}"})
+        except Exception as exc:  # a bug of ours: still answer JSON, log the traceback
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+            return _json_response(start_response, 500, {"error": "InternalError", "message": str(exc)})
+        if isinstance(out, tuple):
+            status, payload, content_type = out
+        else:
+            status, payload, content_type = 200, out, "application/json"
+        if isinstance(payload, (dict, list)) or payload is None:
+            data = json.dumps(payload if payload is not None else {}, default=_json_default).encode()
+        elif isinstance(payload, str):
+            data = payload.encode("utf-8")
+        else:
+            data = payload
+        start_response(_status_line(status), [("Content-Type", content_type),
+                                              ("Content-Length", str(len(data))),
+                                              ("Cache-Control", "no-store")])
+        return [data]
+
+
+def _json_default(o: Any):
+    if isinstance(o, datetime):
+        return o.timestamp()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _json_response(start_response, status: int, payload: dict):
+    data = json.dumps(payload).encode()
+    start_response(_status_line(status), [("Content-Type", "application/json"),
+                                          ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _status_line(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
+
+
+def _read_body(environ: dict) -> bytes:
+    """Read the whole body and put it back, so moto can read it again."""
+    stream = environ.get("wsgi.input")
+    length = environ.get("CONTENT_LENGTH") or ""
+    if stream is None:
+        body = b""
+    elif length.isdigit():
+        body = stream.read(int(length)) if int(length) else b""
+    elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or environ.get(
+        "wsgi.input_terminated"
+    ):
+        body = stream.read()
+    else:
+        body = b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    environ["wsgi.input_terminated"] = True
+    return body
+
+
+def _reset_connection(environ: dict) -> None:
+    """Drop the TCP connection with a RST and no response (a "connection reset" fault)."""
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        return
+    try:
+        # Linger 0 makes the final close send RST; shutdown ends the exchange right now
+        # (a plain close() would wait for werkzeug's file objects over the same socket).
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Built-in control routes
+
+
+@registry.control("GET", "/_sandbox/health")
+def _health(body: dict, query: dict) -> dict:
+    return {"status": "ok", "timeScale": CLOCK.scale}
+
+
+@registry.control("GET", "/_sandbox/calls")
+def _get_calls(body: dict, query: dict) -> dict:
+    return {"calls": list_calls()}
+
+
+@registry.control("DELETE", "/_sandbox/calls")
+def _delete_calls(body: dict, query: dict) -> dict:
+    clear_calls()
+    return {"calls": []}
+
+
+@registry.control("GET", "/_sandbox/faults")
+def _get_faults(body: dict, query: dict) -> dict:
+    with _FAULTS_LOCK:
+        return {"rules": [dict(r) for r in _FAULTS]}
+
+
+@registry.control("POST", "/_sandbox/faults")
+def _post_faults(body: dict, query: dict) -> dict:
+    rules = body.get("rules")
+    if not isinstance(rules, list):
+        raise ValueError('body must be {"rules": [...]}')
+    return {"rules": set_faults(rules)}
+
+
+@registry.control("DELETE", "/_sandbox/faults")
+def _delete_faults(body: dict, query: dict) -> dict:
+    set_faults([])
+    return {"rules": []}
+
+
+def build_app():
+    """moto's server app (as moto.server builds it) wrapped in the sandbox middleware."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    return SandboxApp(DomainDispatcherApplication(create_backend_app))

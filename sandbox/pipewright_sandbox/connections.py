@@ -1,0 +1,296 @@
+"""CodeStar Connections and CodeConnections (GitHub connections), which moto lacks entirely.
+
+Both APIs (awsJson 1.0) share one store, as on AWS: a connection made through either can be
+read through the other, with an ARN of either form. New connections are PENDING, as on AWS
+until someone completes the GitHub handshake in the console; here the student does that on
+the page `GET /_sandbox/connections` (or `POST /_sandbox/connections/complete`).
+
+Other modules read connections through `get_connection(arn)`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+
+from . import registry
+from .registry import ACCOUNT_ID, STATE_LOCK, AwsError, RequestInfo
+
+# X-Amz-Target prefixes: the Smithy service name (what the Rust SDK sends) and the
+# fully-qualified form (what botocore sends).
+API_PREFIXES = {
+    "codestar-connections": ("CodeStar_connections_20191201",
+                             "com.amazonaws.codestar.connections.CodeStar_connections_20191201"),
+    "codeconnections": ("CodeConnections_20231201",
+                        "com.amazonaws.codeconnections.CodeConnections_20231201"),
+}
+PROVIDER_TYPES = {
+    "codestar-connections": {"Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab",
+                             "GitLabSelfManaged"},
+    "codeconnections": {"Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab",
+                        "GitLabSelfManaged", "AzureDevOps", "GitHubEnterpriseCloudDataResidency"},
+}
+STATUSES = ("PENDING", "AVAILABLE", "ERROR")
+_ARN_RE = re.compile(
+    r"^arn:aws:(codestar-connections|codeconnections):([a-z0-9-]+):(\d{12}):connection/([0-9a-fA-F-]{36})$"
+)
+
+# uuid -> {"ConnectionName", "ConnectionArn", "ProviderType", "OwnerAccountId",
+#          "ConnectionStatus", "HostArn"?, "Tags": [...], "region"}
+_CONNECTIONS: dict[str, dict] = {}
+
+
+def _api(info: RequestInfo) -> str:
+    return "codeconnections" if info.service == "codeconnections" else "codestar-connections"
+
+
+def _public(conn: dict) -> dict:
+    return {k: v for k, v in conn.items() if k not in ("Tags", "region")}
+
+
+def _find(arn: str | None) -> dict | None:
+    m = _ARN_RE.match(arn or "")
+    if not m:
+        return None
+    conn = _CONNECTIONS.get(m.group(4).lower())
+    if conn is None or conn["region"] != m.group(2):
+        return None
+    return conn
+
+
+def _require(arn, field: str = "ConnectionArn") -> dict:
+    if not isinstance(arn, str) or not arn:
+        raise AwsError("ValidationException", f"1 validation error detected: Value null at "
+                       f"'{field[0].lower() + field[1:]}' failed to satisfy constraint: "
+                       "Member must not be null")
+    conn = _find(arn)
+    if conn is None:
+        raise AwsError("ResourceNotFoundException", f"Connection {arn} does not exist")
+    return conn
+
+
+def _validate_tags(tags) -> list[dict]:
+    if tags is None:
+        return []
+    if not isinstance(tags, list) or len(tags) > 200:
+        raise AwsError("ValidationException", "Tags must be a list of at most 200 tags")
+    for t in tags:
+        key, value = t.get("Key"), t.get("Value")
+        if not isinstance(key, str) or not 1 <= len(key) <= 128 or not isinstance(value, str) \
+                or len(value) > 256:
+            raise AwsError("ValidationException", f"Invalid tag: {t}")
+    return [{"Key": t["Key"], "Value": t["Value"]} for t in tags]
+
+
+def get_connection(arn: str) -> dict | None:
+    """The connection (GetConnection's `Connection` shape) for an ARN of either form, or None."""
+    with STATE_LOCK:
+        conn = _find(arn)
+        return _public(conn) if conn else None
+
+
+# --- AWS operations ----------------------------------------------------------------------------
+
+
+def create_connection(params: dict, info: RequestInfo) -> dict:
+    api = _api(info)
+    name = params.get("ConnectionName")
+    if not isinstance(name, str) or not 1 <= len(name) <= 32:
+        raise AwsError("ValidationException", "1 validation error detected: Value at "
+                       "'connectionName' failed to satisfy constraint: Member must have length "
+                       "less than or equal to 32 and greater than or equal to 1")
+    provider = params.get("ProviderType")
+    host_arn = params.get("HostArn")
+    if provider is None and host_arn is None:
+        raise AwsError("InvalidInputException", "ProviderType or HostArn must be specified")
+    if provider is not None and provider not in PROVIDER_TYPES[api]:
+        raise AwsError("ValidationException", f"1 validation error detected: Value '{provider}'"
+                       " at 'providerType' failed to satisfy constraint: Member must satisfy "
+                       f"enum value set: [{', '.join(sorted(PROVIDER_TYPES[api]))}]")
+    if host_arn is not None:
+        # Hosts (self-managed GitHub Enterprise / GitLab) are not modelled by the sandbox.
+        raise AwsError("ResourceNotFoundException", f"Host {host_arn} does not exist")
+    tags = _validate_tags(params.get("Tags"))
+    cid = str(uuid.uuid4())
+    arn = f"arn:aws:{api}:{info.region}:{info.account_id}:connection/{cid}"
+    _CONNECTIONS[cid] = {
+        "ConnectionName": name,
+        "ConnectionArn": arn,
+        "ProviderType": provider,
+        "OwnerAccountId": info.account_id,
+        "ConnectionStatus": "PENDING",
+        "Tags": tags,
+        "region": info.region,
+    }
+    out = {"ConnectionArn": arn}
+    if tags:
+        out["Tags"] = tags
+    return out
+
+
+def get_connection_op(params: dict, info: RequestInfo) -> dict:
+    return {"Connection": _public(_require(params.get("ConnectionArn")))}
+
+
+def list_connections(params: dict, info: RequestInfo) -> dict:
+    max_results = params.get("MaxResults")
+    if max_results is not None and (not isinstance(max_results, int) or not 0 <= max_results <= 100):
+        raise AwsError("ValidationException", "MaxResults must be between 0 and 100")
+    size = max_results or 100
+    provider = params.get("ProviderTypeFilter")
+    host = params.get("HostArnFilter")
+    conns = [c for c in _CONNECTIONS.values() if c["region"] == info.region
+             and (provider is None or c["ProviderType"] == provider)
+             and (host is None or c.get("HostArn") == host)]
+    token = params.get("NextToken")
+    start = 0
+    if token:
+        if not str(token).isdigit() or int(token) > len(conns):
+            raise AwsError("ValidationException", "Invalid NextToken")
+        start = int(token)
+    page = conns[start:start + size]
+    out: dict = {"Connections": [_public(c) for c in page]}
+    if start + size < len(conns):
+        out["NextToken"] = str(start + size)
+    return out
+
+
+def delete_connection(params: dict, info: RequestInfo) -> dict:
+    conn = _require(params.get("ConnectionArn"))
+    del _CONNECTIONS[conn["ConnectionArn"].rsplit("/", 1)[1]]
+    return {}
+
+
+def tag_resource(params: dict, info: RequestInfo) -> dict:
+    conn = _require(params.get("ResourceArn"), "ResourceArn")
+    new = _validate_tags(params.get("Tags"))
+    merged = {t["Key"]: t["Value"] for t in conn["Tags"]}
+    merged.update({t["Key"]: t["Value"] for t in new})
+    if len(merged) > 200:
+        raise AwsError("LimitExceededException", "Too many tags")
+    conn["Tags"] = [{"Key": k, "Value": v} for k, v in merged.items()]
+    return {}
+
+
+def untag_resource(params: dict, info: RequestInfo) -> dict:
+    conn = _require(params.get("ResourceArn"), "ResourceArn")
+    keys = set(params.get("TagKeys") or [])
+    conn["Tags"] = [t for t in conn["Tags"] if t["Key"] not in keys]
+    return {}
+
+
+def list_tags_for_resource(params: dict, info: RequestInfo) -> dict:
+    return {"Tags": list(_require(params.get("ResourceArn"), "ResourceArn")["Tags"])}
+
+
+_OPERATIONS = {
+    "CreateConnection": create_connection,
+    "GetConnection": get_connection_op,
+    "ListConnections": list_connections,
+    "DeleteConnection": delete_connection,
+    "TagResource": tag_resource,
+    "UntagResource": untag_resource,
+    "ListTagsForResource": list_tags_for_resource,
+}
+for _prefixes in API_PREFIXES.values():
+    for _prefix in _prefixes:
+        registry.OWNED_PREFIXES.add(_prefix)
+        for _op, _fn in _OPERATIONS.items():
+            registry.json_op(_prefix, _op)(_fn)
+
+
+# --- Control: the stand-in for the console's GitHub handshake ---------------------------------
+
+
+@registry.control("POST", "/_sandbox/connections/complete")
+def complete_connection(body: dict, query: dict):
+    # "connectionArn" is the documented key; the AWS-style spelling is accepted too.
+    arn = body.get("connectionArn") or body.get("ConnectionArn")
+    status = body.get("status") or body.get("Status") or "AVAILABLE"
+    if status not in ("AVAILABLE", "ERROR"):
+        raise ValueError('status must be "AVAILABLE" or "ERROR"')
+    with STATE_LOCK:
+        conn = _find(arn)
+        if conn is None:
+            return 404, {"error": "NotFound", "message": f"no connection {arn}"}, "application/json"
+        conn["ConnectionStatus"] = status
+    return {"connectionArn": conn["ConnectionArn"], "connectionStatus": status}
+
+
+@registry.control("GET", "/_sandbox/connections")
+def connections_page(body: dict, query: dict):
+    with STATE_LOCK:
+        conns = [dict(c) for c in _CONNECTIONS.values()]
+    return 200, _page(conns), "text/html; charset=utf-8"
+
+
+def _page(conns: list[dict]) -> str:
+    rows = []
+    for c in conns:
+        status = c["ConnectionStatus"]
+        arn = html.escape(c["ConnectionArn"], quote=True)
+        if status == "PENDING":
+            action = (f'<button data-arn="{arn}" data-status="AVAILABLE">Complete connection</button>'
+                      f' <button class="secondary" data-arn="{arn}" data-status="ERROR">'
+                      "Fail handshake</button>")
+        else:
+            action = "&mdash;"
+        rows.append(
+            f"<tr><td>{html.escape(c['ConnectionName'])}</td><td>{html.escape(c['ProviderType'] or '')}</td>"
+            f"<td>{html.escape(c['region'])}</td>"
+            f'<td><span class="status {status.lower()}">{status.title()}</span></td>'
+            f"<td><code>{arn}</code></td><td>{action}</td></tr>"
+        )
+    table = (
+        "<table><thead><tr><th>Name</th><th>Provider</th><th>Region</th><th>Status</th>"
+        "<th>ARN</th><th></th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        if rows else '<p class="empty">No connections yet. Create one with CreateConnection '
+        "(CodeStar Connections or CodeConnections), then come back here.</p>"
+    )
+    return _PAGE.replace("{{TABLE}}", table)
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Pipewright sandbox &mdash; GitHub connections</title>
+<style>
+ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:70rem;
+      color:#16191f;background:#f2f3f3;padding:0 1rem}
+ h1{font-size:1.5rem;margin-bottom:.25rem} .sub{color:#5f6b7a;margin-top:0}
+ .card{background:#fff;border-radius:8px;padding:1.25rem 1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.15);margin:1rem 0}
+ table{border-collapse:collapse;width:100%} th,td{text-align:left;padding:.55rem .5rem;border-bottom:1px solid #e9ebed;vertical-align:middle}
+ th{font-size:.8rem;text-transform:uppercase;color:#5f6b7a} code{font-size:.75rem;word-break:break-all}
+ .status{padding:.15rem .55rem;border-radius:1rem;font-size:.85rem;font-weight:600}
+ .pending{background:#fff4e5;color:#8d5b00} .available{background:#e9f7ec;color:#1d8102} .error{background:#fdecea;color:#d13212}
+ button{background:#ec7211;color:#fff;border:0;border-radius:4px;padding:.45rem .9rem;font-weight:600;cursor:pointer}
+ button.secondary{background:#fff;color:#5f6b7a;border:1px solid #aab7b8} button:disabled{opacity:.5}
+ .empty{color:#5f6b7a} .note{font-size:.9rem;color:#5f6b7a}
+</style></head><body>
+<h1>GitHub connections</h1>
+<p class="sub">Pipewright sandbox &middot; stands in for the AWS console</p>
+<div class="card">
+<p>On real AWS a new connection stays <b>Pending</b> until you open it in the console, choose
+<b>Update pending connection</b>, sign in to GitHub and <b>Install a new app</b> (the AWS Connector
+for GitHub) on your account or organisation. Here, <b>Complete connection</b> plays that handshake:
+the connection becomes <b>Available</b> and CodePipeline can use it as a source.</p>
+</div>
+<div class="card">{{TABLE}}</div>
+<p class="note">This page changes nothing on AWS: it talks only to the local sandbox.</p>
+<script>
+document.querySelectorAll("button[data-arn]").forEach(function (b) {
+  b.addEventListener("click", function () {
+    document.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+    fetch("/_sandbox/connections/complete", {method: "POST",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({connectionArn: b.dataset.arn, status: b.dataset.status})})
+      .then(function () { location.reload(); });
+  });
+});
+</script>
+</body></html>
+"""
+
+
+def install() -> None:
+    """Nothing to patch: the operations are registered at import."""

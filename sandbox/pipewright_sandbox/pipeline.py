@@ -1,0 +1,901 @@
+"""CodePipeline executions that progress in time, the way AWS runs a V2 pipeline.
+
+moto marks every execution "Succeeded" at once and lacks GetPipelineState, ListActionExecutions,
+StopPipelineExecution and RetryStageExecution. This module answers the execution operations
+itself (AWS's JSON shapes, epoch-second timestamps), keeps its runs on moto's pipeline objects
+(so they vanish with the pipeline), and moves them on from one daemon ticker thread:
+stages in declaration order, actions within a stage by runOrder. The Build stage drives a real
+moto CodeBuild build (codebuild_runs), the Deploy stage an ECS rollout (ecs_rollout).
+
+Execution modes (V2): SUPERSEDED and QUEUED both lock a stage to one execution at a time;
+an execution that finishes a stage waits at the next stage's inbound transition. SUPERSEDED:
+a newer execution arriving there replaces the older waiting one (which becomes Superseded),
+and an execution never enters a stage a newer one already entered. QUEUED: waiting
+executions enter in arrival order, none is dropped. PARALLEL: no locks at all.
+
+Control routes: POST /_sandbox/push (a git push that fires matching pipelines' triggers),
+POST /_sandbox/fail-stage (the next N runs of a stage fail).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from typing import Any, Callable
+
+from .registry import (
+    ACCOUNT_ID,
+    AWS_DURATIONS,
+    CLOCK,
+    STATE_LOCK,
+    AwsError,
+    RequestInfo,
+    control,
+    json_op,
+)
+
+PREFIX = "CodePipeline_20150709"
+TICK_SECONDS = 0.02
+ACTIVE = ("InProgress", "Stopping")
+
+# (pipeline name, stage name) -> how many upcoming runs of that stage must fail.
+FAIL_STAGE: dict[tuple[str, str], int] = {}
+# (repository, branch) -> last pushed commit {"commitId", "message", "time"}.
+LAST_PUSH: dict[tuple[str, str], dict] = {}
+# Active executions (InProgress/Stopping); the ticker only looks at these.
+_ACTIVE_RUNS: list["Execution"] = []
+_TICKERS: list[Callable[[float], None]] = []
+_ticker_started = threading.Event()
+
+
+# ---------------------------------------------------------------- ticker
+
+def add_ticker(fn: Callable[[float], None]) -> None:
+    """Have `fn(now)` called under STATE_LOCK every tick (one thread for all our modules)."""
+    if fn not in _TICKERS:
+        _TICKERS.append(fn)
+    _ensure_ticker()
+
+
+def _ensure_ticker() -> None:
+    if _ticker_started.is_set():
+        return
+    _ticker_started.set()
+    threading.Thread(target=_tick_forever, name="pipewright-ticker", daemon=True).start()
+
+
+def _tick_forever() -> None:
+    while True:
+        time.sleep(TICK_SECONDS)
+        with STATE_LOCK:
+            now = time.time()
+            for fn in list(_TICKERS):
+                try:
+                    fn(now)
+                except Exception:  # one broken run must not stop the world
+                    import traceback
+
+                    traceback.print_exc()
+
+
+# ---------------------------------------------------------------- model
+
+def _backend(account: str, region: str):
+    from moto.codepipeline.models import codepipeline_backends
+
+    return codepipeline_backends[account][region]
+
+
+def _pipeline(account: str, region: str, name: str):
+    cp = _backend(account, region).pipelines.get(name)
+    if cp is None:
+        raise AwsError("PipelineNotFoundException",
+                       f"Account '{account}' does not have a pipeline with name '{name}'")
+    if not hasattr(cp, "pw_runs"):
+        cp.pw_runs = {}  # pipelineExecutionId -> Execution, in start order
+        cp.pw_region, cp.pw_account = region, account
+    return cp
+
+
+def _mode(cp) -> str:
+    return cp.pipeline.get("executionMode") or "SUPERSEDED"
+
+
+class ActionRun:
+    """One attempt of one action inside one pipeline execution."""
+
+    def __init__(self, exe: "Execution", stage: str, decl: dict, fail: bool):
+        self.id = str(uuid.uuid4())
+        self.exe, self.stage, self.decl, self.fail = exe, stage, decl, fail
+        self.name = decl["name"]
+        self.status = "InProgress"
+        self.start = self.updated = time.time()
+        self.ends_at = self.start
+        self.summary: str | None = None
+        self.ext_id: str | None = None
+        self.ext_url: str | None = None
+        self.ext_summary: str | None = None
+        self.error: dict | None = None
+        self.out_vars: dict = {}
+        self.percent: int | None = None
+        self.handle: Any = None  # build id / rollout, per provider
+        self.updated_by: str | None = None
+
+    def finish(self, status: str, error: dict | None = None) -> None:
+        self.status, self.error = status, error
+        self.updated = time.time()
+
+
+class Execution:
+    """One pipeline execution: where it is, what it ran, how it was started."""
+
+    def __init__(self, cp, trigger: dict, variables: list, overrides: list, push: dict | None):
+        self.cp = cp
+        self.id = str(uuid.uuid4())
+        self.name = cp.pipeline["name"]
+        self.version = cp.pipeline.get("version", 1)
+        self.decl = cp.pipeline  # the declaration as of the start
+        self.stages = [s["name"] for s in cp.pipeline["stages"]]
+        self.mode = _mode(cp)
+        self.trigger = trigger
+        self.variables = variables
+        self.overrides = {o["actionName"]: o for o in overrides}
+        self.push = push
+        self.status = "InProgress"
+        self.status_summary: str | None = None
+        self.stop_reason: str | None = None
+        self.abandon = False
+        self.start = self.updated = time.time()
+        self.idx = 0  # current (or next) stage
+        self.waiting = True  # waiting at stage idx's inbound transition
+        self.stage_status: dict[str, str] = {}
+        self.entered: dict[str, float] = {}
+        self.actions: list[ActionRun] = []  # every attempt, oldest first
+        self.current: dict[str, ActionRun] = {}  # latest attempt per action name
+        self.source_revisions: list[dict] = []
+        self.artifacts: dict[str, dict] = {}  # output artifact name -> what it carries
+        self.stage_fail = False  # this attempt of the current stage must fail
+        self.rerun: set[str] | None = None  # a FAILED_ACTIONS retry reruns only these
+
+    @property
+    def stage(self) -> str:
+        return self.stages[self.idx]
+
+    def stage_decl(self, name: str) -> dict:
+        return next(s for s in self.decl["stages"] if s["name"] == name)
+
+    def touch(self) -> None:
+        self.updated = time.time()
+
+    def end(self, status: str) -> None:
+        self.status = status
+        self.touch()
+        if self in _ACTIVE_RUNS:
+            _ACTIVE_RUNS.remove(self)
+
+
+# ---------------------------------------------------------------- starting
+
+def start_execution(cp, trigger: dict, variables=None, overrides=None, push=None) -> Execution:
+    exe = Execution(cp, trigger, variables or [], overrides or [], push)
+    cp.pw_runs[exe.id] = exe
+    _ACTIVE_RUNS.append(exe)
+    _tick_pipeline(cp, time.time())  # enter Source at once if the stage is free
+    return exe
+
+
+def _caller_arn(account: str) -> str:
+    # What moto's GetCallerIdentity reports for the default credentials.
+    return f"arn:aws:sts::{account}:user/moto"
+
+
+@json_op(PREFIX, "StartPipelineExecution")
+def start_pipeline_execution(body: dict, info: RequestInfo) -> dict:
+    cp = _pipeline(info.account_id, info.region, body["name"])
+    trigger = {"triggerType": "StartPipelineExecution", "triggerDetail": _caller_arn(info.account_id)}
+    exe = start_execution(cp, trigger, body.get("variables"), body.get("sourceRevisions"))
+    return {"pipelineExecutionId": exe.id}
+
+
+def _patch_create_pipeline() -> None:
+    """AWS starts a pipeline once when it is created (trigger CreatePipeline); so do we."""
+    from moto.codepipeline.models import CodePipelineBackend
+
+    original = CodePipelineBackend.create_pipeline
+    if getattr(original, "pw_patched", False):
+        return
+
+    def create_pipeline(self, pipeline, tags):
+        result = original(self, pipeline, tags)
+        cp = _pipeline(self.account_id, self.region_name, pipeline["name"])
+        trigger = {"triggerType": "CreatePipeline", "triggerDetail": _caller_arn(self.account_id)}
+        start_execution(cp, trigger)
+        return result
+
+    create_pipeline.pw_patched = True
+    CodePipelineBackend.create_pipeline = create_pipeline
+
+
+# ---------------------------------------------------------------- progression
+
+def _tick_all(now: float) -> None:
+    pipelines = {id(e.cp): e.cp for e in list(_ACTIVE_RUNS)}
+    for cp in pipelines.values():
+        live = _backend(cp.pw_account, cp.pw_region).pipelines.get(cp.pipeline["name"])
+        if live is not cp:  # deleted: its runs die with it
+            for e in [e for e in _ACTIVE_RUNS if e.cp is cp]:
+                _ACTIVE_RUNS.remove(e)
+            continue
+        _tick_pipeline(cp, now)
+
+
+def _tick_pipeline(cp, now: float) -> None:
+    for exe in list(cp.pw_runs.values()):  # oldest first: FIFO entry for QUEUED
+        if exe.status not in ACTIVE:
+            continue
+        if exe.waiting:
+            _try_enter(cp, exe, now)
+        else:
+            _advance_stage(exe, now)
+
+
+def _holder(cp, exe: Execution, stage: str) -> Execution | None:
+    for other in cp.pw_runs.values():
+        if other is not exe and other.status in ACTIVE and not other.waiting \
+                and other.stage == stage and other.stage_status.get(stage) in ACTIVE:
+            return other
+    return None
+
+
+def _try_enter(cp, exe: Execution, now: float) -> None:
+    if exe.status == "Stopping":  # a stop before entering: nothing is in flight
+        exe.end("Stopped")
+        return
+    stage = exe.stage
+    if exe.mode == "SUPERSEDED":
+        ids = list(cp.pw_runs)
+        for o in [cp.pw_runs[i] for i in ids[ids.index(exe.id) + 1:]]:  # newer ones
+            waiting_here = o.status in ACTIVE and o.waiting and o.stage == stage
+            if stage in o.entered or waiting_here:
+                exe.end("Superseded")
+                return
+    if exe.mode != "PARALLEL":
+        if _holder(cp, exe, stage):
+            return
+        if exe.mode == "QUEUED":
+            for o in cp.pw_runs.values():
+                if o is exe:
+                    break
+                if o.status in ACTIVE and o.waiting and o.stage == stage:
+                    return  # an older one waits for the same stage: it goes first
+    _enter_stage(exe, now)
+
+
+def _enter_stage(exe: Execution, now: float, rerun: set[str] | None = None) -> None:
+    """Start running stage exe.idx; `rerun` limits a retry to those action names."""
+    stage = exe.stage
+    exe.waiting = False
+    exe.entered[stage] = now
+    exe.stage_status[stage] = "InProgress"
+    exe.stage_fail = _consume_failure(exe, stage)
+    exe.rerun = rerun
+    exe.touch()
+    _advance_stage(exe, now)
+
+
+def _consume_failure(exe: Execution, stage: str) -> bool:
+    key = (exe.name, stage)
+    if FAIL_STAGE.get(key, 0) > 0:
+        FAIL_STAGE[key] -= 1
+        return True
+    return False
+
+
+def _stage_actions(exe: Execution, stage: str) -> list[dict]:
+    return sorted(exe.stage_decl(stage)["actions"], key=lambda a: a.get("runOrder", 1))
+
+
+def _advance_stage(exe: Execution, now: float) -> None:
+    stage = exe.stage
+    actions = _stage_actions(exe, stage)
+    running = [r for r in (exe.current.get(a["name"]) for a in actions)
+               if r and r.stage == stage and r.status == "InProgress"]
+    for run in running:
+        _poll_action(run, now)
+    if any(r.status == "InProgress" for r in running):
+        return
+    if exe.status == "Stopping":
+        exe.stage_status[stage] = "Stopped"
+        exe.end("Stopped")
+        return
+    if any(_fresh(exe, a) and exe.current[a["name"]].status == "Failed" for a in actions):
+        exe.stage_status[stage] = "Failed"
+        exe.end("Failed")
+        return
+    pending = [a for a in actions if not _fresh(exe, a) or exe.current[a["name"]].status != "Succeeded"]
+    if pending:
+        order = pending[0].get("runOrder", 1)
+        first = actions[0]["name"]
+        for decl in [a for a in pending if a.get("runOrder", 1) == order]:
+            fail = exe.stage_fail and decl["name"] == first
+            _start_action(exe, stage, decl, fail, now)
+        return
+    exe.stage_status[stage] = "Succeeded"
+    exe.touch()
+    if exe.idx + 1 < len(exe.stages):
+        exe.idx += 1
+        exe.waiting = True
+        _try_enter(exe.cp, exe, now)
+    else:
+        exe.end("Succeeded")
+
+
+def _fresh(exe: Execution, decl: dict) -> bool:
+    """Whether the action ran in the current stage attempt (a retry keeps what it may)."""
+    run = exe.current.get(decl["name"])
+    if run is None or run.stage != exe.stage:
+        return False
+    return run.start >= exe.entered[exe.stage] or (
+        exe.rerun is not None and decl["name"] not in exe.rerun)
+
+
+def _start_action(exe: Execution, stage: str, decl: dict, fail: bool, now: float) -> None:
+    run = ActionRun(exe, stage, decl, fail)
+    exe.actions.append(run)
+    exe.current[decl["name"]] = run
+    exe.touch()
+    provider = decl["actionTypeId"]["provider"]
+    starter = PROVIDERS.get(provider, _start_generic)
+    starter(run, now)
+
+
+def _poll_action(run: ActionRun, now: float) -> None:
+    provider = run.decl["actionTypeId"]["provider"]
+    poller = POLLERS.get(provider, _poll_timer)
+    poller(run, now)
+    if run.status != "InProgress":
+        run.exe.touch()
+
+
+# ---------------------------------------------------------------- providers
+
+def _start_generic(run: ActionRun, now: float) -> None:
+    run.ends_at = now + CLOCK.seconds(AWS_DURATIONS["source"])
+    run.summary = None
+
+
+def _poll_timer(run: ActionRun, now: float) -> None:
+    if now < run.ends_at:
+        return
+    if run.fail:
+        run.finish("Failed", {"code": "JobFailed", "message": "Action failed (sandbox fail-stage)"})
+    else:
+        run.finish("Succeeded")
+
+
+def _revision_for(exe: Execution, cfg: dict, action_name: str) -> dict:
+    repo, branch = cfg.get("FullRepositoryId", ""), cfg.get("BranchName", "")
+    override = exe.overrides.get(action_name)
+    if override:
+        commit = {"commitId": override["revisionValue"], "message": f"Commit {override['revisionValue'][:7]}"}
+    elif exe.push and exe.push.get("repository") == repo:
+        commit = exe.push
+    else:
+        commit = LAST_PUSH.get((repo, branch)) or _made_up_commit(repo, branch)
+    return commit
+
+
+def _made_up_commit(repo: str, branch: str) -> dict:
+    commit = {"commitId": uuid.uuid4().hex + uuid.uuid4().hex[:8], "message": "Initial commit",
+              "time": time.time()}
+    LAST_PUSH[(repo, branch)] = commit
+    return commit
+
+
+def _connection_problem(arn: str | None) -> str | None:
+    try:
+        from .connections import get_connection
+    except ImportError:  # framework not there yet: treat connections as usable
+        return None
+    conn = get_connection(arn) if arn else None
+    if conn is None:
+        return f"Connection {arn} does not exist or is not accessible."
+    if conn.get("ConnectionStatus") != "AVAILABLE":
+        # AWS's wording for a connection that was never completed in the console.
+        return (f"Unable to use Connection: {arn}. The provided connection is not in "
+                f"AVAILABLE state. Current state: {conn.get('ConnectionStatus')}")
+    return None
+
+
+def _start_source(run: ActionRun, now: float) -> None:
+    cfg = run.decl.get("configuration", {})
+    run.ends_at = now + CLOCK.seconds(AWS_DURATIONS["source"])
+    problem = _connection_problem(cfg.get("ConnectionArn"))
+    if problem:
+        run.handle = problem
+        return
+    commit = _revision_for(run.exe, cfg, run.name)
+    repo = cfg.get("FullRepositoryId", "")
+    url = f"https://github.com/{repo}/commit/{commit['commitId']}"
+    run.handle = None
+    run.ext_id, run.ext_url = commit["commitId"], url
+    run.summary = run.ext_summary = commit.get("message", "")
+    run.out_vars = {
+        "AuthorDate": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(commit.get("time", now))),
+        "BranchName": cfg.get("BranchName", ""), "CommitId": commit["commitId"],
+        "CommitMessage": commit.get("message", ""), "ConnectionArn": cfg.get("ConnectionArn", ""),
+        "FullRepositoryId": repo,
+    }
+    for art in run.decl.get("outputArtifacts", []):
+        run.exe.artifacts[art["name"]] = {"commitId": commit["commitId"]}
+    if not any(r["actionName"] == run.name for r in run.exe.source_revisions):
+        run.exe.source_revisions.append({
+            "actionName": run.name, "revisionId": commit["commitId"],
+            "revisionSummary": commit.get("message", ""), "revisionUrl": url})
+
+
+def _poll_source(run: ActionRun, now: float) -> None:
+    if now < run.ends_at:
+        return
+    if run.handle:  # connection problem
+        run.finish("Failed", {"code": "JobFailed", "message": run.handle})
+    elif run.fail:
+        run.finish("Failed", {"code": "JobFailed", "message":
+                              f"[GitHub] Upload to S3 failed for {run.ext_id or 'source'}: "
+                              "the sandbox was told to fail this stage"})
+    else:
+        run.finish("Succeeded")
+
+
+def _commit_of(run: ActionRun) -> str | None:
+    for art in run.decl.get("inputArtifacts", []):
+        info = run.exe.artifacts.get(art["name"])
+        if info and info.get("commitId"):
+            return info["commitId"]
+    return run.exe.source_revisions[0]["revisionId"] if run.exe.source_revisions else None
+
+
+def _start_codebuild(run: ActionRun, now: float) -> None:
+    from . import codebuild_runs
+
+    cfg = run.decl.get("configuration", {})
+    region = run.decl.get("region") or run.exe.cp.pw_region
+    try:
+        build = codebuild_runs.start_build(
+            run.exe.cp.pw_account, region, cfg.get("ProjectName", ""), _commit_of(run),
+            fail=run.fail, initiator=f"codepipeline/{run.exe.name}")
+    except AwsError as err:
+        run.finish("Failed", {"code": "JobFailed", "message": err.message})
+        return
+    run.handle = (region, build["id"])
+    run.ext_id = build["id"]
+    run.ext_url = (f"https://console.aws.amazon.com/codebuild/home?region={region}"
+                   f"#/builds/{build['id']}/view/new")
+
+
+def _poll_codebuild(run: ActionRun, now: float) -> None:
+    from . import codebuild_runs
+
+    region, build_id = run.handle
+    build = codebuild_runs.get_build(run.exe.cp.pw_account, region, build_id)
+    if build is None or build["buildStatus"] == "IN_PROGRESS":
+        return
+    if build["buildStatus"] == "SUCCEEDED":
+        for art in run.decl.get("outputArtifacts", []):
+            run.exe.artifacts[art["name"]] = {"commitId": _commit_of(run),
+                                              "imageUri": build.get("pw_image_uri"),
+                                              "containerName": build.get("pw_container_name")}
+        run.finish("Succeeded")
+    else:
+        run.finish("Failed", {"code": "JobFailed", "message": codebuild_runs.failure_message(build)})
+
+
+def _start_ecs(run: ActionRun, now: float) -> None:
+    from . import ecs_rollout
+
+    cfg = run.decl.get("configuration", {})
+    region = run.decl.get("region") or run.exe.cp.pw_region
+    image = None
+    for art in run.decl.get("inputArtifacts", []):
+        info = run.exe.artifacts.get(art["name"]) or {}
+        if info.get("imageUri") and not image:  # what imagedefinitions.json would say
+            image = {"name": info.get("containerName"), "imageUri": info["imageUri"]}
+    try:
+        run.handle = ecs_rollout.start_deploy(
+            run.exe.cp.pw_account, region, cfg.get("ClusterName", "default"),
+            cfg.get("ServiceName", ""), image, fail=run.fail)
+    except AwsError as err:
+        run.finish("Failed", {"code": "JobFailed", "message": err.message})
+        return
+    run.ext_id = run.handle.deployment_id
+    run.ext_url = (f"https://console.aws.amazon.com/ecs/home?region={region}#/clusters/"
+                   f"{cfg.get('ClusterName')}/services/{cfg.get('ServiceName')}/details")
+
+
+def _poll_ecs(run: ActionRun, now: float) -> None:
+    rollout = run.handle
+    if rollout.state == "IN_PROGRESS":
+        return
+    if rollout.state == "COMPLETED":
+        run.summary = run.ext_summary = None
+        run.finish("Succeeded")
+    else:
+        run.finish("Failed", {"code": "JobFailed", "message": rollout.reason})
+
+
+PROVIDERS = {"CodeStarSourceConnection": _start_source, "CodeBuild": _start_codebuild,
+             "ECS": _start_ecs}
+POLLERS = {"CodeStarSourceConnection": _poll_source, "CodeBuild": _poll_codebuild,
+           "ECS": _poll_ecs}
+
+
+# ---------------------------------------------------------------- views (AWS shapes)
+
+def _drop_none(d: dict) -> dict:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _execution(cp, exe_id: str) -> Execution:
+    exe = cp.pw_runs.get(exe_id)
+    if exe is None:
+        raise AwsError("PipelineExecutionNotFoundException",
+                       f"Pipeline execution with id '{exe_id}' not found in pipeline "
+                       f"'{cp.pipeline['name']}'")
+    return exe
+
+
+def _entity_url(decl: dict, region: str) -> str | None:
+    cfg, provider = decl.get("configuration", {}), decl["actionTypeId"]["provider"]
+    if provider == "CodeStarSourceConnection":
+        return f"https://github.com/{cfg.get('FullRepositoryId')}/tree/{cfg.get('BranchName')}"
+    if provider == "CodeBuild":
+        return (f"https://console.aws.amazon.com/codebuild/home?region={region}"
+                f"#/projects/{cfg.get('ProjectName')}/view")
+    if provider == "ECS":
+        return (f"https://console.aws.amazon.com/ecs/home?region={region}#/clusters/"
+                f"{cfg.get('ClusterName')}/services/{cfg.get('ServiceName')}/details")
+    return None
+
+
+def _action_execution(run: ActionRun) -> dict:
+    return _drop_none({
+        "actionExecutionId": run.id, "status": run.status, "summary": run.summary,
+        "lastStatusChange": run.updated, "externalExecutionId": run.ext_id,
+        "externalExecutionUrl": run.ext_url, "percentComplete": run.percent,
+        "errorDetails": run.error, "lastUpdatedBy": run.updated_by,
+    })
+
+
+def _stage_state(cp, stage: dict) -> dict:
+    name = stage["name"]
+    runs = [e for e in cp.pw_runs.values() if name in e.entered]
+    latest = max(runs, key=lambda e: e.entered[name], default=None)
+    inbound = [e for e in cp.pw_runs.values()
+               if e.status in ACTIVE and e.waiting and e.stage == name and e.idx > 0]
+    actions = []
+    for decl in stage["actions"]:
+        state = {"actionName": decl["name"],
+                 "entityUrl": _entity_url(decl, decl.get("region") or cp.pw_region)}
+        run = latest.current.get(decl["name"]) if latest else None
+        if run and run.stage == name:
+            state["latestExecution"] = _action_execution(run)
+            if decl["actionTypeId"]["category"] == "Source" and run.ext_id:
+                state["currentRevision"] = {"revisionId": run.ext_id,
+                                            "revisionChangeId": run.ext_id,
+                                            "created": run.start}
+                state["revisionUrl"] = run.ext_url
+        actions.append(_drop_none(state))
+    out = {"stageName": name, "inboundTransitionState": {"enabled": True}, "actionStates": actions}
+    if latest:
+        out["latestExecution"] = {"pipelineExecutionId": latest.id, "type": "STANDARD",
+                                  "status": _stage_status(latest, name)}
+    if inbound:
+        waiting = [{"pipelineExecutionId": e.id, "status": "InProgress", "type": "STANDARD"}
+                   for e in inbound]
+        out["inboundExecution"] = waiting[0]
+        out["inboundExecutions"] = waiting
+    return out
+
+
+def _stage_status(exe: Execution, stage: str) -> str:
+    status = exe.stage_status[stage]
+    if status == "InProgress" and exe.status == "Stopping":
+        return "Stopping"
+    return status
+
+
+def _epoch(dt) -> float:
+    # moto keeps naive UTC datetimes; .timestamp() would read them as local time.
+    import calendar
+
+    if dt.tzinfo is not None:
+        return dt.timestamp()
+    return calendar.timegm(dt.timetuple()) + dt.microsecond / 1e6
+
+
+@json_op(PREFIX, "GetPipelineState")
+def get_pipeline_state(body: dict, info: RequestInfo) -> dict:
+    cp = _pipeline(info.account_id, info.region, body["name"])
+    return {
+        "pipelineName": cp.pipeline["name"], "pipelineVersion": cp.pipeline.get("version", 1),
+        "stageStates": [_stage_state(cp, s) for s in cp.pipeline["stages"]],
+        "created": _epoch(cp._created), "updated": _epoch(cp._updated),
+    }
+
+
+def _trigger_and_mode(exe: Execution) -> dict:
+    return {"trigger": exe.trigger, "executionMode": exe.mode, "executionType": "STANDARD"}
+
+
+@json_op(PREFIX, "GetPipelineExecution")
+def get_pipeline_execution(body: dict, info: RequestInfo) -> dict:
+    cp = _pipeline(info.account_id, info.region, body["pipelineName"])
+    exe = _execution(cp, body["pipelineExecutionId"])
+    revisions = []
+    for run in exe.actions:
+        if run.decl["actionTypeId"]["category"] == "Source" and run.ext_id:
+            for art in run.decl.get("outputArtifacts", []):
+                revisions.append({"name": art["name"], "revisionId": run.ext_id,
+                                  "revisionChangeIdentifier": run.ext_id,
+                                  "revisionSummary": run.summary, "created": run.start,
+                                  "revisionUrl": run.ext_url})
+    return {"pipelineExecution": _drop_none({
+        "pipelineName": exe.name, "pipelineVersion": exe.version, "pipelineExecutionId": exe.id,
+        "status": exe.status, "statusSummary": exe.status_summary,
+        "artifactRevisions": revisions,
+        "variables": [{"name": v["name"], "resolvedValue": v.get("value", "")}
+                      for v in exe.variables],
+        **_trigger_and_mode(exe)})}
+
+
+def _page(items: list, body: dict, default_max: int) -> tuple[list, str | None]:
+    start = int(body.get("nextToken") or 0) if str(body.get("nextToken") or "0").isdigit() else None
+    if start is None:
+        raise AwsError("InvalidNextTokenException", "The next token is not valid.")
+    size = int(body.get("maxResults") or default_max)
+    token = str(start + size) if start + size < len(items) else None
+    return items[start:start + size], token
+
+
+@json_op(PREFIX, "ListPipelineExecutions")
+def list_pipeline_executions(body: dict, info: RequestInfo) -> dict:
+    cp = _pipeline(info.account_id, info.region, body["pipelineName"])
+    summaries = []
+    for exe in reversed(list(cp.pw_runs.values())):  # newest first, as AWS
+        summaries.append(_drop_none({
+            "pipelineExecutionId": exe.id, "status": exe.status,
+            "statusSummary": exe.status_summary, "startTime": exe.start,
+            "lastUpdateTime": exe.updated, "sourceRevisions": list(exe.source_revisions),
+            "stopTrigger": {"reason": exe.stop_reason} if exe.stop_reason is not None else None,
+            **_trigger_and_mode(exe)}))
+    page, token = _page(summaries, body, 100)
+    return _drop_none({"pipelineExecutionSummaries": page, "nextToken": token})
+
+
+def _artifact_details(cp, exe: Execution, arts: list[dict]) -> list[dict]:
+    bucket = (cp.pipeline.get("artifactStore") or {}).get("location", "")
+    return [{"name": a["name"], "s3location": {
+        "bucket": bucket, "key": f"{exe.name[:20]}/{a['name'][:20]}/{exe.id[:7]}"}} for a in arts]
+
+
+def _action_detail(cp, run: ActionRun) -> dict:
+    decl, exe = run.decl, run.exe
+    cfg = dict(decl.get("configuration", {}))
+    result = _drop_none({"externalExecutionId": run.ext_id,
+                         "externalExecutionSummary": run.ext_summary,
+                         "externalExecutionUrl": run.ext_url, "errorDetails": run.error})
+    return _drop_none({
+        "pipelineExecutionId": exe.id, "actionExecutionId": run.id,
+        "pipelineVersion": exe.version, "stageName": run.stage, "actionName": run.name,
+        "startTime": run.start, "lastUpdateTime": run.updated, "updatedBy": run.updated_by,
+        "status": run.status,
+        "input": _drop_none({
+            "actionTypeId": decl["actionTypeId"], "configuration": cfg,
+            "resolvedConfiguration": cfg, "roleArn": decl.get("roleArn"),
+            "region": decl.get("region") or cp.pw_region, "namespace": decl.get("namespace"),
+            "inputArtifacts": _artifact_details(cp, exe, decl.get("inputArtifacts", []))}),
+        "output": {
+            "outputArtifacts": _artifact_details(cp, exe, decl.get("outputArtifacts", []))
+            if run.status == "Succeeded" else [],
+            "executionResult": result, "outputVariables": run.out_vars},
+    })
+
+
+@json_op(PREFIX, "ListActionExecutions")
+def list_action_executions(body: dict, info: RequestInfo) -> dict:
+    cp = _pipeline(info.account_id, info.region, body["pipelineName"])
+    wanted = (body.get("filter") or {}).get("pipelineExecutionId")
+    if wanted:
+        runs = list(_execution(cp, wanted).actions)
+    else:
+        runs = [r for e in cp.pw_runs.values() for r in e.actions]
+    runs.sort(key=lambda r: r.start, reverse=True)  # newest first, as AWS
+    page, token = _page([_action_detail(cp, r) for r in runs], body, 100)
+    return _drop_none({"actionExecutionDetails": page, "nextToken": token})
+
+
+# ---------------------------------------------------------------- stop and retry
+
+@json_op(PREFIX, "StopPipelineExecution")
+def stop_pipeline_execution(body: dict, info: RequestInfo) -> dict:
+    cp = _pipeline(info.account_id, info.region, body["pipelineName"])
+    exe = _execution(cp, body["pipelineExecutionId"])
+    abandon = bool(body.get("abandon"))
+    if exe.status == "Stopping" and not abandon:
+        raise AwsError("DuplicatedStopRequestException",
+                       "Execution is already being stopped")
+    if exe.status not in ACTIVE:
+        raise AwsError("PipelineExecutionNotStoppableException",
+                       f"Unable to stop pipeline execution {exe.id}: it is {exe.status}, "
+                       "only InProgress executions can be stopped")
+    exe.stop_reason = body.get("reason") or ""
+    exe.status = "Stopping"
+    exe.touch()
+    if exe.waiting:
+        exe.end("Stopped")
+    elif abandon:  # in-flight actions are abandoned; the stage stops at once
+        for run in exe.current.values():
+            if run.status == "InProgress":
+                run.finish("Abandoned")
+        exe.stage_status[exe.stage] = "Stopped"
+        exe.end("Stopped")
+    return {"pipelineExecutionId": exe.id}
+
+
+@json_op(PREFIX, "RetryStageExecution")
+def retry_stage_execution(body: dict, info: RequestInfo) -> dict:
+    cp = _pipeline(info.account_id, info.region, body["pipelineName"])
+    stage = body["stageName"]
+    if not any(s["name"] == stage for s in cp.pipeline["stages"]):
+        raise AwsError("StageNotFoundException",
+                       f"Stage {stage} not found in pipeline {cp.pipeline['name']}")
+    exe = _execution(cp, body["pipelineExecutionId"])
+    runs = [e for e in cp.pw_runs.values() if stage in e.entered]
+    latest = max(runs, key=lambda e: e.entered[stage], default=None)
+    if latest is not exe:
+        raise AwsError("NotLatestPipelineExecutionException",
+                       f"Pipeline execution {exe.id} is not the latest execution in stage {stage}")
+    if exe.stage_status.get(stage) != "Failed" or exe.status in ACTIVE:
+        raise AwsError("StageNotRetryableException",
+                       f"Stage {stage} in pipeline execution {exe.id} is not in a Failed state")
+    if exe.stage not in [s["name"] for s in exe.decl["stages"]]:
+        raise AwsError("ConflictException", "The pipeline structure changed since this execution")
+    rerun = None
+    if body.get("retryMode", "FAILED_ACTIONS") == "FAILED_ACTIONS":
+        rerun = {a["name"] for a in _stage_actions(exe, stage)
+                 if not (exe.current.get(a["name"]) and exe.current[a["name"]].stage == stage
+                         and exe.current[a["name"]].status == "Succeeded")}
+    exe.status, exe.stop_reason = "InProgress", None
+    _ACTIVE_RUNS.append(exe)
+    _enter_stage(exe, time.time(), rerun)
+    return {"pipelineExecutionId": exe.id}
+
+
+# ---------------------------------------------------------------- push and fail-stage
+
+def _glob(pattern: str) -> re.Pattern:
+    """AWS trigger globs: `*` stays within a path segment, `**` crosses `/`, `?` one char,
+    `[...]` a class, `{a,b}` alternatives."""
+    out, i = "", 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+            continue
+        if c == "*":
+            out += "[^/]*"
+        elif c == "?":
+            out += "[^/]"
+        elif c == "[":
+            end = pattern.find("]", i)
+            if end < 0:
+                out += re.escape(c)
+            else:
+                cls = pattern[i + 1:end].replace("!", "^", 1) if pattern[i + 1:i + 2] == "!" \
+                    else pattern[i + 1:end]
+                out, i = out + f"[{cls}]", end
+        elif c == "{":
+            end = pattern.find("}", i)
+            if end < 0:
+                out += re.escape(c)
+            else:
+                alts = pattern[i + 1:end].split(",")
+                out, i = out + "(?:" + "|".join(re.escape(a) for a in alts) + ")", end
+        else:
+            out += re.escape(c)
+        i += 1
+    return re.compile(out + r"\Z")
+
+
+def _filter_ok(flt: dict | None, values: list[str], any_of: bool = True) -> bool:
+    """Include/exclude filter on some values; excludes win over includes."""
+    if not flt:
+        return True
+    inc = [_glob(p) for p in flt.get("includes", [])]
+    exc = [_glob(p) for p in flt.get("excludes", [])]
+
+    def one(v: str) -> bool:
+        if any(p.match(v) for p in exc):
+            return False
+        return not inc or any(p.match(v) for p in inc)
+
+    return any(one(v) for v in values)
+
+
+def _push_matches(entry: dict, push: dict) -> bool:
+    if entry.get("tags"):
+        return bool(push.get("tags")) and _filter_ok(entry["tags"], push["tags"])
+    if not push.get("branch"):
+        return False
+    if not _filter_ok(entry.get("branches"), [push["branch"]]):
+        return False
+    if entry.get("filePaths"):
+        return _filter_ok(entry["filePaths"], push.get("paths") or [])
+    return True
+
+
+def _fires(decl: dict, action: dict, push: dict) -> str | None:
+    """The trigger type a push fires this source action with, or None."""
+    cfg = action.get("configuration", {})
+    triggers = [t for t in decl.get("triggers") or [] if t.get("providerType") ==
+                "CodeStarSourceConnection"]
+    if triggers:
+        mine = [t["gitConfiguration"] for t in triggers
+                if t.get("gitConfiguration", {}).get("sourceActionName") == action["name"]]
+        # pullRequest filters only react to pull request events, never to a push.
+        if any(_push_matches(e, push) for g in mine for e in g.get("push") or []):
+            return "WebhookV2"  # what AWS records for a V2 git trigger
+        return None
+    if str(cfg.get("DetectChanges", "true")).lower() == "false":
+        return None
+    if push.get("branch") and push["branch"] == cfg.get("BranchName"):
+        # Connection-based change detection without triggers goes through EventBridge.
+        return "CloudWatchEvent"
+    return None
+
+
+@control("POST", "/_sandbox/push")
+def push_route(body: dict, query: dict) -> dict:
+    from moto.codepipeline.models import codepipeline_backends
+
+    push = {"repository": body["repository"], "branch": body.get("branch"),
+            "commitId": body.get("commitId") or uuid.uuid4().hex + uuid.uuid4().hex[:8],
+            "message": body.get("message", ""), "paths": body.get("paths") or [],
+            "tags": body.get("tags") or [], "time": time.time()}
+    started = []
+    with STATE_LOCK:
+        if push["branch"]:
+            LAST_PUSH[(push["repository"], push["branch"])] = push
+        for region, backend in list(dict.items(codepipeline_backends[ACCOUNT_ID])):
+            for name in list(backend.pipelines):
+                cp = _pipeline(ACCOUNT_ID, region, name)
+                for stage in cp.pipeline["stages"]:
+                    for action in stage["actions"]:
+                        if action["actionTypeId"]["provider"] != "CodeStarSourceConnection" or \
+                                action.get("configuration", {}).get("FullRepositoryId") != \
+                                push["repository"]:
+                            continue
+                        kind = _fires(cp.pipeline, action, push)
+                        if kind and not any(s["pipelineName"] == name and s["region"] == region
+                                            for s in started):
+                            trigger = {"triggerType": kind, "triggerDetail":
+                                       action["configuration"].get("ConnectionArn", "")}
+                            exe = start_execution(cp, trigger, push=push)
+                            started.append({"pipelineName": name, "pipelineExecutionId": exe.id,
+                                            "region": region})
+    return {"started": started, "commitId": push["commitId"]}
+
+
+@control("POST", "/_sandbox/fail-stage")
+def fail_stage_route(body: dict, query: dict) -> dict:
+    with STATE_LOCK:
+        key = (body["pipelineName"], body["stageName"])
+        FAIL_STAGE[key] = int(body.get("times", 1))
+    return {"pipelineName": key[0], "stageName": key[1], "times": FAIL_STAGE[key]}
+
+
+def install() -> None:
+    _patch_create_pipeline()
+    add_ticker(_tick_all)

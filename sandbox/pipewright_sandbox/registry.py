@@ -1,0 +1,103 @@
+"""The seams between the sandbox's HTTP front (app.py) and the features that plug into it.
+
+Feature modules never touch WSGI. They register:
+- JSON-protocol operations (`X-Amz-Target: <prefix>.<Operation>`) that the sandbox answers
+  itself instead of moto, with `@json_op(prefix, operation)`;
+- control endpoints under `/_sandbox/...` with `@control(method, path)`;
+- an `install()` function per module, called once at start, for patches of moto's backends.
+
+Handlers raise `AwsError` for AWS-shaped errors; app.py renders them in the protocol's shape.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+ACCOUNT_ID = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
+
+
+class AwsError(Exception):
+    """An error AWS would return: `code` is AWS's error code (e.g. "PipelineNotFoundException")."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class RequestInfo:
+    """What a handler may need to know about the request it answers."""
+
+    service: str  # signing name from the Authorization header, e.g. "codepipeline"
+    operation: str
+    region: str
+    account_id: str = ACCOUNT_ID
+
+
+JsonHandler = Callable[[dict, RequestInfo], dict]
+ControlHandler = Callable[[dict, dict], "tuple[int, Any, str] | dict"]
+
+JSON_HANDLERS: dict[tuple[str, str], JsonHandler] = {}
+CONTROL_ROUTES: dict[tuple[str, str], ControlHandler] = {}
+# X-Amz-Target prefixes whose whole API the sandbox answers (moto has no backend for them):
+# an operation not registered under such a prefix gets UnknownOperationException, not moto's 500.
+OWNED_PREFIXES: set[str] = set()
+
+# One lock for everything that reads or mutates moto's backends from our threads as well as
+# from request threads: moto itself is not thread-safe.
+STATE_LOCK = threading.RLock()
+
+
+def json_op(target_prefix: str, operation: str):
+    """Answer `X-Amz-Target: {target_prefix}.{operation}` with the decorated function.
+
+    The function gets the parsed JSON body and a RequestInfo and returns the response dict.
+    """
+
+    def register(fn: JsonHandler) -> JsonHandler:
+        JSON_HANDLERS[(target_prefix, operation)] = fn
+        return fn
+
+    return register
+
+
+def control(method: str, path: str):
+    """Serve `method path` (path starts with /_sandbox/). The function gets (json_body, query)
+    and returns a dict (sent as 200 JSON) or (status, body, content_type)."""
+
+    def register(fn: ControlHandler) -> ControlHandler:
+        CONTROL_ROUTES[(method.upper(), path)] = fn
+        return fn
+
+    return register
+
+
+class Clock:
+    """Simulated durations in AWS's proportions, shrunk by the time scale.
+
+    `scale` 1.0 is real time; 0.01 makes a 90 s ALB provisioning take 0.9 s.
+    """
+
+    def __init__(self, scale: float = 1.0):
+        self.scale = scale
+
+    def seconds(self, aws_seconds: float) -> float:
+        return aws_seconds * self.scale
+
+
+CLOCK = Clock(float(os.environ.get("PIPEWRIGHT_SANDBOX_TIME_SCALE", "1.0")))
+
+# Durations measured on real AWS (seconds), the proportions the sandbox keeps.
+AWS_DURATIONS = {
+    "alb_provisioning": 90.0,
+    "ecs_rollout": 125.0,
+    "codebuild_provisioning": 70.0,
+    "build": 120.0,
+    "source": 5.0,
+    "eni_linger": 60.0,
+}

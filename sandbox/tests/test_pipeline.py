@@ -1,0 +1,373 @@
+"""CodePipeline executions in the sandbox: push triggers, Source → Build → Deploy in time,
+CodeBuild phases and logs, the ECS rollout and target health, failure and retry, stop,
+and the three V2 execution modes. Runs against the sandbox at time scale 0.01."""
+
+import json
+import time
+import uuid
+
+import pytest
+
+POLL = 0.05
+ACCOUNT = "123456789012"
+
+
+def wait_for(fn, deadline=15.0):
+    """Poll fn until it returns something truthy; fail after `deadline` seconds."""
+    end = time.time() + deadline
+    while time.time() < end:
+        value = fn()
+        if value:
+            return value
+        time.sleep(POLL)
+    raise AssertionError(f"timed out waiting for {fn.__name__}")
+
+
+def uid(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def infra(client, control):
+    """The lecture's resources, minimally: role, bucket, connection, project, ECS + ALB."""
+    iam, ec2, elb, ecs = client("iam"), client("ec2"), client("elbv2"), client("ecs")
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"},
+        "Action": "sts:AssumeRole"}]}
+    role = iam.create_role(RoleName=uid("pipe-role"),
+                           AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    bucket = uid("artifacts")
+    client("s3").create_bucket(Bucket=bucket,
+                               CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
+    conns = client("codestar-connections")
+    conn = conns.create_connection(ProviderType="GitHub", ConnectionName=uid("gh"))["ConnectionArn"]
+    control("/_sandbox/connections/complete", {"ConnectionArn": conn})
+    assert conns.get_connection(ConnectionArn=conn)["Connection"]["ConnectionStatus"] == "AVAILABLE"
+    repo_uri = client("ecr").create_repository(repositoryName=uid("app"))["repository"]["repositoryUri"]
+    project = uid("build")
+    client("codebuild").create_project(
+        name=project, source={"type": "CODEPIPELINE"}, artifacts={"type": "CODEPIPELINE"},
+        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                     "computeType": "BUILD_GENERAL1_SMALL", "privilegedMode": True,
+                     "environmentVariables": [{"name": "REPOSITORY_URI", "value": repo_uri},
+                                              {"name": "CONTAINER_NAME", "value": "web"}]},
+        serviceRole=role)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    sg = ec2.describe_security_groups()["SecurityGroups"][0]["GroupId"]
+    tg = elb.create_target_group(Name=uid("tg"), Protocol="HTTP", Port=3000, VpcId=vpc,
+                                 TargetType="ip", HealthCheckPath="/ping")["TargetGroups"][0]
+    cluster = uid("cluster")
+    ecs.create_cluster(clusterName=cluster)
+    ecs.register_task_definition(
+        family="app", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+        cpu="1024", memory="3072",
+        containerDefinitions=[{"name": "web", "image": f"{repo_uri}:latest", "essential": True,
+                               "portMappings": [{"containerPort": 3000, "protocol": "tcp"}]}])
+    service = uid("svc")
+    ecs.create_service(
+        cluster=cluster, serviceName=service, taskDefinition="app", desiredCount=1,
+        launchType="FARGATE",
+        loadBalancers=[{"targetGroupArn": tg["TargetGroupArn"], "containerName": "web",
+                        "containerPort": 3000}],
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet],
+                                                      "securityGroups": [sg]}})
+    return {"role": role, "bucket": bucket, "conn": conn, "project": project,
+            "cluster": cluster, "service": service, "tg": tg["TargetGroupArn"],
+            "repo_uri": repo_uri}
+
+
+def action(name, category, provider, config, inputs=(), outputs=()):
+    return {"name": name, "actionTypeId": {"category": category, "owner": "AWS",
+                                           "provider": provider, "version": "1"},
+            "configuration": config, "runOrder": 1,
+            "inputArtifacts": [{"name": n} for n in inputs],
+            "outputArtifacts": [{"name": n} for n in outputs]}
+
+
+def make_pipeline(client, infra, *, repo, mode="SUPERSEDED", deploy=False, conn=None,
+                  triggers=None, name=None):
+    """Create a V2 pipeline (which, as on AWS, starts once by itself); returns its name."""
+    name = name or uid("pipe")
+    stages = [
+        {"name": "Source", "actions": [action(
+            "Source", "Source", "CodeStarSourceConnection",
+            {"ConnectionArn": conn or infra["conn"], "FullRepositoryId": repo,
+             "BranchName": "main", "OutputArtifactFormat": "CODE_ZIP"},
+            outputs=["SourceArtifact"])]},
+        {"name": "Build", "actions": [action(
+            "Build", "Build", "CodeBuild", {"ProjectName": infra["project"]},
+            inputs=["SourceArtifact"], outputs=["BuildArtifact"])]},
+    ]
+    if deploy:
+        stages.append({"name": "Deploy", "actions": [action(
+            "Deploy", "Deploy", "ECS",
+            {"ClusterName": infra["cluster"], "ServiceName": infra["service"],
+             "FileName": "imagedefinitions.json"}, inputs=["BuildArtifact"])]})
+    decl = {"name": name, "roleArn": infra["role"], "pipelineType": "V2",
+            "executionMode": mode, "stages": stages,
+            "artifactStore": {"type": "S3", "location": infra["bucket"]}}
+    if triggers:
+        decl["triggers"] = triggers
+    client("codepipeline").create_pipeline(pipeline=decl)
+    return name
+
+
+def executions(cp, name):
+    return cp.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
+
+
+def wait_done(cp, name, exe_id, deadline=15.0):
+    def done():
+        e = cp.get_pipeline_execution(pipelineName=name, pipelineExecutionId=exe_id)
+        status = e["pipelineExecution"]["status"]
+        return status if status not in ("InProgress", "Stopping") else None
+    return wait_for(done, deadline)
+
+
+def wait_all_done(cp, name, deadline=20.0):
+    def all_done():
+        ex = executions(cp, name)
+        return ex if all(e["status"] not in ("InProgress", "Stopping") for e in ex) else None
+    return wait_for(all_done, deadline)
+
+
+def builds_of(cp, name, exe_id=None):
+    flt = {"filter": {"pipelineExecutionId": exe_id}} if exe_id else {}
+    details = cp.list_action_executions(pipelineName=name, **flt)["actionExecutionDetails"]
+    return sorted([d for d in details if d["stageName"] == "Build"], key=lambda d: d["startTime"])
+
+
+TRIGGERS = [{"providerType": "CodeStarSourceConnection", "gitConfiguration": {
+    "sourceActionName": "Source",
+    "push": [{"branches": {"includes": ["main", "release/**"], "excludes": ["release/wip*"]},
+              "filePaths": {"includes": ["src/**", "package.json"]}}]}}]
+
+
+def test_push_filters_and_full_run(client, control, infra):
+    cp = client("codepipeline")
+    repo = f"ktb/{uid('repo')}"
+    name = make_pipeline(client, infra, repo=repo, deploy=True, triggers=TRIGGERS)
+    first = executions(cp, name)
+    assert [e["trigger"]["triggerType"] for e in first] == ["CreatePipeline"]
+    wait_all_done(cp, name)
+
+    # Pushes the filters reject start nothing.
+    for push in ({"branch": "feature/x", "paths": ["src/app.js"]},
+                 {"branch": "release/wip-1", "paths": ["src/app.js"]},
+                 {"branch": "main", "paths": ["docs/README.md"]}):
+        out = control("/_sandbox/push", {"repository": repo, "commitId": uuid.uuid4().hex,
+                                         "message": "no", **push})
+        assert out["started"] == [], push
+    assert len(executions(cp, name)) == 1
+
+    commit = uuid.uuid4().hex + "abcdefgh"
+    out = control("/_sandbox/push", {"repository": repo, "branch": "release/1.2",
+                                     "commitId": commit, "message": "Change greeting",
+                                     "paths": ["src/app.js"]})
+    assert [s["pipelineName"] for s in out["started"]] == [name]
+    exe_id = out["started"][0]["pipelineExecutionId"]
+
+    # Stages enter in order: Source, then Build, then Deploy.
+    seen = []
+
+    def progressed():
+        state = cp.get_pipeline_state(name=name)
+        for st in state["stageStates"]:
+            latest = st.get("latestExecution", {})
+            if latest.get("pipelineExecutionId") == exe_id and st["stageName"] not in seen:
+                seen.append(st["stageName"])
+        e = cp.get_pipeline_execution(pipelineName=name, pipelineExecutionId=exe_id)
+        return e["pipelineExecution"]["status"] != "InProgress"
+    wait_for(progressed, 15)
+    assert seen == ["Source", "Build", "Deploy"]
+    exe = cp.get_pipeline_execution(pipelineName=name, pipelineExecutionId=exe_id)["pipelineExecution"]
+    assert exe["status"] == "Succeeded"
+    assert exe["trigger"]["triggerType"] == "WebhookV2"
+    assert exe["artifactRevisions"][0]["revisionId"] == commit
+
+    summary = executions(cp, name)[0]
+    assert summary["pipelineExecutionId"] == exe_id  # newest first
+    assert summary["sourceRevisions"] == [{
+        "actionName": "Source", "revisionId": commit, "revisionSummary": "Change greeting",
+        "revisionUrl": f"https://github.com/{repo}/commit/{commit}"}]
+    assert summary["executionMode"] == "SUPERSEDED"
+
+    state = cp.get_pipeline_state(name=name)
+    assert [s["stageName"] for s in state["stageStates"]] == ["Source", "Build", "Deploy"]
+    for st in state["stageStates"]:
+        assert st["inboundTransitionState"]["enabled"] is True
+        assert st["latestExecution"] == {"pipelineExecutionId": exe_id, "status": "Succeeded",
+                                         "type": "STANDARD"}
+        latest = st["actionStates"][0]["latestExecution"]
+        assert latest["status"] == "Succeeded" and latest["externalExecutionId"]
+    source_state = state["stageStates"][0]["actionStates"][0]
+    assert source_state["currentRevision"]["revisionId"] == commit
+    assert source_state["latestExecution"]["summary"] == "Change greeting"
+
+    details = cp.list_action_executions(pipelineName=name,
+                                        filter={"pipelineExecutionId": exe_id})["actionExecutionDetails"]
+    assert [d["stageName"] for d in details] == ["Deploy", "Build", "Source"]
+    build = details[1]
+    assert build["input"]["configuration"] == {"ProjectName": infra["project"]}
+    assert build["input"]["region"] == "ap-northeast-2"
+    assert build["output"]["outputArtifacts"][0]["name"] == "BuildArtifact"
+    assert details[2]["output"]["outputVariables"]["CommitId"] == commit
+
+    check_build(client, infra, build["output"]["executionResult"]["externalExecutionId"])
+    check_rollout(client, infra, commit)
+
+
+def check_build(client, infra, build_id):
+    cb = client("codebuild")
+    assert build_id.startswith(infra["project"] + ":")
+    assert build_id in cb.list_builds_for_project(projectName=infra["project"])["ids"]
+    b = cb.batch_get_builds(ids=[build_id])["builds"][0]
+    b2 = cb.batch_get_builds(ids=[build_id])["builds"][0]  # polling adds nothing
+    assert b["buildStatus"] == "SUCCEEDED" and b["currentPhase"] == "COMPLETED"
+    kinds = [p["phaseType"] for p in b2["phases"]]
+    assert kinds == ["SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL",
+                     "PRE_BUILD", "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING",
+                     "COMPLETED"]
+    assert all(p["phaseStatus"] == "SUCCEEDED" for p in b2["phases"][:-1])
+    logs = client("logs").get_log_events(logGroupName=b["logs"]["groupName"],
+                                         logStreamName=b["logs"]["streamName"])["events"]
+    text = "\n".join(e["message"] for e in logs)
+    assert b["logs"]["groupName"] == f"/aws/codebuild/{infra['project']}"
+    assert "Login Succeeded" in text and "docker build" in text
+    assert f"The push refers to repository [{infra['repo_uri']}]" in text
+    assert "imagedefinitions.json" in text
+
+
+def check_rollout(client, infra, commit):
+    ecs, elb = client("ecs"), client("elbv2")
+    svc = ecs.describe_services(cluster=infra["cluster"], services=[infra["service"]])["services"][0]
+    assert [(d["status"], d["rolloutState"]) for d in svc["deployments"]] == [("PRIMARY", "COMPLETED")]
+    assert svc["runningCount"] == svc["desiredCount"] == 1
+    assert svc["events"][0]["message"].endswith("has reached a steady state.")
+    td = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
+    assert td["containerDefinitions"][0]["image"] == f"{infra['repo_uri']}:{commit[:7]}"
+    health = elb.describe_target_health(TargetGroupArn=infra["tg"])["TargetHealthDescriptions"]
+    assert [h["TargetHealth"]["State"] for h in health] == ["healthy"]
+    assert health[0]["Target"]["Port"] == 3000
+
+
+def test_fail_stage_then_retry(client, control, infra):
+    cp = client("codepipeline")
+    name = uid("pipe")
+    control("/_sandbox/fail-stage", {"pipelineName": name, "stageName": "Build", "times": 1})
+    make_pipeline(client, infra, repo=f"ktb/{uid('repo')}", name=name)
+    exe_id = executions(cp, name)[0]["pipelineExecutionId"]
+    assert wait_done(cp, name, exe_id) == "Failed"
+    build_stage = cp.get_pipeline_state(name=name)["stageStates"][1]
+    assert build_stage["latestExecution"]["status"] == "Failed"
+    err = build_stage["actionStates"][0]["latestExecution"]["errorDetails"]
+    assert err["code"] == "JobFailed"
+    assert err["message"].startswith("Build terminated with state: FAILED. Phase: BUILD, "
+                                     "Code: COMMAND_EXECUTION_ERROR")
+    failed_build = builds_of(cp, name, exe_id)[0]["output"]["executionResult"]["externalExecutionId"]
+    b = client("codebuild").batch_get_builds(ids=[failed_build])["builds"][0]
+    assert b["buildStatus"] == "FAILED"
+    assert [p["phaseStatus"] for p in b["phases"] if p["phaseType"] == "BUILD"] == ["FAILED"]
+
+    with pytest.raises(cp.exceptions.StageNotRetryableException):
+        cp.retry_stage_execution(pipelineName=name, stageName="Source",
+                                 pipelineExecutionId=exe_id, retryMode="FAILED_ACTIONS")
+    out = cp.retry_stage_execution(pipelineName=name, stageName="Build",
+                                   pipelineExecutionId=exe_id, retryMode="FAILED_ACTIONS")
+    assert out["pipelineExecutionId"] == exe_id
+    assert cp.get_pipeline_execution(pipelineName=name, pipelineExecutionId=exe_id)[
+        "pipelineExecution"]["status"] == "InProgress"
+    assert wait_done(cp, name, exe_id) == "Succeeded"
+    assert [b["status"] for b in builds_of(cp, name, exe_id)] == ["Failed", "Succeeded"]
+
+
+def test_stop_and_abandon(client, infra):
+    cp = client("codepipeline")
+    name = make_pipeline(client, infra, repo=f"ktb/{uid('repo')}", mode="PARALLEL")
+    first = executions(cp, name)[0]["pipelineExecutionId"]
+    wait_for(lambda: builds_of(cp, name, first))  # in Build
+    cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=first, abandon=False,
+                               reason="changed my mind")
+    assert cp.get_pipeline_execution(pipelineName=name, pipelineExecutionId=first)[
+        "pipelineExecution"]["status"] == "Stopping"
+    second = cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
+    wait_for(lambda: builds_of(cp, name, second))
+    cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=second, abandon=True)
+    assert cp.get_pipeline_execution(pipelineName=name, pipelineExecutionId=second)[
+        "pipelineExecution"]["status"] == "Stopped"
+    assert builds_of(cp, name, second)[0]["status"] == "Abandoned"
+    with pytest.raises(cp.exceptions.PipelineExecutionNotStoppableException):
+        cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=second)
+
+    assert wait_done(cp, name, first) == "Stopped"
+    assert builds_of(cp, name, first)[0]["status"] == "Succeeded"  # it was let finish
+    summary = next(e for e in executions(cp, name) if e["pipelineExecutionId"] == first)
+    assert summary["stopTrigger"] == {"reason": "changed my mind"}
+    assert summary["trigger"]["triggerType"] == "CreatePipeline"
+
+
+def test_queued_runs_one_at_a_time_in_order(client, infra):
+    cp = client("codepipeline")
+    name = make_pipeline(client, infra, repo=f"ktb/{uid('repo')}", mode="QUEUED")
+    ids = [executions(cp, name)[0]["pipelineExecutionId"]]
+    ids += [cp.start_pipeline_execution(name=name)["pipelineExecutionId"] for _ in range(2)]
+    assert [e["pipelineExecutionId"] for e in executions(cp, name)] == ids[::-1]
+    ex = wait_all_done(cp, name, 25)
+    assert [e["status"] for e in ex] == ["Succeeded"] * 3
+    builds = builds_of(cp, name)
+    assert [b["pipelineExecutionId"] for b in builds] == ids
+    for earlier, later in zip(builds, builds[1:]):
+        assert earlier["lastUpdateTime"] <= later["startTime"]
+
+
+def test_superseded_replaces_waiting_execution(client, infra):
+    cp = client("codepipeline")
+    name = make_pipeline(client, infra, repo=f"ktb/{uid('repo')}", mode="SUPERSEDED")
+    first = executions(cp, name)[0]["pipelineExecutionId"]
+    wait_for(lambda: builds_of(cp, name, first))
+    second = cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
+
+    def waiting():
+        inbound = cp.get_pipeline_state(name=name)["stageStates"][1].get("inboundExecution")
+        return inbound and inbound["pipelineExecutionId"] == second
+    wait_for(waiting, 5)
+    third = cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
+    ex = {e["pipelineExecutionId"]: e["status"] for e in wait_all_done(cp, name, 20)}
+    assert ex == {first: "Succeeded", second: "Superseded", third: "Succeeded"}
+    assert [b["pipelineExecutionId"] for b in builds_of(cp, name)] == [first, third]
+
+
+def test_parallel_runs_at_once(client, infra):
+    cp = client("codepipeline")
+    name = make_pipeline(client, infra, repo=f"ktb/{uid('repo')}", mode="PARALLEL")
+    ids = [executions(cp, name)[0]["pipelineExecutionId"]]
+    ids += [cp.start_pipeline_execution(name=name)["pipelineExecutionId"] for _ in range(2)]
+    ex = wait_all_done(cp, name, 15)
+    assert {e["status"] for e in ex} == {"Succeeded"}
+    assert {e["executionMode"] for e in ex} == {"PARALLEL"}
+    builds = builds_of(cp, name)
+    assert len(builds) == 3
+    assert builds[-1]["startTime"] < builds[0]["lastUpdateTime"]  # they overlapped
+
+
+def test_pending_connection_fails_source(client, infra):
+    cp = client("codepipeline")
+    pending = client("codestar-connections").create_connection(
+        ProviderType="GitHub", ConnectionName=uid("pending"))["ConnectionArn"]
+    name = make_pipeline(client, infra, repo=f"ktb/{uid('repo')}", conn=pending)
+    exe_id = executions(cp, name)[0]["pipelineExecutionId"]
+    assert wait_done(cp, name, exe_id) == "Failed"
+    source = cp.get_pipeline_state(name=name)["stageStates"][0]
+    err = source["actionStates"][0]["latestExecution"]["errorDetails"]
+    assert err["code"] == "JobFailed" and pending in err["message"]
+    assert "Build" not in [d["stageName"] for d in cp.list_action_executions(
+        pipelineName=name)["actionExecutionDetails"]]
+
+
+def test_unknown_pipeline_and_execution(client):
+    cp = client("codepipeline")
+    with pytest.raises(cp.exceptions.PipelineNotFoundException):
+        cp.get_pipeline_state(name="nope")
+    with pytest.raises(cp.exceptions.PipelineNotFoundException):
+        cp.start_pipeline_execution(name="nope")

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs everything Pipewright needs to build, run and test on Debian/Ubuntu (as root):
+# the Tauri/WebKit system packages, the test tools (Xvfb, WebKitWebDriver, gnome-keyring),
+# tauri-driver, the ui's npm packages and the sandbox's Python venv. Idempotent and quick when
+# everything is already there.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+packages=(
+  build-essential pkg-config curl wget file libssl-dev
+  libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
+  xvfb xauth imagemagick webkit2gtk-driver
+  dbus-x11 gnome-keyring libsecret-1-dev keyutils
+  python3 python3-venv nodejs npm
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# pyenv/nvm-style toolchains count as present.
+if command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  missing=("${missing[@]/python3-venv}"); missing=("${missing[@]/python3}")
+fi
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+read -r -a missing <<<"${missing[*]}"
+if ((${#missing[@]})); then
+  say "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "Rust is missing: install it with rustup (https://rustup.rs), then run this again." >&2
+  exit 1
+fi
+
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v tauri-driver >/dev/null; then
+  say "cargo install tauri-driver"
+  cargo install tauri-driver --locked --version 2.1.0
+fi
+
+say "npm ci (ui, e2e)"
+(cd "$root/ui" && npm ci --no-audit --no-fund --loglevel=error)
+(cd "$root/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+
+say "sandbox venv"
+"$root/sandbox/run" --install-only

@@ -1,0 +1,8 @@
+fn main() {
+    // Declaring the app's commands makes each one a permission that a capability must grant:
+    // the webview can call only what capabilities/default.json lists.
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&["app_info", "whoami", "sandbox_status", "sandbox_start"]),
+    ))
+    .expect("tauri build script");
+}

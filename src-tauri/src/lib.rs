@@ -1,0 +1,19 @@
+//! Pipewright's desktop shell. Commands are one-liners into `pipewright-core`; this crate only
+//! owns windows, app state and the IPC registration.
+
+mod commands;
+
+use commands::Practice;
+
+pub fn run() {
+    tauri::Builder::default()
+        .manage(Practice::from_env())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::whoami,
+            commands::sandbox_status,
+            commands::sandbox_start,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running Pipewright");
+}

@@ -1,0 +1,128 @@
+// Starts the real Pipewright binary under tauri-driver (which drives WebKitWebDriver) and
+// hands back a WebdriverIO browser. The display is Xvfb's, set up by scripts/test.sh.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { remote } from "webdriverio";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, "../..");
+export const screenshotDir = resolve(repoRoot, process.env.PIPEWRIGHT_SCREENSHOTS ?? "artifacts/screenshots");
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.on("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+function appBinary() {
+  const target = process.env.CARGO_TARGET_DIR ?? join(repoRoot, "target");
+  return process.env.PIPEWRIGHT_APP ?? join(target, "debug", "pipewright-app");
+}
+
+/** Starts `sandbox/run` and resolves with its URL and process. */
+export function startSandbox() {
+  return new Promise((ok, fail) => {
+    const child = spawn(join(repoRoot, "sandbox/run"), ["--time-scale", "0.01"], {
+      stdio: ["ignore", "pipe", "inherit"],
+      detached: true,
+    });
+    const lines = createInterface({ input: child.stdout });
+    lines.on("line", (line) => {
+      if (line.startsWith("PIPEWRIGHT_SANDBOX_URL=")) ok({ url: line.split("=")[1].trim(), child });
+    });
+    child.on("exit", (code) => fail(new Error(`sandbox exited with ${code}`)));
+  });
+}
+
+export function stopProcess(child) {
+  if (!child || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    child.kill("SIGTERM");
+  }
+}
+
+async function waitForPort(port, deadlineMs) {
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/status`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`tauri-driver did not listen on ${port}`);
+}
+
+/**
+ * Launches the app with the given OS language (LANG) and returns { browser, close }.
+ * Each launch gets its own HOME and XDG folders so nothing leaks between runs.
+ */
+export async function launchApp({ lang = "en_US.UTF-8", sandboxUrl } = {}) {
+  const home = mkdtempSync(join(tmpdir(), "pipewright-e2e-"));
+  for (const d of ["data", "config", "cache"]) mkdirSync(join(home, d));
+  const port = await freePort();
+  const nativePort = await freePort();
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_DATA_HOME: join(home, "data"),
+    XDG_CONFIG_HOME: join(home, "config"),
+    XDG_CACHE_HOME: join(home, "cache"),
+    PIPEWRIGHT_HOME: join(home, "pipewright"),
+    LANG: lang,
+    LANGUAGE: lang.split(".")[0],
+    LC_ALL: lang,
+    PIPEWRIGHT_SANDBOX_URL: sandboxUrl ?? "",
+  };
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+    detached: true,
+  });
+  await waitForPort(port, 20_000);
+  const browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "warn",
+    connectionRetryCount: 5,
+    capabilities: { "tauri:options": { application: appBinary() } },
+  });
+  const close = async () => {
+    try {
+      await browser.deleteSession();
+    } finally {
+      stopProcess(driver);
+    }
+  };
+  return { browser, close };
+}
+
+/** Waits for `selector` to show `text` (WebDriver screenshots lag the DOM). */
+export async function waitForText(browser, selector, text, timeout = 15_000) {
+  const el = await browser.$(selector);
+  await el.waitUntil(async () => (await el.getText()).includes(text), {
+    timeout,
+    timeoutMsg: `${selector} never showed "${text}"`,
+  });
+  return el;
+}
+
+export async function screenshot(browser, name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  await new Promise((r) => setTimeout(r, 800));
+  await browser.saveScreenshot(join(screenshotDir, `${name}.png`));
+}

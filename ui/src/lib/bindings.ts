@@ -1,0 +1,296 @@
+// Generated from crates/core by `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core bindings`.
+// Do not edit by hand.
+
+export type ErrorCode = "no_region" | "no_credentials" | "invalid_key_id" | "signature_mismatch" | "expired_token" | "clock_skew" | "no_network" | "unknown_region" | "access_denied" | "aws" | "invalid" | "keyring_unavailable" | "credential_not_found" | "profile_not_found" | "internal";
+
+export type ErrorPayload = { code: ErrorCode, message: string, hint: string | null, field: string | null, };
+
+export type Identity = { account: string, arn: string, userId: string, region: string, 
+/**
+ * Set when talking to a non-AWS endpoint (the sandbox in practice mode).
+ */
+endpoint: string | null, };
+
+export type CredentialSource = { "kind": "practice" } | { "kind": "profile", name: string, } | { "kind": "keyring", name: string, };
+
+export type CredentialSet = { 
+/**
+ * 1 to 64 of `A-Z a-z 0-9 _ . -`.
+ */
+name: string, 
+/**
+ * `AKIA…` (long-term) or `ASIA…` (temporary) and 16 more uppercase letters or digits.
+ */
+accessKeyId: string, secretAccessKey: string, 
+/**
+ * Only for temporary (`ASIA…`) keys.
+ */
+sessionToken: string | null, 
+/**
+ * The default region for this set, e.g. "ap-northeast-2".
+ */
+region: string, };
+
+export type CredentialSummary = { name: string, accessKeyId: string, region: string, };
+
+export type ProfileKind = "static" | "sso" | "assumeRole" | "process" | "other";
+
+export type ProfileSummary = { name: string, kind: ProfileKind, region: string | null, };
+
+export type SandboxStatus = { running: boolean, url: string | null, };
+
+export type AppInfo = { version: string, 
+/**
+ * The OS locale as reported by the system, e.g. "ko-KR"; the UI picks its language from it.
+ */
+locale: string | null, };
+
+export type LabSpec = { 
+/**
+ * The lab's id: unique per account, the prefix of every resource name and the value of
+ * the `pipewright:lab` tag. 3–20 of lowercase letters, digits and hyphens, so every
+ * derived name fits AWS's shortest limit (32 for load balancers and target groups).
+ */
+name: string, 
+/**
+ * Where every resource is created, e.g. `ap-northeast-2` (Seoul).
+ */
+region: string, source: SourceSpec, pipeline: PipelineSpec, build: BuildSpec, registry: RegistrySpec, deploy: DeploySpec, };
+
+export type SourceSpec = { connection: ConnectionChoice, 
+/**
+ * `owner/repo`, as in the repository's GitHub URL.
+ */
+repository: string, 
+/**
+ * The branch the pipeline builds. New GitHub repositories use `main`; the lecture's
+ * sample repository uses `master`.
+ */
+branch: string, output_format: OutputArtifactFormat, };
+
+export type ConnectionChoice = { "mode": "create", 
+/**
+ * Unset: the derived `<name>-github`.
+ */
+name: string | null, } | { "mode": "existing", 
+/**
+ * `arn:aws:codeconnections:…:connection/…` (or the older `codestar-connections`).
+ */
+arn: string, };
+
+export type OutputArtifactFormat = "CODE_ZIP" | "CODEBUILD_CLONE_REF";
+
+export type PipelineSpec = { 
+/**
+ * Unset: the derived `<name>-pipeline`.
+ */
+name: string | null, execution_mode: ExecutionMode, service_role: RoleChoice, trigger: Trigger, 
+/**
+ * The artifact store. Unset: the derived `pipewright-<name>-artifacts-<account-id>`.
+ */
+artifact_bucket: string | null, };
+
+export type ExecutionMode = "SUPERSEDED" | "QUEUED" | "PARALLEL";
+
+export type RoleChoice = { "mode": "create", 
+/**
+ * Unset: the derived name, e.g. `<name>-pipeline-role`.
+ */
+name: string | null, } | { "mode": "existing", 
+/**
+ * `arn:aws:iam::<account>:role/<name>`.
+ */
+arn: string, };
+
+export type Trigger = { "kind": "no_filter" } | { "kind": "filter" } & TriggerFilter | { "kind": "none" };
+
+export type TriggerFilter = { event: TriggerEvent, 
+/**
+ * For pull requests: which of their events start a run.
+ */
+pull_request_events: Array<PullRequestEvent>, filter_type: FilterType, 
+/**
+ * Glob patterns (`main`, `feature/*`, `release-**`): branch or tag names by `filter_type`.
+ */
+include: Array<string>, exclude: Array<string>, 
+/**
+ * Glob patterns of changed files (`src/**`); only with `filter_type = "branches"`.
+ */
+file_paths_include: Array<string>, file_paths_exclude: Array<string>, };
+
+export type TriggerEvent = "push" | "pull_request";
+
+export type PullRequestEvent = "OPEN" | "UPDATED" | "CLOSED";
+
+export type FilterType = "branches" | "tags";
+
+export type BuildSpec = { 
+/**
+ * Unset: the derived `<name>-build`.
+ */
+project_name: string | null, provisioning: Provisioning, 
+/**
+ * A CodeBuild managed image; its architecture must match `environment_type`.
+ */
+image: string, compute_type: ComputeType, environment_type: EnvironmentType, 
+/**
+ * Docker needs privileged mode to build images; `false` is refused with the reason.
+ */
+privileged: boolean, 
+/**
+ * 5–2160 (36 hours).
+ */
+timeout_minutes: number, buildspec_mode: BuildspecMode, 
+/**
+ * The buildspec's path in the repository, when `buildspec_mode = "file"`.
+ */
+buildspec_path: string, 
+/**
+ * Plain-text variables for the build (visible in the console: never secrets).
+ * ACCOUNT_ID, AWS_REGION, AWS_DEFAULT_REGION, REPOSITORY_URI and CONTAINER_NAME are
+ * set by the app so the buildspec never hard-codes them.
+ */
+environment_variables: Array<EnvVar>, service_role: RoleChoice, };
+
+export type Provisioning = "on_demand" | "reserved";
+
+export type ComputeType = "BUILD_GENERAL1_SMALL" | "BUILD_GENERAL1_MEDIUM" | "BUILD_GENERAL1_LARGE";
+
+export type EnvironmentType = "LINUX_CONTAINER" | "ARM_CONTAINER" | "LINUX_LAMBDA_CONTAINER";
+
+export type BuildspecMode = "inline" | "file";
+
+export type EnvVar = { name: string, value: string, };
+
+export type RegistrySpec = { 
+/**
+ * Unset: the derived `<name>-repo`.
+ */
+repository_name: string | null, visibility: Visibility, 
+/**
+ * The lecture leaves it off; the pipeline pushes a new tag per commit either way.
+ */
+tag_immutability: boolean, 
+/**
+ * The lecture scans manually.
+ */
+scan_on_push: boolean, encryption: Encryption, 
+/**
+ * With `encryption = "KMS"`: a key id, ARN or alias; unset uses the AWS-managed key.
+ */
+kms_key: string | null, 
+/**
+ * A lifecycle rule keeps only the newest N images, so storage stays near free.
+ */
+keep_last_images: number, };
+
+export type Visibility = "private" | "public";
+
+export type Encryption = "AES256" | "KMS";
+
+export type DeploySpec = { 
+/**
+ * Unset: the derived `<name>-cluster`.
+ */
+cluster_name: string | null, 
+/**
+ * Unset: the derived `<name>-svc`.
+ */
+service_name: string | null, launch_type: LaunchType, 
+/**
+ * `LATEST` or `1.4.0`.
+ */
+platform_version: string, cpu_architecture: CpuArchitecture, 
+/**
+ * CPU units: 1024 = 1 vCPU. `fargate_sizes()` lists the valid pairs.
+ */
+cpu: number, 
+/**
+ * MiB: 3072 = 3 GB.
+ */
+memory: number, 
+/**
+ * The container's name in the task definition and in imagedefinitions.json; the app
+ * writes both from this one field. `None`: the derived `<name>-app`.
+ */
+container_name: string | null, container_port: number, port_name: string, app_protocol: AppProtocol, readonly_root_filesystem: boolean, desired_count: number, 
+/**
+ * Seconds ECS ignores failing ALB health checks after a task starts.
+ */
+health_check_grace_period_seconds: number, task_execution_role: RoleChoice, load_balancer: LoadBalancerSpec, target_group: TargetGroupSpec, };
+
+export type LaunchType = "FARGATE";
+
+export type CpuArchitecture = "X86_64" | "ARM64";
+
+export type AppProtocol = "http" | "http2" | "grpc";
+
+export type LoadBalancerSpec = { 
+/**
+ * Unset: the derived `<name>-alb`.
+ */
+name: string | null, listener_port: number, };
+
+export type TargetGroupSpec = { 
+/**
+ * Unset: the derived `<name>-tg`.
+ */
+name: string | null, 
+/**
+ * Seconds a deregistering task keeps serving in-flight requests (AWS default 300).
+ */
+deregistration_delay_seconds: number, health_check_path: string, healthy_threshold: number, unhealthy_threshold: number, health_check_interval_seconds: number, health_check_timeout_seconds: number, };
+
+export type ResourceNames = { connection: string | null, pipeline: string, pipeline_role: string | null, 
+/**
+ * The bucket's name without the account id; see [`ResourceNames::artifact_bucket`].
+ */
+artifact_bucket_override: string | null, build_project: string, build_role: string | null, build_log_group: string, repository: string, cluster: string, service: string, task_family: string, container: string, task_execution_role: string | null, task_log_group: string, load_balancer: string, target_group: string, alb_security_group: string, task_security_group: string, 
+/**
+ * The value of the `pipewright:lab` tag on every resource.
+ */
+lab_tag: string, };
+
+export type FieldError = { field: string, code: string, en: string, ko: string, };
+
+export type Region = { code: string, en: string, ko: string, 
+/**
+ * Opt-in regions must be enabled in the account before anything can be created there.
+ */
+opt_in: boolean, };
+
+export type TaskSize = { 
+/**
+ * CPU units (1024 = 1 vCPU).
+ */
+cpu: number, 
+/**
+ * MiB.
+ */
+memory: number, 
+/**
+ * e.g. "1 vCPU / 3 GB".
+ */
+label: string, };
+
+export type Per = "hour" | "build_minute" | "gb_month";
+
+export type CostLine = { 
+/**
+ * Stable key, e.g. "alb_hour".
+ */
+key: string, en: string, ko: string, 
+/**
+ * USD per `per`, for this lab as configured (all tasks, all addresses).
+ */
+usd: number, per: Per, };
+
+export type CostEstimate = { region: string, 
+/**
+ * False when the region has no table of its own and was estimated from us-east-1.
+ */
+region_priced: boolean, lines: Array<CostLine>, 
+/**
+ * The sum of the hourly lines: what the lab costs for every hour it is left running.
+ */
+usd_per_hour: number, };

@@ -1,0 +1,71 @@
+// The UI's two languages, English and Korean, through svelte-i18n.
+//
+// Why svelte-i18n rather than i18next: it is made for Svelte, so `$_("key")` is an ordinary
+// Svelte store that re-renders every text when the language changes, with no wrapper of our
+// own; it formats ICU MessageFormat (plurals, numbers, dates through Intl) and needs no
+// plugins. Its messages are plain JSON (en.json, ko.json), loaded synchronously here so the
+// first paint is already in the right language (no flash, no layout jump).
+//
+// The language: the student's saved choice if any, else the OS locale as the webview reports
+// it (navigator.language: "ko…" → Korean, anything else → English). `<html lang>` follows.
+import { addMessages, init, locale } from "svelte-i18n";
+import en from "./en.json";
+import ko from "./ko.json";
+
+export { _, locale, number, date } from "svelte-i18n";
+
+export const LANGUAGES = ["en", "ko"] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** The localStorage key remembering the student's explicit choice. */
+export const LANGUAGE_KEY = "pipewright.language";
+
+/** "ko", "ko-KR", "ko_KR" → "ko"; everything else (and nothing) → "en". */
+export function languageFromLocale(tag: string | null | undefined): Language {
+  return tag && tag.toLowerCase().startsWith("ko") ? "ko" : "en";
+}
+
+function savedLanguage(): Language | null {
+  try {
+    const saved = localStorage.getItem(LANGUAGE_KEY);
+    return saved === "en" || saved === "ko" ? saved : null;
+  } catch {
+    return null; // storage disabled: follow the OS every time
+  }
+}
+
+/** The language to start in: the saved choice, else the OS locale. */
+export function initialLanguage(): Language {
+  return savedLanguage() ?? languageFromLocale(globalThis.navigator?.language);
+}
+
+let started = false;
+
+/** Loads the messages and picks the starting language. Safe to call more than once. */
+export function setupI18n(): Language {
+  const language = initialLanguage();
+  if (!started) {
+    addMessages("en", en);
+    addMessages("ko", ko);
+    init({ fallbackLocale: "en", initialLocale: language });
+    locale.subscribe((value) => {
+      if (typeof document !== "undefined" && value) {
+        document.documentElement.lang = languageFromLocale(value);
+      }
+    });
+    started = true;
+  } else {
+    locale.set(language);
+  }
+  return language;
+}
+
+/** Switches the language and remembers the choice for the next start. */
+export function setLanguage(language: Language): void {
+  locale.set(language);
+  try {
+    localStorage.setItem(LANGUAGE_KEY, language);
+  } catch {
+    // storage disabled: the choice lasts for this session only
+  }
+}

@@ -1,0 +1,13 @@
+// Entry point: languages and theme first (so the first paint is right), then the app.
+import { mount } from "svelte";
+import "./app.css";
+import App from "./App.svelte";
+import { setupI18n } from "./lib/i18n";
+import "./lib/theme.svelte";
+
+setupI18n();
+
+const target = document.getElementById("app");
+if (!target) throw new Error("index.html has no #app element");
+
+export default mount(App, { target });
