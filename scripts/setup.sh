@@ -11,7 +11,7 @@ packages=(
   build-essential pkg-config curl wget file libssl-dev
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth imagemagick webkit2gtk-driver
-  dbus-x11 gnome-keyring libsecret-1-dev keyutils
+  dbus-x11 gnome-keyring libsecret-1-dev keyutils fonts-noto-cjk
   python3 python3-venv nodejs npm
 )
 

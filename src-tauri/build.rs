@@ -2,7 +2,22 @@ fn main() {
     // Declaring the app's commands makes each one a permission that a capability must grant:
     // the webview can call only what capabilities/default.json lists.
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
-        tauri_build::AppManifest::new().commands(&["app_info", "whoami", "sandbox_status", "sandbox_start"]),
+        tauri_build::AppManifest::new().commands(&[
+            "app_info",
+            "whoami",
+            "sandbox_status",
+            "sandbox_start",
+            "credentials_list",
+            "credentials_save",
+            "credentials_delete",
+            "profiles_list",
+            "regions",
+            "spec_default",
+            "spec_validate",
+            "spec_names",
+            "spec_cost",
+            "fargate_sizes",
+        ]),
     ))
     .expect("tauri build script");
 }

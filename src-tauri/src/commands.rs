@@ -1,24 +1,30 @@
 //! The app's commands. Each is a one-liner into core; errors cross IPC as `ErrorPayload`.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use pipewright_core::api::{AppInfo, CredentialSource, Identity, SandboxStatus};
-use pipewright_core::practice::{self, PRACTICE_REGION, SandboxProcess};
-use pipewright_core::{AwsContext, AwsSettings, Error, ErrorPayload, identity};
+use pipewright_core::api::{AppInfo, CredentialSet, CredentialSource, CredentialSummary, Identity, ProfileSummary, SandboxStatus};
+use pipewright_core::credentials::{CredentialStore, profiles};
+use pipewright_core::practice::{self, SandboxProcess};
+use pipewright_core::spec::pricing::CostEstimate;
+use pipewright_core::spec::{FieldError, LabSpec, Region, ResourceNames, TaskSize};
+use pipewright_core::{AwsContext, Error, ErrorPayload, identity, settings_for};
 use tauri::State;
+
+type Reply<T> = Result<T, ErrorPayload>;
 
 /// Practice mode's sandbox: either one already running (`PIPEWRIGHT_SANDBOX_URL`, as the
 /// README's run command starts it) or one the app starts on demand and stops on exit.
+#[derive(Clone)]
 pub struct Practice {
     external_url: Option<String>,
-    process: Mutex<Option<SandboxProcess>>,
+    process: Arc<Mutex<Option<SandboxProcess>>>,
 }
 
 impl Practice {
     pub fn from_env() -> Self {
         Practice {
             external_url: std::env::var("PIPEWRIGHT_SANDBOX_URL").ok().filter(|u| !u.is_empty()),
-            process: Mutex::new(None),
+            process: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -34,14 +40,23 @@ impl Practice {
         SandboxStatus { running: url.is_some(), url }
     }
 
-    fn ensure_started(&self) -> Result<String, Error> {
+    /// Starts the sandbox unless one runs. Blocking (a first start builds its venv), so it
+    /// runs off the async runtime's threads.
+    async fn ensure_started(&self) -> Result<String, Error> {
         if let Some(url) = self.url() {
             return Ok(url);
         }
-        let process = SandboxProcess::start(&practice::default_script(), 0.1)?;
-        let url = process.url().to_owned();
-        *self.process.lock().unwrap_or_else(|e| e.into_inner()) = Some(process);
-        Ok(url)
+        let slot = self.process.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
+            if guard.is_none() {
+                // 0.1: simulated AWS waits at a tenth of real time, slow enough to watch.
+                *guard = Some(SandboxProcess::start(&practice::default_script(), 0.1)?);
+            }
+            Ok(guard.as_ref().map(|p| p.url().to_owned()).unwrap_or_default())
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("sandbox start task: {e}")))?
     }
 }
 
@@ -59,23 +74,67 @@ pub fn sandbox_status(practice: State<'_, Practice>) -> SandboxStatus {
 }
 
 #[tauri::command]
-pub async fn sandbox_start(practice: State<'_, Practice>) -> Result<SandboxStatus, ErrorPayload> {
-    practice.ensure_started()?;
+pub async fn sandbox_start(practice: State<'_, Practice>) -> Reply<SandboxStatus> {
+    practice.ensure_started().await?;
     Ok(practice.status())
 }
 
 #[tauri::command]
-pub async fn whoami(practice: State<'_, Practice>, source: CredentialSource) -> Result<Identity, ErrorPayload> {
-    let settings = match source {
-        CredentialSource::Practice => AwsSettings::sandbox(practice.ensure_started()?, PRACTICE_REGION),
-        CredentialSource::Profile { name } => AwsSettings {
-            profile: Some(name),
-            ..AwsSettings::default()
-        },
-        CredentialSource::Keyring { .. } => {
-            return Err(Error::Internal("stored keys are not supported yet".into()).into());
-        }
+pub async fn whoami(practice: State<'_, Practice>, source: CredentialSource) -> Reply<Identity> {
+    let sandbox = match source {
+        CredentialSource::Practice => Some(practice.ensure_started().await?),
+        _ => None,
     };
-    let aws = AwsContext::load(&settings).await?;
+    let aws = AwsContext::load(&settings_for(&source, sandbox.as_deref()).await?).await?;
     Ok(identity::whoami(&aws).await?)
+}
+
+#[tauri::command]
+pub fn credentials_list() -> Reply<Vec<CredentialSummary>> {
+    Ok(CredentialStore::open()?.list()?)
+}
+
+#[tauri::command]
+pub fn credentials_save(set: CredentialSet) -> Reply<CredentialSummary> {
+    Ok(CredentialStore::open()?.save(&set)?)
+}
+
+#[tauri::command]
+pub fn credentials_delete(name: String) -> Reply<()> {
+    Ok(CredentialStore::open()?.delete(&name)?)
+}
+
+#[tauri::command]
+pub async fn profiles_list() -> Reply<Vec<ProfileSummary>> {
+    Ok(profiles::list_profiles().await?)
+}
+
+#[tauri::command]
+pub fn regions() -> Vec<Region> {
+    pipewright_core::spec::regions()
+}
+
+#[tauri::command]
+pub fn spec_default(name: String, repository: String) -> LabSpec {
+    LabSpec::new(&name, &repository)
+}
+
+#[tauri::command]
+pub fn spec_validate(spec: LabSpec) -> Vec<FieldError> {
+    spec.validate()
+}
+
+#[tauri::command]
+pub fn spec_names(spec: LabSpec) -> ResourceNames {
+    spec.names()
+}
+
+#[tauri::command]
+pub fn spec_cost(spec: LabSpec) -> CostEstimate {
+    spec.cost_estimate()
+}
+
+#[tauri::command]
+pub fn fargate_sizes() -> Vec<TaskSize> {
+    pipewright_core::spec::fargate_sizes()
 }

@@ -13,6 +13,16 @@ pub fn run() {
             commands::whoami,
             commands::sandbox_status,
             commands::sandbox_start,
+            commands::credentials_list,
+            commands::credentials_save,
+            commands::credentials_delete,
+            commands::profiles_list,
+            commands::regions,
+            commands::spec_default,
+            commands::spec_validate,
+            commands::spec_names,
+            commands::spec_cost,
+            commands::fargate_sizes,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Pipewright");

@@ -2,7 +2,7 @@
 // and practice mode's identity check against the sandbox.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchApp, screenshot, startSandbox, stopProcess, waitForText } from "./harness.mjs";
+import { click, launchApp, screenshot, startSandbox, stopProcess, waitForText } from "./harness.mjs";
 
 let sandbox;
 before(async () => {
@@ -32,13 +32,9 @@ test("Korean OS: the same screen in Korean, and the switch goes back to English"
     await waitForText(browser, '[data-testid="nav-source"]', "소스");
     assert.equal(await browser.execute(() => document.documentElement.lang), "ko");
     await screenshot(browser, "connect-ko");
-    const sw = await browser.$('[data-testid="lang-switch"]');
-    if ((await sw.getTagName()) === "select") {
-      await sw.selectByAttribute("value", "en");
-    } else {
-      await (await browser.$('[data-testid="lang-switch"] [data-lang="en"]')).click();
-    }
+    await (await browser.$('[data-testid="lang-switch"]')).selectByAttribute("value", "en");
     await waitForText(browser, '[data-testid="nav-source"]', "Source");
+    assert.equal(await browser.execute(() => document.documentElement.lang), "en");
   } finally {
     await close();
   }
@@ -47,9 +43,21 @@ test("Korean OS: the same screen in Korean, and the switch goes back to English"
 test("practice mode: Check identity shows the sandbox's account", async () => {
   const { browser, close } = await launchApp({ lang: "en_US.UTF-8", sandboxUrl: sandbox.url });
   try {
-    await (await browser.$('[data-testid="whoami-check"]')).click();
+    await click(browser, '[data-testid="check-identity"]');
     await waitForText(browser, '[data-testid="whoami-account"]', "123456789012", 30_000);
+    await waitForText(browser, '[data-testid="practice-badge"]', "Practice");
     await screenshot(browser, "connect-practice-identity");
+  } finally {
+    await close();
+  }
+});
+
+test("a lecture step opens from the sidebar, in Korean", async () => {
+  const { browser, close } = await launchApp({ lang: "ko_KR.UTF-8", sandboxUrl: sandbox.url });
+  try {
+    await click(browser, '[data-testid="nav-build"]');
+    await waitForText(browser, '[data-testid="screen-title"]', "CodeBuild");
+    await screenshot(browser, "step-build-ko");
   } finally {
     await close();
   }

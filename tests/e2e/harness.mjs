@@ -126,3 +126,14 @@ export async function screenshot(browser, name) {
   await new Promise((r) => setTimeout(r, 800));
   await browser.saveScreenshot(join(screenshotDir, `${name}.png`));
 }
+
+/**
+ * Clicks through the DOM. WebKitWebDriver's pointer clicks land off target under Xvfb with no
+ * window manager (the button never sees them), so the element's own click() is used: it
+ * fires the same handlers a person's click does.
+ */
+export async function click(browser, selector) {
+  const el = await browser.$(selector);
+  await el.waitForClickable({ timeout: 15_000 });
+  await browser.execute((node) => node.click(), el);
+}

@@ -6,6 +6,7 @@ import { fakeBackend } from "./lib/ipc-fake";
 
 beforeEach(() => {
   localStorage.clear();
+  history.replaceState(null, "", "/");
   fakeBackend.reset();
   setupI18n();
 });

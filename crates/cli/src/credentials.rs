@@ -134,7 +134,10 @@ pub async fn whoami(args: WhoamiArgs) -> Result<(), Error> {
     let aws = AwsContext::load(&settings).await?;
     let id = identity::whoami(&aws).await?;
     if args.json {
-        println!("{}", serde_json::to_string(&id).map_err(|e| Error::Internal(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string(&id).map_err(|e| Error::Internal(e.to_string()))?
+        );
     } else {
         print_identity(&id);
     }

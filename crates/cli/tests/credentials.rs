@@ -106,7 +106,10 @@ fn keyring_reachable(student: &Student) -> bool {
     if err.contains("error[credential_not_found]") {
         return true;
     }
-    assert!(err.contains("error[keyring_unavailable]"), "unexpected probe result: {err}");
+    assert!(
+        err.contains("error[keyring_unavailable]"),
+        "unexpected probe result: {err}"
+    );
     if std::env::var_os("PIPEWRIGHT_SKIP_KEYRING_TESTS").is_some_and(|v| v == "1") {
         eprintln!("SKIPPED: no OS keyring and PIPEWRIGHT_SKIP_KEYRING_TESTS=1 ({err})");
         false
@@ -158,7 +161,10 @@ fn login_whoami_list_logout_and_the_secret_stays_in_the_keyring() {
     outputs.push(out.clone() + &err);
     assert!(login.status.success(), "login failed: {err}");
     assert!(out.contains("Saved \"t1\" (AKIA…ST01, ap-northeast-2)"), "{out}");
-    assert!(out.contains("123456789012"), "login prints who the keys belong to: {out}");
+    assert!(
+        out.contains("123456789012"),
+        "login prints who the keys belong to: {out}"
+    );
 
     let whoami = student.run(&["whoami", "--name", "t1", "--json"], "");
     let (out, err) = text(&whoami);
@@ -189,7 +195,10 @@ fn login_whoami_list_logout_and_the_secret_stays_in_the_keyring() {
         calls["calls"].as_array().is_some_and(|c| !c.is_empty()),
         "the sandbox logged no calls"
     );
-    assert!(!calls.to_string().contains(&secret), "the secret is in the sandbox's calls log");
+    assert!(
+        !calls.to_string().contains(&secret),
+        "the secret is in the sandbox's calls log"
+    );
     for (i, output) in outputs.iter().enumerate() {
         assert!(!output.contains(&secret), "the secret is in the output of command #{i}");
     }
@@ -224,13 +233,19 @@ fn keys_that_sts_refuses_are_not_saved() {
     assert!(!login.status.success());
     assert!(err.contains("error[no_network]"), "{err}");
     assert!(err.contains("not saved"), "{err}");
-    assert!(!out.contains(&secret) && !err.contains(&secret), "the secret is in the output");
+    assert!(
+        !out.contains(&secret) && !err.contains(&secret),
+        "the secret is in the output"
+    );
     let list = student.run(&["credentials", "list", "--json"], "");
     let listed: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(listed["keyring"], serde_json::json!([]));
 
     // --no-verify saves them anyway.
-    let login = student.run(&["login", "--name", "t2", "--no-verify"], &format!("{KEY_ID}\n{secret}\n"));
+    let login = student.run(
+        &["login", "--name", "t2", "--no-verify"],
+        &format!("{KEY_ID}\n{secret}\n"),
+    );
     assert!(login.status.success(), "{}", text(&login).1);
     assert!(text(&login).0.contains("Not verified"));
     student.clean_up(&["t2"]);
@@ -254,7 +269,10 @@ fn malformed_keys_are_refused_field_by_field() {
         let (out, err) = text(&login);
         assert!(!login.status.success(), "accepted a bad {field}");
         assert!(err.contains("error[invalid]") && err.contains(field), "{field}: {err}");
-        assert!(!out.contains(&secret) && !err.contains(&secret), "the secret is in the output");
+        assert!(
+            !out.contains(&secret) && !err.contains(&secret),
+            "the secret is in the output"
+        );
     }
     let login = student.run(&["login", "--name", "t3", "--region", "mars-1", "--no-verify"], "");
     assert!(text(&login).1.contains("region"), "{}", text(&login).1);
@@ -299,14 +317,26 @@ fn no_keyring_is_a_clear_error_and_nothing_is_written() {
         student.home.path().join("no-such-bus").display()
     ));
     let secret = fake_secret();
-    let login = student.run(&["login", "--name", "t5", "--no-verify"], &format!("{KEY_ID}\n{secret}\n"));
+    let login = student.run(
+        &["login", "--name", "t5", "--no-verify"],
+        &format!("{KEY_ID}\n{secret}\n"),
+    );
     let (out, err) = text(&login);
     assert!(!login.status.success(), "saved without a keyring: {out}");
     assert!(err.contains("error[keyring_unavailable]"), "{err}");
-    assert!(err.contains("gnome-keyring") && err.contains("unlock"), "the hint says what to do: {err}");
-    assert!(!out.contains(&secret) && !err.contains(&secret), "the secret is in the output");
+    assert!(
+        err.contains("gnome-keyring") && err.contains("unlock"),
+        "the hint says what to do: {err}"
+    );
+    assert!(
+        !out.contains(&secret) && !err.contains(&secret),
+        "the secret is in the output"
+    );
     assert!(files_containing(student.home.path(), &secret).is_empty());
-    assert!(files_containing(student.home.path(), KEY_ID).is_empty(), "nothing was saved anywhere");
+    assert!(
+        files_containing(student.home.path(), KEY_ID).is_empty(),
+        "nothing was saved anywhere"
+    );
 
     let whoami = student.run(&["whoami", "--name", "t5"], "");
     assert!(text(&whoami).1.contains("error[keyring_unavailable]"));

@@ -313,7 +313,7 @@ mod tests {
                 assert!(pos(*d) < pos(n.resource), "{:?} before {:?}", d, n.resource);
             }
         }
-        assert_eq!(plan.nodes().len(), 18);
+        assert_eq!(plan.nodes().len(), 19);
         assert_eq!(plan.nodes().last().unwrap().resource, Resource::DeployStage);
     }
 

@@ -1,7 +1,7 @@
 // Generated from crates/core by `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core bindings`.
 // Do not edit by hand.
 
-export type ErrorCode = "no_region" | "no_credentials" | "invalid_key_id" | "signature_mismatch" | "expired_token" | "clock_skew" | "no_network" | "unknown_region" | "access_denied" | "aws" | "invalid" | "keyring_unavailable" | "credential_not_found" | "profile_not_found" | "internal";
+export type ErrorCode = "no_region" | "no_credentials" | "invalid_key_id" | "signature_mismatch" | "expired_token" | "clock_skew" | "no_network" | "unknown_region" | "access_denied" | "aws" | "invalid" | "keyring_unavailable" | "credential_not_found" | "profile_not_found" | "not_ours" | "no_default_vpc" | "wait_timeout" | "cancelled" | "internal";
 
 export type ErrorPayload = { code: ErrorCode, message: string, hint: string | null, field: string | null, };
 
@@ -294,3 +294,65 @@ region_priced: boolean, lines: Array<CostLine>,
  * The sum of the hourly lines: what the lab costs for every hour it is left running.
  */
 usd_per_hour: number, };
+
+export type NodeState = "pending" | "creating" | "waiting" | "created" | "adopted" | "failed" | "skipped";
+
+export type ProgressDetail = { 
+/**
+ * A page the student must open, e.g. the console page that completes the GitHub handshake.
+ */
+url: string | null, 
+/**
+ * The ARN or id AWS gave the resource.
+ */
+physicalId: string | null, 
+/**
+ * The stable error code (see `ErrorCode`) when `state` is `failed`.
+ */
+errorCode: string | null, };
+
+export type ProgressEvent = { lab: string, 
+/**
+ * The lecture step: "source", "pipeline", "build", "registry" or "deploy".
+ */
+step: string, 
+/**
+ * The resource kind, as the ledger names it ("ecr_repository", "iam_role", ...).
+ */
+kind: string, name: string, state: NodeState, message: string | null, 
+/**
+ * Milliseconds since the operation started.
+ */
+elapsedMs: number, detail: ProgressDetail | null, };
+
+export type ResourceState = "intent" | "created" | "adopted" | "reused" | "deleting" | "deleted";
+
+export type LedgerResource = { kind: string, name: string, 
+/**
+ * The lecture step it belongs to ("source", "pipeline", "build", "registry", "deploy").
+ */
+step: string, state: ResourceState, 
+/**
+ * ARN or id once AWS has answered the create call.
+ */
+physicalId: string | null, };
+
+export type ApplyReport = { lab: string, 
+/**
+ * The app's address once deployed: `http://<load balancer DNS name>`.
+ */
+url: string | null, resources: Array<LedgerResource>, };
+
+export type ResourceStatus = { step: string, kind: string, name: string, 
+/**
+ * The ledger's state, if the ledger knows it.
+ */
+ledgerState: ResourceState | null, physicalId: string | null, 
+/**
+ * Whether AWS has it now (`None`: could not tell, see `message`).
+ */
+exists: boolean | null, 
+/**
+ * Whether it carries the lab's tag (or is reused by design).
+ */
+ours: boolean | null, message: string | null, };

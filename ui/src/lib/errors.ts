@@ -18,13 +18,16 @@ export const ERROR_CODES = [
   "keyring_unavailable",
   "credential_not_found",
   "profile_not_found",
+  "not_ours",
+  "no_default_vpc",
+  "wait_timeout",
+  "cancelled",
   "internal",
 ] as const satisfies readonly ErrorCode[];
 
-type Missing = Exclude<ErrorCode, (typeof ERROR_CODES)[number]>;
-// If this line fails to compile, add the code named in the error to ERROR_CODES and to
-// errors.<code> in en.json and ko.json.
-const _everyCodeListed: [Missing] extends [never] ? true : Missing = true;
+// If this fails to compile ("Property 'x' is missing"), add code x to ERROR_CODES above and
+// errors.x.title / .hint to en.json and ko.json.
+const _everyCodeListed: Record<Exclude<ErrorCode, (typeof ERROR_CODES)[number]>, never> = {};
 void _everyCodeListed;
 
 /** The message keys for a payload; an unknown code (a newer Rust) reads as `internal`. */

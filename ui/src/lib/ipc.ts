@@ -99,7 +99,7 @@ export function credentialsList(): Promise<CredentialSummary[]> {
 
 /** Saves a set of access keys in the OS keyring under `set.name`. */
 export function credentialsSave(set: CredentialSet): Promise<void> {
-  return call("credentials_save", { ...set });
+  return call("credentials_save", { set });
 }
 
 /** Removes a saved set of access keys; removing one that is gone is fine. */

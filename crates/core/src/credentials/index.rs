@@ -111,10 +111,17 @@ mod tests {
         index.save(&path).unwrap();
 
         let again = Index::load(&path).unwrap();
-        let names: Vec<_> = again.entries().iter().map(|c| (c.name.as_str(), c.region.as_str())).collect();
+        let names: Vec<_> = again
+            .entries()
+            .iter()
+            .map(|c| (c.name.as_str(), c.region.as_str()))
+            .collect();
         assert_eq!(names, [("a", "us-east-1"), ("b", "ap-northeast-2")]);
         assert!(again.contains("a") && !again.contains("c"));
-        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let files: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(files, ["credentials.json"], "no temporary file left behind");
     }
 

@@ -34,9 +34,15 @@ struct Stored {
 }
 
 fn entry(service: &str, name: &str) -> Result<keyring::Entry> {
-    if cfg!(not(any(target_os = "linux", target_os = "macos", target_os = "windows"))) {
+    if cfg!(not(any(
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "windows"
+    ))) {
         // The keyring crate would silently use its in-memory mock here.
-        return Err(Error::KeyringUnavailable("this operating system has no supported keyring".into()));
+        return Err(Error::KeyringUnavailable(
+            "this operating system has no supported keyring".into(),
+        ));
     }
     keyring::Entry::new(service, name).map_err(|e| map_error(name, e))
 }

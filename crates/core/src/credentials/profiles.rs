@@ -107,7 +107,10 @@ aws_secret_access_key = not-a-secret
 ";
 
     async fn profiles_from(config: &str, credentials: &str) -> Vec<ProfileSummary> {
-        let fs = Fs::from_slice(&[("/home/u/.aws/config", config), ("/home/u/.aws/credentials", credentials)]);
+        let fs = Fs::from_slice(&[
+            ("/home/u/.aws/config", config),
+            ("/home/u/.aws/credentials", credentials),
+        ]);
         let env = Env::from_slice(&[("HOME", "/home/u")]);
         load(&fs, &env).await.unwrap()
     }
@@ -115,7 +118,10 @@ aws_secret_access_key = not-a-secret
     #[tokio::test]
     async fn lists_both_files_with_kinds_and_regions() {
         let got = profiles_from(CONFIG, CREDENTIALS).await;
-        let got: Vec<_> = got.iter().map(|p| (p.name.as_str(), p.kind, p.region.as_deref())).collect();
+        let got: Vec<_> = got
+            .iter()
+            .map(|p| (p.name.as_str(), p.kind, p.region.as_deref()))
+            .collect();
         assert_eq!(
             got,
             [
@@ -141,7 +147,13 @@ aws_secret_access_key = not-a-secret
 
     #[tokio::test]
     async fn kind_names_match_their_serialization() {
-        for kind in [ProfileKind::Static, ProfileKind::Sso, ProfileKind::AssumeRole, ProfileKind::Process, ProfileKind::Other] {
+        for kind in [
+            ProfileKind::Static,
+            ProfileKind::Sso,
+            ProfileKind::AssumeRole,
+            ProfileKind::Process,
+            ProfileKind::Other,
+        ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
         }
     }

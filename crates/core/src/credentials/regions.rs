@@ -53,7 +53,10 @@ mod tests {
 
     #[test]
     fn the_list_is_sorted_and_has_the_lecture_region() {
-        assert!(KNOWN_REGIONS.windows(2).all(|w| w[0] < w[1]), "keep KNOWN_REGIONS sorted");
+        assert!(
+            KNOWN_REGIONS.windows(2).all(|w| w[0] < w[1]),
+            "keep KNOWN_REGIONS sorted"
+        );
         assert!(is_known_region("ap-northeast-2"));
         assert!(!is_known_region("ap-northeast-22"));
         assert!(!is_known_region("Seoul"));

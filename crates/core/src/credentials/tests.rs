@@ -97,7 +97,9 @@ fn store_read_overwrite_and_delete() {
 
 #[test]
 fn list_and_rename() {
-    let Some(t) = keyring_store(&["a", "b", "c"]) else { return };
+    let Some(t) = keyring_store(&["a", "b", "c"]) else {
+        return;
+    };
     let s = &t.store;
     let a = set("a", "us-east-1");
     s.save(&set("b", "eu-west-1")).unwrap();
@@ -152,8 +154,14 @@ fn the_index_never_holds_the_secret() {
     t.store.save(&lab).unwrap();
     let text = std::fs::read_to_string(&t.store.index_path).unwrap();
     assert!(text.contains("AKIAPIPEWRIGHTTEST01"));
-    assert!(!text.contains(lab.secret_access_key.expose()), "the secret is in the index file");
-    assert!(!text.contains("pipewright-test-token-in-keyring-only"), "the token is in the index file");
+    assert!(
+        !text.contains(lab.secret_access_key.expose()),
+        "the secret is in the index file"
+    );
+    assert!(
+        !text.contains("pipewright-test-token-in-keyring-only"),
+        "the token is in the index file"
+    );
 }
 
 #[test]
@@ -164,8 +172,14 @@ fn settings_for_a_saved_set_carry_its_keys_and_region() {
     let settings = t.store.settings_for_set("lab").unwrap();
     assert_eq!(settings.region.as_deref(), Some("eu-west-1"));
     let keys = settings.keys.as_ref().unwrap();
-    assert!(keys.secret_access_key == lab.secret_access_key.expose(), "not the saved secret");
-    assert!(!format!("{settings:?}").contains(lab.secret_access_key.expose()), "Debug shows the secret");
+    assert!(
+        keys.secret_access_key == lab.secret_access_key.expose(),
+        "not the saved secret"
+    );
+    assert!(
+        !format!("{settings:?}").contains(lab.secret_access_key.expose()),
+        "Debug shows the secret"
+    );
     assert_eq!(
         t.store.settings_for_set("missing").unwrap_err().code(),
         ErrorCode::CredentialNotFound
@@ -187,12 +201,18 @@ fn secrets_print_redacted() {
     };
     for text in [format!("{lab:?}"), format!("{lab:#?}")] {
         assert!(!text.contains(&raw), "CredentialSet Debug shows the secret");
-        assert!(!text.contains("pipewright-test-token"), "CredentialSet Debug shows the token");
+        assert!(
+            !text.contains("pipewright-test-token"),
+            "CredentialSet Debug shows the token"
+        );
         assert!(text.contains("AKIAPIPEWRIGHTTEST01"), "the key id is not secret");
     }
     let settings = settings_for_keys(&lab);
     let text = format!("{settings:?}");
-    assert!(!text.contains(&raw) && !text.contains("pipewright-test-token"), "AwsSettings Debug shows a secret");
+    assert!(
+        !text.contains(&raw) && !text.contains("pipewright-test-token"),
+        "AwsSettings Debug shows a secret"
+    );
 }
 
 #[test]
@@ -216,7 +236,9 @@ fn key_ids_are_masked() {
 
 #[tokio::test]
 async fn practice_and_missing_sandbox() {
-    let practice = settings_for(&CredentialSource::Practice, Some("http://127.0.0.1:9")).await.unwrap();
+    let practice = settings_for(&CredentialSource::Practice, Some("http://127.0.0.1:9"))
+        .await
+        .unwrap();
     assert_eq!(practice.endpoint_url.as_deref(), Some("http://127.0.0.1:9"));
     assert_eq!(practice.region.as_deref(), Some(PRACTICE_REGION));
     let err = settings_for(&CredentialSource::Practice, None).await.unwrap_err();

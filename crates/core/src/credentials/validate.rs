@@ -22,7 +22,10 @@ pub fn name(name: &str) -> Result<()> {
     if name.is_empty() || name.len() > 64 {
         return Err(invalid("name", "must be 1 to 64 characters long"));
     }
-    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')) {
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    {
         return Err(invalid("name", "may contain only letters, digits, '_', '.' and '-'"));
     }
     Ok(())
@@ -62,7 +65,10 @@ pub fn region(region: &str) -> Result<()> {
     if is_known_region(region) {
         Ok(())
     } else {
-        Err(invalid("region", format!("{region:?} is not an AWS region, e.g. ap-northeast-2")))
+        Err(invalid(
+            "region",
+            format!("{region:?} is not an AWS region, e.g. ap-northeast-2"),
+        ))
     }
 }
 
@@ -134,8 +140,14 @@ mod tests {
         let short = "pipewright-not-a-real-secret";
         let err = secret_access_key(short).unwrap_err();
         assert_eq!(err.field(), Some("secretAccessKey"));
-        assert!(!err.to_string().contains(short), "the message must not quote the secret");
-        assert_eq!(field_of(secret_access_key(&format!("{} ", "a".repeat(39)))), "secretAccessKey");
+        assert!(
+            !err.to_string().contains(short),
+            "the message must not quote the secret"
+        );
+        assert_eq!(
+            field_of(secret_access_key(&format!("{} ", "a".repeat(39)))),
+            "secretAccessKey"
+        );
     }
 
     #[test]

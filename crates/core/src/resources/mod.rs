@@ -284,6 +284,11 @@ pub fn retryable(e: &Error) -> bool {
     if is_code(e, THROTTLING) {
         return true;
     }
+    // HEAD answers have no body, so a throttled or failed HeadBucket carries no error code at
+    // all (404 and 403 do get one: NotFound, Forbidden).
+    if matches!(e, Error::Aws { operation: "HeadBucket", aws_code, .. } if aws_code == "Unknown") {
+        return true;
+    }
     let message = aws_message(e).to_ascii_lowercase();
     let propagation = [
         "assume role",

@@ -24,21 +24,20 @@ const DEPLOY: &str = "Deploy";
 const SOURCE_ARTIFACT: &str = "SourceArtifact";
 const BUILD_ARTIFACT: &str = "BuildArtifact";
 
+/// Found through its tags, by the ARN its name determines: one call answers both "does it
+/// exist" and "is it ours". (GetPipeline would do too, but the sandbox's answer carries
+/// timestamps the SDK cannot read; see the README's sandbox notes.)
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let cp = cx.aws.codepipeline();
-    let out = match cx.call("codepipeline", "GetPipeline", name, || cp.get_pipeline().name(name).send()).await {
-        Ok(o) => o,
-        Err(e) if is_code(&e, &["PipelineNotFoundException"]) => return Ok(Found::Missing),
+    let arn = cx.arn("codepipeline", name);
+    let tags = match cx
+        .call("codepipeline", "ListTagsForResource", name, || cp.list_tags_for_resource().resource_arn(&arn).send())
+        .await
+    {
+        Ok(t) => t,
+        Err(e) if is_code(&e, &["ResourceNotFoundException", "PipelineNotFoundException"]) => return Ok(Found::Missing),
         Err(e) => return Err(e),
     };
-    let arn = out
-        .metadata()
-        .and_then(|m| m.pipeline_arn())
-        .map(str::to_owned)
-        .unwrap_or_else(|| cx.arn("codepipeline", name));
-    let tags = cx
-        .call("codepipeline", "ListTagsForResource", name, || cp.list_tags_for_resource().resource_arn(&arn).send())
-        .await?;
     let ours = cx.is_ours(tags.tags().iter().map(|t| (t.key(), t.value())));
     cx.set_output(Resource::Pipeline, &arn);
     Ok(Found::Present { id: arn, ours })
@@ -154,7 +153,7 @@ fn non_empty(v: &[String]) -> Option<Vec<String>> {
     (!v.is_empty()).then(|| v.to_vec())
 }
 
-fn declaration(cx: &Ctx, name: &str, stages: Vec<StageDeclaration>, version: Option<i32>) -> Result<PipelineDeclaration> {
+fn declaration(cx: &Ctx, name: &str, stages: Vec<StageDeclaration>) -> Result<PipelineDeclaration> {
     let p = &cx.spec.pipeline;
     let role = iam_role::arn_for(cx, RoleFor::Pipeline)?;
     let store = ArtifactStore::builder().r#type(ArtifactStoreType::S3).location(&cx.plan.bucket).build()?;
@@ -174,13 +173,12 @@ fn declaration(cx: &Ctx, name: &str, stages: Vec<StageDeclaration>, version: Opt
             ExecutionMode::Parallel => CpMode::Parallel,
         })
         .set_triggers(triggers)
-        .set_version(version)
         .build()?)
 }
 
 pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let cp = cx.aws.codepipeline();
-    let decl = declaration(cx, name, source_and_build(cx)?, None)?;
+    let decl = declaration(cx, name, source_and_build(cx)?)?;
     let (k, v) = lab_tag(cx);
     let tag = Tag::builder().key(k).value(v).build()?;
     cx.call("codepipeline", "CreatePipeline", name, || {
@@ -192,25 +190,23 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     Ok(arn)
 }
 
-/// The Deploy stage "exists" when the pipeline has a stage named Deploy.
+/// The Deploy stage "exists" when the pipeline's state lists a stage named Deploy.
 pub async fn describe_deploy_stage(cx: &Ctx) -> Result<Found> {
     let cp = cx.aws.codepipeline();
     let name = &cx.plan.names.pipeline;
-    let out = cx.call("codepipeline", "GetPipeline", name, || cp.get_pipeline().name(name).send()).await?;
-    let has = out.pipeline().is_some_and(|p| p.stages().iter().any(|s| s.name() == DEPLOY));
+    let out = cx.call("codepipeline", "GetPipelineState", name, || cp.get_pipeline_state().name(name).send()).await?;
+    let has = out.stage_states().iter().any(|s| s.stage_name() == Some(DEPLOY));
     Ok(if has { Found::Present { id: format!("{name}/{DEPLOY}"), ours: true } } else { Found::Missing })
 }
 
+/// Declares the whole pipeline again from the spec, now with Deploy: the lab's pipeline is
+/// the spec's (a student's edits in the console are replaced, as a rerun of `up` should).
 pub async fn add_deploy_stage(cx: &Ctx) -> Result<String> {
     let cp = cx.aws.codepipeline();
     let name = &cx.plan.names.pipeline;
-    let out = cx.call("codepipeline", "GetPipeline", name, || cp.get_pipeline().name(name).send()).await?;
-    let current = out.pipeline().cloned();
-    // Keep the stages as they are (the student may have edited them) and append Deploy.
-    let mut stages: Vec<StageDeclaration> = current.as_ref().map(|p| p.stages().to_vec()).unwrap_or_default();
-    stages.retain(|s| s.name() != DEPLOY);
+    let mut stages = source_and_build(cx)?;
     stages.push(deploy_stage(cx)?);
-    let decl = declaration(cx, name, stages, current.and_then(|p| p.version()))?;
+    let decl = declaration(cx, name, stages)?;
     cx.call("codepipeline", "UpdatePipeline", name, || cp.update_pipeline().pipeline(decl.clone()).send()).await?;
     Ok(format!("{name}/{DEPLOY}"))
 }

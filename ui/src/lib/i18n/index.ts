@@ -69,3 +69,12 @@ export function setLanguage(language: Language): void {
     // storage disabled: the choice lasts for this session only
   }
 }
+
+/**
+ * Applies the OS locale as the operating system reports it to the app (through Rust). The
+ * webview's navigator.language can lag it: WebKitGTK falls back to "C" when the locale is not
+ * installed in the C library, though the student's desktop is Korean. A saved choice wins.
+ */
+export function followOsLocale(tag: string | null | undefined): void {
+  if (tag && savedLanguage() === null) locale.set(languageFromLocale(tag));
+}
