@@ -16,6 +16,10 @@ cargo build --workspace --exclude pipewright-app --tests
 say "rust: tests (inside a D-Bus session with an unlocked gnome-keyring)"
 scripts/with-keyring.sh cargo test --workspace --exclude pipewright-app --no-fail-fast
 
+build_app
+say "app shell: unit tests (same features as the app build, so Tauri compiles once)"
+cargo test -p pipewright-app --features custom-protocol
+
 say "ui: lint, types, unit tests"
 (cd ui && npm run lint --silent && npm run check --silent && npm test --silent)
 
@@ -23,7 +27,6 @@ say "sandbox: pytest"
 "$PIPEWRIGHT_SANDBOX_VENV/bin/python" -m pytest -q sandbox/tests
 
 say "app: end to end (tauri-driver + WebKitWebDriver under Xvfb)"
-build_app
 ensure_display
 trap '[ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null || true' EXIT
 (cd tests/e2e && PIPEWRIGHT_SCREENSHOTS=artifacts/screenshots npm test)

@@ -1,8 +1,8 @@
 fn main() {
     // Declaring the app's commands makes each one a permission that a capability must grant:
     // the webview can call only what capabilities/default.json lists.
-    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
-        tauri_build::AppManifest::new().commands(&[
+    tauri_build::try_build(
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
             "app_info",
             "whoami",
             "sandbox_status",
@@ -17,7 +17,12 @@ fn main() {
             "spec_names",
             "spec_cost",
             "fargate_sizes",
-        ]),
-    ))
+            "lab_apply",
+            "lab_cancel",
+            "lab_current",
+            "lab_status",
+            "open_url",
+        ])),
+    )
     .expect("tauri build script");
 }

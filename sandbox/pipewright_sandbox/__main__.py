@@ -20,6 +20,7 @@ FEATURE_MODULES = (
     "pipewright_sandbox.codebuild_runs",
     "pipewright_sandbox.ecs_rollout",
     "pipewright_sandbox.pipeline",
+    "pipewright_sandbox.shapes",
 )
 
 # Regions whose EC2 backend (default VPC, subnets: ~3 s in moto) is built before we're ready.

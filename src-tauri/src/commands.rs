@@ -2,7 +2,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use pipewright_core::api::{AppInfo, CredentialSet, CredentialSource, CredentialSummary, Identity, ProfileSummary, SandboxStatus};
+use pipewright_core::api::{
+    AppInfo, CredentialSet, CredentialSource, CredentialSummary, Identity, ProfileSummary, SandboxStatus,
+};
 use pipewright_core::credentials::{CredentialStore, profiles};
 use pipewright_core::practice::{self, SandboxProcess};
 use pipewright_core::spec::pricing::CostEstimate;
@@ -28,7 +30,7 @@ impl Practice {
         }
     }
 
-    fn url(&self) -> Option<String> {
+    pub fn url(&self) -> Option<String> {
         self.external_url.clone().or_else(|| {
             let guard = self.process.lock().unwrap_or_else(|e| e.into_inner());
             guard.as_ref().map(|p| p.url().to_owned())
@@ -37,12 +39,15 @@ impl Practice {
 
     fn status(&self) -> SandboxStatus {
         let url = self.url();
-        SandboxStatus { running: url.is_some(), url }
+        SandboxStatus {
+            running: url.is_some(),
+            url,
+        }
     }
 
     /// Starts the sandbox unless one runs. Blocking (a first start builds its venv), so it
     /// runs off the async runtime's threads.
-    async fn ensure_started(&self) -> Result<String, Error> {
+    pub async fn ensure_started(&self) -> Result<String, Error> {
         if let Some(url) = self.url() {
             return Ok(url);
         }

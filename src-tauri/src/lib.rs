@@ -2,12 +2,14 @@
 //! owns windows, app state and the IPC registration.
 
 mod commands;
+mod labs;
 
 use commands::Practice;
 
 pub fn run() {
     tauri::Builder::default()
         .manage(Practice::from_env())
+        .manage(labs::Labs::default())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::whoami,
@@ -23,6 +25,11 @@ pub fn run() {
             commands::spec_names,
             commands::spec_cost,
             commands::fargate_sizes,
+            labs::lab_apply,
+            labs::lab_cancel,
+            labs::lab_current,
+            labs::lab_status,
+            labs::open_url,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Pipewright");

@@ -34,13 +34,18 @@ fn run(sb: &Sandbox, lab: &str, concurrency: usize) -> (Duration, usize) {
     // Each run its own lab and GitHub owner, so the second reuses nothing of the first.
     let spec = LabSpec::new(lab, &format!("{lab}/app"));
     let ledger = Arc::new(Ledger::in_memory().unwrap());
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let started = Instant::now();
     rt.block_on(async {
         let aws = sb.aws().await;
         let mut options = ApplyOptions::for_context(&aws);
         options.concurrency = concurrency;
-        apply::apply(&aws, ledger.clone(), &spec, options, progress, Cancel::never()).await.expect("up");
+        apply::apply(&aws, ledger.clone(), &spec, options, progress, Cancel::never())
+            .await
+            .expect("up");
     });
     let took = started.elapsed();
     completer.join().unwrap();
@@ -49,7 +54,10 @@ fn run(sb: &Sandbox, lab: &str, concurrency: usize) -> (Duration, usize) {
 
 fn main() {
     let sb = Sandbox::start(0.01);
-    sb.control("/_sandbox/faults", json!({ "rules": [{ "error": null, "latencyMs": 100 }] }));
+    sb.control(
+        "/_sandbox/faults",
+        json!({ "rules": [{ "error": null, "latencyMs": 100 }] }),
+    );
     let (four, calls4) = run(&sb, "bench-four", 4);
     let (one, calls1) = run(&sb, "bench-one", 1);
     println!("full up, 100 ms per AWS call:");

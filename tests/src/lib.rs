@@ -23,7 +23,11 @@ pub fn cli_bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(|d| d.parent()).unwrap();
     let bin = dir.join(format!("pipewright{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} is missing: build the workspace first (cargo build --workspace)", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: build the workspace first (cargo build --workspace)",
+        bin.display()
+    );
     bin
 }
 

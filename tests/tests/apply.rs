@@ -22,7 +22,10 @@ use serde_json::{Value, json};
 const TIME_SCALE: f64 = 0.01;
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn spec(lab: &str, owner: &str) -> LabSpec {
@@ -54,8 +57,20 @@ fn up(sb: &Sandbox, spec: &LabSpec, ledger: Arc<Ledger>, concurrency: usize) -> 
     let tx = std::sync::Mutex::new(tx);
     let progress = Progress::new(move |e| {
         if e.kind == "connection" && e.state == NodeState::Waiting {
-            let arn = e.detail.as_ref().and_then(|d| d.physical_id.clone()).expect("waiting event names the connection");
-            assert!(e.detail.as_ref().unwrap().url.as_deref().unwrap().ends_with("/_sandbox/connections"));
+            let arn = e
+                .detail
+                .as_ref()
+                .and_then(|d| d.physical_id.clone())
+                .expect("waiting event names the connection");
+            assert!(
+                e.detail
+                    .as_ref()
+                    .unwrap()
+                    .url
+                    .as_deref()
+                    .unwrap()
+                    .ends_with("/_sandbox/connections")
+            );
             tx.lock().unwrap().send(arn).unwrap();
         }
     });
@@ -74,12 +89,20 @@ fn calls(sb: &Sandbox) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["operation"].as_str().unwrap().to_owned(), c["outcome"].as_str().unwrap().to_owned()))
+        .map(|c| {
+            (
+                c["operation"].as_str().unwrap().to_owned(),
+                c["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
 fn clear_calls(sb: &Sandbox) {
-    reqwest::blocking::Client::new().delete(format!("{}/_sandbox/calls", sb.url)).send().unwrap();
+    reqwest::blocking::Client::new()
+        .delete(format!("{}/_sandbox/calls", sb.url))
+        .send()
+        .unwrap();
 }
 
 fn creating_calls(calls: &[(String, String)]) -> Vec<String> {
@@ -116,16 +139,37 @@ fn tagged(tags: impl IntoIterator<Item = (String, String)>, lab: &str) -> bool {
 async fn inventory(aws: &AwsContext, spec: &LabSpec) {
     let n = spec.names();
     let lab = &spec.name;
-    let account = aws.sts().get_caller_identity().send().await.unwrap().account().unwrap().to_owned();
+    let account = aws
+        .sts()
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap()
+        .account()
+        .unwrap()
+        .to_owned();
     let repo_arn = format!("arn:aws:ecr:{REGION}:{account}:repository/{}", n.repository);
 
     // IAM: three roles, tagged, inline policies only; ECR push scoped to the one repository.
     let iam = aws.iam();
-    for role in [n.pipeline_role.as_ref().unwrap(), n.build_role.as_ref().unwrap(), n.task_execution_role.as_ref().unwrap()] {
+    for role in [
+        n.pipeline_role.as_ref().unwrap(),
+        n.build_role.as_ref().unwrap(),
+        n.task_execution_role.as_ref().unwrap(),
+    ] {
         let tags = iam.list_role_tags().role_name(role).send().await.unwrap();
-        assert!(tagged(tags.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())), lab), "{role} tag");
+        assert!(
+            tagged(
+                tags.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())),
+                lab
+            ),
+            "{role} tag"
+        );
         let attached = iam.list_attached_role_policies().role_name(role).send().await.unwrap();
-        assert!(attached.attached_policies().is_empty(), "{role}: no managed policy (no PowerUser)");
+        assert!(
+            attached.attached_policies().is_empty(),
+            "{role}: no managed policy (no PowerUser)"
+        );
     }
     let doc = iam
         .get_role_policy()
@@ -138,7 +182,10 @@ async fn inventory(aws: &AwsContext, spec: &LabSpec) {
     let mut push_scoped = false;
     for st in doc["Statement"].as_array().unwrap() {
         if st["Resource"] == "*" {
-            assert_eq!(st["Action"], "ecr:GetAuthorizationToken", "only the token is unscoped: {st}");
+            assert_eq!(
+                st["Action"], "ecr:GetAuthorizationToken",
+                "only the token is unscoped: {st}"
+            );
         }
         if st["Action"].to_string().contains("ecr:PutImage") {
             assert_eq!(st["Resource"], json!(repo_arn));
@@ -154,8 +201,14 @@ async fn inventory(aws: &AwsContext, spec: &LabSpec) {
         .await
         .unwrap();
     let pipeline_doc = decode(pipeline_doc.policy_document());
-    assert!(pipeline_doc.contains(&format!("project/{}", n.build_project)), "{pipeline_doc}");
-    assert!(pipeline_doc.contains("UseConnection") && pipeline_doc.contains(":connection/"), "{pipeline_doc}");
+    assert!(
+        pipeline_doc.contains(&format!("project/{}", n.build_project)),
+        "{pipeline_doc}"
+    );
+    assert!(
+        pipeline_doc.contains("UseConnection") && pipeline_doc.contains(":connection/"),
+        "{pipeline_doc}"
+    );
     assert!(pipeline_doc.contains("iam:PassRole") && pipeline_doc.contains(n.task_execution_role.as_ref().unwrap()));
 
     // S3: versioned, public access blocked, tagged.
@@ -166,26 +219,56 @@ async fn inventory(aws: &AwsContext, spec: &LabSpec) {
     let pab = pab.public_access_block_configuration().unwrap();
     assert!(pab.block_public_acls() == Some(true) && pab.restrict_public_buckets() == Some(true));
     let t = s3.get_bucket_tagging().bucket(&bucket).send().await.unwrap();
-    assert!(tagged(t.tag_set().iter().map(|t| (t.key().to_owned(), t.value().to_owned())), lab));
+    assert!(tagged(
+        t.tag_set().iter().map(|t| (t.key().to_owned(), t.value().to_owned())),
+        lab
+    ));
 
     // Connection: one, AVAILABLE, tagged.
     let conns = aws.connections().list_connections().send().await.unwrap();
-    let ours: Vec<_> = conns.connections().iter().filter(|c| c.connection_name() == n.connection.as_deref()).collect();
+    let ours: Vec<_> = conns
+        .connections()
+        .iter()
+        .filter(|c| c.connection_name() == n.connection.as_deref())
+        .collect();
     assert_eq!(ours.len(), 1);
     assert_eq!(ours[0].connection_status().map(|s| s.as_str()), Some("AVAILABLE"));
 
     // Logs.
     for g in [&n.build_log_group, &n.task_log_group] {
-        let out = aws.logs().describe_log_groups().log_group_name_prefix(g).send().await.unwrap();
-        assert_eq!(out.log_groups().iter().filter(|l| l.log_group_name() == Some(g)).count(), 1, "{g}");
+        let out = aws
+            .logs()
+            .describe_log_groups()
+            .log_group_name_prefix(g)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            out.log_groups()
+                .iter()
+                .filter(|l| l.log_group_name() == Some(g))
+                .count(),
+            1,
+            "{g}"
+        );
     }
 
     // CodeBuild: privileged, CODEPIPELINE in and out, the variables the buildspec reads.
-    let p = aws.codebuild().batch_get_projects().names(&n.build_project).send().await.unwrap();
+    let p = aws
+        .codebuild()
+        .batch_get_projects()
+        .names(&n.build_project)
+        .send()
+        .await
+        .unwrap();
     let p = &p.projects()[0];
     let env = p.environment().unwrap();
     assert_eq!(env.privileged_mode(), Some(true));
-    let vars: HashMap<&str, &str> = env.environment_variables().iter().map(|v| (v.name(), v.value())).collect();
+    let vars: HashMap<&str, &str> = env
+        .environment_variables()
+        .iter()
+        .map(|v| (v.name(), v.value()))
+        .collect();
     assert_eq!(vars["CONTAINER_NAME"], n.container);
     assert_eq!(vars["ACCOUNT_ID"], account);
     assert!(vars["REPOSITORY_URI"].ends_with(&format!("/{}", n.repository)));
@@ -193,15 +276,33 @@ async fn inventory(aws: &AwsContext, spec: &LabSpec) {
     assert_eq!(p.artifacts().unwrap().r#type().as_str(), "CODEPIPELINE");
     let buildspec = p.source().unwrap().buildspec().unwrap();
     assert!(buildspec.contains("$CONTAINER_NAME") && !buildspec.contains(&account) && !buildspec.contains(REGION));
-    assert!(tagged(p.tags().iter().map(|t| (t.key().unwrap().to_owned(), t.value().unwrap().to_owned())), lab));
+    assert!(tagged(
+        p.tags()
+            .iter()
+            .map(|t| (t.key().unwrap().to_owned(), t.value().unwrap().to_owned())),
+        lab
+    ));
 
     // ECR: settings from the spec and the lifecycle rule.
     let ecr = aws.ecr();
-    let r = ecr.describe_repositories().repository_names(&n.repository).send().await.unwrap();
+    let r = ecr
+        .describe_repositories()
+        .repository_names(&n.repository)
+        .send()
+        .await
+        .unwrap();
     let r = &r.repositories()[0];
-    assert_eq!(r.image_scanning_configuration().unwrap().scan_on_push(), spec.registry.scan_on_push);
+    assert_eq!(
+        r.image_scanning_configuration().unwrap().scan_on_push(),
+        spec.registry.scan_on_push
+    );
     assert_eq!(r.image_tag_mutability().unwrap().as_str(), "MUTABLE");
-    let lc = ecr.get_lifecycle_policy().repository_name(&n.repository).send().await.unwrap();
+    let lc = ecr
+        .get_lifecycle_policy()
+        .repository_name(&n.repository)
+        .send()
+        .await
+        .unwrap();
     assert!(lc.lifecycle_policy_text().unwrap().contains("\"countNumber\":10"));
 
     // Security groups: 80 from anywhere (v4 and v6); the container port only from the ALB's group.
@@ -211,7 +312,12 @@ async fn inventory(aws: &AwsContext, spec: &LabSpec) {
         async move {
             let out = ec2
                 .describe_security_groups()
-                .filters(aws_sdk_ec2::types::Filter::builder().name("group-name").values(name).build())
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("group-name")
+                        .values(name)
+                        .build(),
+                )
                 .send()
                 .await
                 .unwrap();
@@ -231,37 +337,65 @@ async fn inventory(aws: &AwsContext, spec: &LabSpec) {
     assert!(rule.ip_ranges().is_empty() && rule.ipv6_ranges().is_empty());
     assert_eq!(rule.user_id_group_pairs()[0].group_id(), alb_sg.group_id());
     for g in [&alb_sg, &task_sg] {
-        assert!(tagged(g.tags().iter().map(|t| (t.key().unwrap().to_owned(), t.value().unwrap().to_owned())), lab));
+        assert!(tagged(
+            g.tags()
+                .iter()
+                .map(|t| (t.key().unwrap().to_owned(), t.value().unwrap().to_owned())),
+            lab
+        ));
     }
 
     // Load balancer, target group, listener.
     let elb = aws.elbv2();
-    let lb = elb.describe_load_balancers().names(&n.load_balancer).send().await.unwrap();
+    let lb = elb
+        .describe_load_balancers()
+        .names(&n.load_balancer)
+        .send()
+        .await
+        .unwrap();
     let lb = &lb.load_balancers()[0];
     assert_eq!(lb.scheme().unwrap().as_str(), "internet-facing");
     assert_eq!(lb.state().unwrap().code().unwrap().as_str(), "active");
     assert_eq!(lb.security_groups(), [alb_sg.group_id().unwrap().to_owned()]);
     assert!(lb.availability_zones().len() >= 2);
-    let tg = elb.describe_target_groups().names(&n.target_group).send().await.unwrap();
+    let tg = elb
+        .describe_target_groups()
+        .names(&n.target_group)
+        .send()
+        .await
+        .unwrap();
     let tg = &tg.target_groups()[0];
     assert_eq!(tg.target_type().unwrap().as_str(), "ip");
     assert_eq!(tg.port(), Some(3000));
     assert_eq!(tg.protocol().unwrap().as_str(), "HTTP");
     assert_eq!(tg.health_check_path(), Some("/ping"));
-    let listeners = elb.describe_listeners().load_balancer_arn(lb.load_balancer_arn().unwrap()).send().await.unwrap();
+    let listeners = elb
+        .describe_listeners()
+        .load_balancer_arn(lb.load_balancer_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(listeners.listeners().len(), 1);
     let l = &listeners.listeners()[0];
     assert_eq!(l.port(), Some(80));
     assert_eq!(l.default_actions()[0].target_group_arn(), tg.target_group_arn());
     for arn in [lb.load_balancer_arn().unwrap(), tg.target_group_arn().unwrap()] {
         let t = elb.describe_tags().resource_arns(arn).send().await.unwrap();
-        let tags = t.tag_descriptions()[0].tags().iter().map(|t| (t.key().unwrap().to_owned(), t.value().unwrap().to_owned()));
+        let tags = t.tag_descriptions()[0]
+            .tags()
+            .iter()
+            .map(|t| (t.key().unwrap().to_owned(), t.value().unwrap().to_owned()));
         assert!(tagged(tags, lab), "{arn}");
     }
 
     // ECS: task definition and service.
     let ecs = aws.ecs();
-    let td = ecs.describe_task_definition().task_definition(&n.task_family).send().await.unwrap();
+    let td = ecs
+        .describe_task_definition()
+        .task_definition(&n.task_family)
+        .send()
+        .await
+        .unwrap();
     let td = td.task_definition().unwrap();
     assert_eq!((td.cpu(), td.memory()), (Some("1024"), Some("3072")));
     assert_eq!(td.network_mode().unwrap().as_str(), "awsvpc");
@@ -271,9 +405,22 @@ async fn inventory(aws: &AwsContext, spec: &LabSpec) {
     let pm = &c.port_mappings()[0];
     assert_eq!((pm.container_port(), pm.name()), (Some(3000), Some("web-server")));
     assert_eq!(pm.app_protocol().map(|p| p.as_str()), Some("http"));
-    assert_eq!(c.log_configuration().unwrap().options().unwrap()["awslogs-group"], n.task_log_group);
-    assert!(td.execution_role_arn().unwrap().ends_with(n.task_execution_role.as_ref().unwrap()));
-    let svc = ecs.describe_services().cluster(&n.cluster).services(&n.service).send().await.unwrap();
+    assert_eq!(
+        c.log_configuration().unwrap().options().unwrap()["awslogs-group"],
+        n.task_log_group
+    );
+    assert!(
+        td.execution_role_arn()
+            .unwrap()
+            .ends_with(n.task_execution_role.as_ref().unwrap())
+    );
+    let svc = ecs
+        .describe_services()
+        .cluster(&n.cluster)
+        .services(&n.service)
+        .send()
+        .await
+        .unwrap();
     let svc = &svc.services()[0];
     assert_eq!(svc.launch_type().unwrap().as_str(), "FARGATE");
     // The sandbox does not keep healthCheckGracePeriodSeconds (moto drops it), so it is not
@@ -315,7 +462,9 @@ fn decode(doc: &str) -> String {
 
 /// GetBucketVersioning over plain HTTP: moto answers with a root element the SDK refuses.
 fn check_bucket_versioning(sb: &Sandbox, bucket: &str) {
-    let auth = format!("AWS4-HMAC-SHA256 Credential=testing/20240101/{REGION}/s3/aws4_request, SignedHeaders=host, Signature=0");
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=testing/20240101/{REGION}/s3/aws4_request, SignedHeaders=host, Signature=0"
+    );
     let body = reqwest::blocking::Client::new()
         .get(format!("{}/{bucket}?versioning", sb.url))
         .header("Authorization", auth)
@@ -329,11 +478,21 @@ fn check_bucket_versioning(sb: &Sandbox, bucket: &str) {
 /// The pipeline as the sandbox stores it: V2, three stages wired to this lab's resources.
 fn check_pipeline(sb: &Sandbox, spec: &LabSpec) {
     let n = spec.names();
-    let p = raw_json(sb, "codepipeline", "CodePipeline_20150709.GetPipeline", json!({ "name": n.pipeline }));
+    let p = raw_json(
+        sb,
+        "codepipeline",
+        "CodePipeline_20150709.GetPipeline",
+        json!({ "name": n.pipeline }),
+    );
     let p = &p["pipeline"];
     assert_eq!(p["pipelineType"], "V2");
     assert_eq!(p["executionMode"], "QUEUED");
-    let stages: Vec<&str> = p["stages"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let stages: Vec<&str> = p["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(stages, ["Source", "Build", "Deploy"]);
     let cfg = |i: usize| p["stages"][i]["actions"][0]["configuration"].clone();
     assert_eq!(cfg(0)["FullRepositoryId"], spec.source.repository);
@@ -344,14 +503,23 @@ fn check_pipeline(sb: &Sandbox, spec: &LabSpec) {
     assert_eq!(cfg(2)["ClusterName"], n.cluster);
     assert_eq!(cfg(2)["ServiceName"], n.service);
     assert_eq!(cfg(2)["FileName"], "imagedefinitions.json");
-    assert_eq!(p["triggers"][0]["gitConfiguration"]["push"][0]["branches"]["includes"], json!(["main"]));
+    assert_eq!(
+        p["triggers"][0]["gitConfiguration"]["push"][0]["branches"]["includes"],
+        json!(["main"])
+    );
     let tags = raw_json(
         sb,
         "codepipeline",
         "CodePipeline_20150709.ListTagsForResource",
         json!({ "resourceArn": format!("arn:aws:codepipeline:{REGION}:123456789012:{}", n.pipeline) }),
     );
-    assert!(tags["tags"].as_array().unwrap().iter().any(|t| t["key"] == "pipewright:lab" && t["value"] == spec.name));
+    assert!(
+        tags["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["key"] == "pipewright:lab" && t["value"] == spec.name)
+    );
 }
 
 /// How many of each kind of the lab's resources exist (the duplicate check).
@@ -359,37 +527,93 @@ async fn counts(aws: &AwsContext, spec: &LabSpec) -> HashMap<&'static str, usize
     let n = spec.names();
     let mut c = HashMap::new();
     let roles = aws.iam().list_roles().send().await.unwrap();
-    c.insert("roles", roles.roles().iter().filter(|r| r.role_name().starts_with(&format!("{}-", spec.name))).count());
+    c.insert(
+        "roles",
+        roles
+            .roles()
+            .iter()
+            .filter(|r| r.role_name().starts_with(&format!("{}-", spec.name)))
+            .count(),
+    );
     let conns = aws.connections().list_connections().send().await.unwrap();
-    c.insert("connections", conns.connections().iter().filter(|x| x.connection_name() == n.connection.as_deref()).count());
+    c.insert(
+        "connections",
+        conns
+            .connections()
+            .iter()
+            .filter(|x| x.connection_name() == n.connection.as_deref())
+            .count(),
+    );
     let sgs = aws.ec2().describe_security_groups().send().await.unwrap();
     c.insert(
         "security_groups",
         sgs.security_groups()
             .iter()
-            .filter(|g| [&n.alb_security_group, &n.task_security_group].map(|s| Some(s.as_str())).contains(&g.group_name()))
+            .filter(|g| {
+                [&n.alb_security_group, &n.task_security_group]
+                    .map(|s| Some(s.as_str()))
+                    .contains(&g.group_name())
+            })
             .count(),
     );
     let lbs = aws.elbv2().describe_load_balancers().send().await.unwrap();
-    let lb: Vec<_> = lbs.load_balancers().iter().filter(|l| l.load_balancer_name() == Some(n.load_balancer.as_str())).collect();
+    let lb: Vec<_> = lbs
+        .load_balancers()
+        .iter()
+        .filter(|l| l.load_balancer_name() == Some(n.load_balancer.as_str()))
+        .collect();
     c.insert("load_balancers", lb.len());
     if let Some(lb) = lb.first() {
-        let ls = aws.elbv2().describe_listeners().load_balancer_arn(lb.load_balancer_arn().unwrap()).send().await.unwrap();
+        let ls = aws
+            .elbv2()
+            .describe_listeners()
+            .load_balancer_arn(lb.load_balancer_arn().unwrap())
+            .send()
+            .await
+            .unwrap();
         c.insert("listeners", ls.listeners().len());
     }
     let tgs = aws.elbv2().describe_target_groups().send().await.unwrap();
-    c.insert("target_groups", tgs.target_groups().iter().filter(|t| t.target_group_name() == Some(n.target_group.as_str())).count());
-    let tds = aws.ecs().list_task_definitions().family_prefix(&n.task_family).send().await.unwrap();
+    c.insert(
+        "target_groups",
+        tgs.target_groups()
+            .iter()
+            .filter(|t| t.target_group_name() == Some(n.target_group.as_str()))
+            .count(),
+    );
+    let tds = aws
+        .ecs()
+        .list_task_definitions()
+        .family_prefix(&n.task_family)
+        .send()
+        .await
+        .unwrap();
     c.insert("task_definitions", tds.task_definition_arns().len());
     let svcs = aws.ecs().list_services().cluster(&n.cluster).send().await.unwrap();
     c.insert("services", svcs.service_arns().len());
     let repos = aws.ecr().describe_repositories().send().await.unwrap();
-    c.insert("repositories", repos.repositories().iter().filter(|r| r.repository_name() == Some(n.repository.as_str())).count());
+    c.insert(
+        "repositories",
+        repos
+            .repositories()
+            .iter()
+            .filter(|r| r.repository_name() == Some(n.repository.as_str()))
+            .count(),
+    );
     let projects = aws.codebuild().list_projects().send().await.unwrap();
-    c.insert("projects", projects.projects().iter().filter(|p| **p == n.build_project).count());
+    c.insert(
+        "projects",
+        projects.projects().iter().filter(|p| **p == n.build_project).count(),
+    );
     let pipelines = aws.codepipeline().list_pipelines().send().await;
     if let Ok(p) = pipelines {
-        c.insert("pipelines", p.pipelines().iter().filter(|p| p.name() == Some(n.pipeline.as_str())).count());
+        c.insert(
+            "pipelines",
+            p.pipelines()
+                .iter()
+                .filter(|p| p.name() == Some(n.pipeline.as_str()))
+                .count(),
+        );
     }
     c
 }
@@ -423,10 +647,18 @@ fn full_up_builds_the_lecture_pipeline_and_a_rerun_creates_nothing() {
     let ledger = Arc::new(Ledger::in_memory().unwrap());
     let report = up(&sb, &spec, ledger.clone(), 4).expect("up");
     assert_eq!(report.resources.len(), 19);
-    assert!(report.resources.iter().all(|r| r.state == ResourceState::Created), "{:?}", report.resources);
+    assert!(
+        report.resources.iter().all(|r| r.state == ResourceState::Created),
+        "{:?}",
+        report.resources
+    );
     assert!(report.url.as_deref().unwrap().starts_with("http://"));
     let trail = ledger.audit_trail("ktb").unwrap();
-    assert!(trail.iter().any(|a| a.operation == "CreateLoadBalancer" && a.outcome == "ok"));
+    assert!(
+        trail
+            .iter()
+            .any(|a| a.operation == "CreateLoadBalancer" && a.outcome == "ok")
+    );
 
     runtime().block_on(async { inventory(&sb.aws().await, &spec).await });
     check_pipeline(&sb, &spec);
@@ -460,7 +692,10 @@ fn a_spec_with_errors_makes_no_aws_call() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("name:") && stdout.contains("deploy.container_port"), "{stdout}");
+    assert!(
+        stdout.contains("name:") && stdout.contains("deploy.container_port"),
+        "{stdout}"
+    );
     // The core refuses too, before its first call.
     let err = up(&sb, &bad, Arc::new(Ledger::in_memory().unwrap()), 4).unwrap_err();
     assert_eq!(err.code().as_str(), "invalid");
@@ -474,19 +709,37 @@ fn a_resource_with_our_name_but_not_our_tag_is_refused() {
     let spec = spec("ktb", "octo");
     let repo = spec.names().repository;
     runtime().block_on(async {
-        sb.aws().await.ecr().create_repository().repository_name(&repo).send().await.unwrap();
+        sb.aws()
+            .await
+            .ecr()
+            .create_repository()
+            .repository_name(&repo)
+            .send()
+            .await
+            .unwrap();
     });
     clear_calls(&sb);
     let err = up(&sb, &spec, Arc::new(Ledger::in_memory().unwrap()), 4).unwrap_err();
     assert_eq!(err.code().as_str(), "not_ours", "{err}");
     assert!(err.to_string().contains(&repo), "{err}");
     let calls = calls(&sb);
-    assert!(!calls.iter().any(|(op, _)| op == "CreateRepository" || op == "TagResource"), "{calls:?}");
+    assert!(
+        !calls
+            .iter()
+            .any(|(op, _)| op == "CreateRepository" || op == "TagResource"),
+        "{calls:?}"
+    );
     // Untouched: still untagged.
     runtime().block_on(async {
         let aws = sb.aws().await;
         let arn = format!("arn:aws:ecr:{REGION}:123456789012:repository/{repo}");
-        let tags = aws.ecr().list_tags_for_resource().resource_arn(arn).send().await.unwrap();
+        let tags = aws
+            .ecr()
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .unwrap();
         assert!(tags.tags().is_empty());
     });
     sb.stop();
@@ -495,12 +748,18 @@ fn a_resource_with_our_name_but_not_our_tag_is_refused() {
 #[test]
 fn throttling_faults_are_retried_to_the_end() {
     let sb = Sandbox::start(TIME_SCALE);
-    sb.control("/_sandbox/faults", json!({ "rules": [{ "error": "ThrottlingException", "probability": 0.3 }] }));
+    sb.control(
+        "/_sandbox/faults",
+        json!({ "rules": [{ "error": "ThrottlingException", "probability": 0.3 }] }),
+    );
     let spec = spec("ktb", "octo");
     up(&sb, &spec, Arc::new(Ledger::in_memory().unwrap()), 4).expect("up under throttling");
     let throttled = calls(&sb).iter().filter(|(_, o)| o == "ThrottlingException").count();
     assert!(throttled > 10, "faults fired {throttled} times");
-    reqwest::blocking::Client::new().delete(format!("{}/_sandbox/faults", sb.url)).send().unwrap();
+    reqwest::blocking::Client::new()
+        .delete(format!("{}/_sandbox/faults", sb.url))
+        .send()
+        .unwrap();
     runtime().block_on(async {
         let aws = sb.aws().await;
         assert_exactly_one_each(&counts(&aws, &spec).await, "throttled");
@@ -511,7 +770,12 @@ fn throttling_faults_are_retried_to_the_end() {
 
 /// Runs `pipewright up --yes --json` and kills it after `kill_after` progress lines (never,
 /// if None). Completes handshakes as they are asked for. Returns the exit code (None: killed).
-fn run_cli(sb: &Sandbox, home: &std::path::Path, spec_path: &std::path::Path, kill_after: Option<usize>) -> Option<i32> {
+fn run_cli(
+    sb: &Sandbox,
+    home: &std::path::Path,
+    spec_path: &std::path::Path,
+    kill_after: Option<usize>,
+) -> Option<i32> {
     let mut child = Command::new(cli_bin())
         .args(["up", "--yes", "--json", "--spec"])
         .arg(spec_path)

@@ -2,11 +2,15 @@
 import "@testing-library/jest-dom/vitest";
 import { beforeEach } from "vitest";
 import { setupI18n } from "./lib/i18n";
+import { applyRun } from "./lib/apply.svelte";
 import { fakeBackend } from "./lib/ipc-fake";
+import { specStore } from "./lib/spec.svelte";
 
 beforeEach(() => {
   localStorage.clear();
   history.replaceState(null, "", "/");
   fakeBackend.reset();
+  specStore.reset();
+  applyRun.reset();
   setupI18n();
 });

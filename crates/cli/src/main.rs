@@ -3,13 +3,18 @@
 use std::process::ExitCode;
 
 mod credentials;
+mod down;
 mod spec;
 mod up;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "pipewright", version, about = "Build, watch and tear down the lecture's CI/CD pipeline on AWS")]
+#[command(
+    name = "pipewright",
+    version,
+    about = "Build, watch and tear down the lecture's CI/CD pipeline on AWS"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -33,6 +38,10 @@ enum Command {
     Up(up::UpArgs),
     /// Compare what the ledger recorded for a lab with what AWS has.
     Status(up::StatusArgs),
+    /// Delete everything a lab created, then show the inventory that proves nothing is left.
+    Down(down::DownArgs),
+    /// Delete every resource carrying one Pipewright tag (instructors: all labs of an account).
+    Sweep(down::SweepArgs),
 }
 
 #[tokio::main]
@@ -47,6 +56,8 @@ async fn main() -> ExitCode {
         Command::Plan(args) => return up::finish(up::plan(args)),
         Command::Up(args) => return up::finish(up::up(args).await),
         Command::Status(args) => return up::finish(up::status(args).await),
+        Command::Down(args) => return up::finish(down::down(args).await),
+        Command::Sweep(args) => return up::finish(down::sweep(args).await),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

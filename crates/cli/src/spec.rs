@@ -94,9 +94,7 @@ fn init(args: InitArgs) -> Result<ExitCode, Error> {
     let problems: Vec<FieldError> = spec
         .validate()
         .into_iter()
-        .filter(|e| {
-            !(args.repository.is_none() && e.field == "source.repository" && e.code == "required")
-        })
+        .filter(|e| !(args.repository.is_none() && e.field == "source.repository" && e.code == "required"))
         .collect();
     if !problems.is_empty() {
         for p in &problems {
@@ -104,11 +102,7 @@ fn init(args: InitArgs) -> Result<ExitCode, Error> {
         }
         return Ok(ExitCode::FAILURE);
     }
-    let text = format!(
-        "{}{}",
-        header(&spec, args.repository.is_none()),
-        spec.to_toml()?
-    );
+    let text = format!("{}{}", header(&spec, args.repository.is_none()), spec.to_toml()?);
     match &args.out {
         None => print!("{text}"),
         Some(path) => {
@@ -140,9 +134,7 @@ fn init(args: InitArgs) -> Result<ExitCode, Error> {
 /// renaming the lab renames everything.
 fn header(spec: &LabSpec, missing_repository: bool) -> String {
     let n = spec.names();
-    let mut out = String::from(
-        "# Pipewright lab spec. Check it with `pipewright spec check --spec <file>`.\n",
-    );
+    let mut out = String::from("# Pipewright lab spec. Check it with `pipewright spec check --spec <file>`.\n");
     if missing_repository {
         out.push_str("# Set source.repository (owner/repo) before applying.\n");
     }
@@ -159,10 +151,7 @@ fn header(spec: &LabSpec, missing_repository: bool) -> String {
         ("source.connection.name", n.connection.as_deref()),
         ("pipeline.service_role.name", n.pipeline_role.as_deref()),
         ("build.service_role.name", n.build_role.as_deref()),
-        (
-            "deploy.task_execution_role.name",
-            n.task_execution_role.as_deref(),
-        ),
+        ("deploy.task_execution_role.name", n.task_execution_role.as_deref()),
     ];
     for (field, name) in rows {
         if let Some(name) = name {
@@ -196,8 +185,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
         }
     };
     if args.json {
-        let json =
-            serde_json::to_string_pretty(&problems).map_err(|e| Error::Internal(e.to_string()))?;
+        let json = serde_json::to_string_pretty(&problems).map_err(|e| Error::Internal(e.to_string()))?;
         println!("{json}");
     } else if problems.is_empty() {
         println!("OK");

@@ -84,8 +84,8 @@ pub fn finish(result: Result<ExitCode, Error>) -> ExitCode {
 }
 
 fn read_spec(path: &PathBuf) -> Result<LabSpec, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Internal(format!("cannot read {}: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::Internal(format!("cannot read {}: {e}", path.display())))?;
     LabSpec::from_toml(&text)
 }
 
@@ -109,7 +109,7 @@ pub fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn context(account: &AccountArgs, region: &str) -> Result<AwsContext, Error> {
+pub async fn context(account: &AccountArgs, region: &str) -> Result<AwsContext, Error> {
     let mut settings = if let Some(name) = &account.name {
         CredentialStore::open()?.settings_for_set(name)?
     } else if let Some(profile) = &account.profile {
@@ -145,7 +145,11 @@ fn print_event(e: &ProgressEvent, json: bool) {
         let state = format!("{:?}", e.state).to_lowercase();
         let msg = e.message.as_deref().unwrap_or("");
         let secs = f64::from(e.elapsed_ms) / 1000.0;
-        let _ = writeln!(out, "[{secs:>6.1}s] {:<8} {:<17} {:<40} {state:<8} {msg}", e.step, e.kind, e.name);
+        let _ = writeln!(
+            out,
+            "[{secs:>6.1}s] {:<8} {:<17} {:<40} {state:<8} {msg}",
+            e.step, e.kind, e.name
+        );
         if e.state == NodeState::Waiting
             && let Some(url) = e.detail.as_ref().and_then(|d| d.url.as_deref())
         {
@@ -202,7 +206,10 @@ pub async fn status(args: StatusArgs) -> Result<ExitCode, Error> {
     let aws = context(&args.account, &spec.region).await?;
     let rows = apply::status(&aws, ledger, &args.lab).await?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows).map_err(|e| Error::Internal(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(|e| Error::Internal(e.to_string()))?
+        );
     } else {
         for r in &rows {
             let ledger_state = r.ledger_state.map(|s| s.as_str()).unwrap_or("-");

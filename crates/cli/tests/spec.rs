@@ -20,9 +20,7 @@ fn stderr(o: &Output) -> String {
 
 /// A fresh directory per test, under cargo's scratch space for integration tests.
 fn scratch(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("spec-cli")
-        .join(test);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spec-cli").join(test);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -49,10 +47,7 @@ fn init_prints_defaults_that_check_accepts() {
         text.contains("include = [\"master\"]"),
         "the trigger follows the branch: {text}"
     );
-    assert!(
-        text.contains("ktb-rex-alb"),
-        "derived names are listed: {text}"
-    );
+    assert!(text.contains("ktb-rex-alb"), "derived names are listed: {text}");
     let file = dir.join("lab.toml");
     std::fs::write(&file, &text).unwrap();
     let out = pipewright(&["spec", "check", "--spec", file.to_str().unwrap()]);
@@ -127,19 +122,8 @@ fn check_lists_every_problem_and_fails() {
     );
     assert!(text.contains("deploy.memory: With 1 vCPU"), "{text}");
 
-    let out = pipewright(&[
-        "spec",
-        "check",
-        "--spec",
-        file.to_str().unwrap(),
-        "--lang",
-        "ko",
-    ]);
-    assert!(
-        stdout(&out).contains("deploy.memory: 1 vCPU에서는"),
-        "{}",
-        stdout(&out)
-    );
+    let out = pipewright(&["spec", "check", "--spec", file.to_str().unwrap(), "--lang", "ko"]);
+    assert!(stdout(&out).contains("deploy.memory: 1 vCPU에서는"), "{}", stdout(&out));
 
     let out = pipewright(&["spec", "check", "--spec", file.to_str().unwrap(), "--json"]);
     assert_eq!(out.status.code(), Some(1));

@@ -38,7 +38,10 @@ pub struct ApplyOptions {
 
 impl ApplyOptions {
     pub fn for_context(aws: &AwsContext) -> ApplyOptions {
-        ApplyOptions { concurrency: 4, timing: Timing::for_context(aws) }
+        ApplyOptions {
+            concurrency: 4,
+            timing: Timing::for_context(aws),
+        }
     }
 }
 
@@ -69,7 +72,15 @@ pub struct ResourceStatus {
     pub message: Option<String>,
 }
 
-fn context(aws: &AwsContext, ledger: Arc<Ledger>, spec: &LabSpec, facts: Facts, options: &ApplyOptions, progress: Progress, cancel: Cancel) -> Ctx {
+fn context(
+    aws: &AwsContext,
+    ledger: Arc<Ledger>,
+    spec: &LabSpec,
+    facts: Facts,
+    options: &ApplyOptions,
+    progress: Progress,
+    cancel: Cancel,
+) -> Ctx {
     Ctx {
         aws: aws.clone(),
         ledger,
@@ -85,22 +96,44 @@ fn context(aws: &AwsContext, ledger: Arc<Ledger>, spec: &LabSpec, facts: Facts, 
 }
 
 /// The account id and the default VPC with its subnets. No default VPC: a clear refusal.
-pub async fn discover(aws: &AwsContext, ledger: Arc<Ledger>, spec: &LabSpec, options: &ApplyOptions, cancel: Cancel) -> Result<Facts> {
-    let cx = context(aws, ledger, spec, Facts::placeholder(aws.region()), options, Progress::none(), cancel);
+pub async fn discover(
+    aws: &AwsContext,
+    ledger: Arc<Ledger>,
+    spec: &LabSpec,
+    options: &ApplyOptions,
+    cancel: Cancel,
+) -> Result<Facts> {
+    let cx = context(
+        aws,
+        ledger,
+        spec,
+        Facts::placeholder(aws.region()),
+        options,
+        Progress::none(),
+        cancel,
+    );
     let sts = aws.sts();
-    let who = cx.call("sts", "GetCallerIdentity", "", || sts.get_caller_identity().send()).await?;
+    let who = cx
+        .call("sts", "GetCallerIdentity", "", || sts.get_caller_identity().send())
+        .await?;
     let ec2 = aws.ec2();
     let vpcs = cx
         .call("ec2", "DescribeVpcs", "default", || {
-            ec2.describe_vpcs().filters(Filter::builder().name("isDefault").values("true").build()).send()
+            ec2.describe_vpcs()
+                .filters(Filter::builder().name("isDefault").values("true").build())
+                .send()
         })
         .await?;
     let Some(vpc_id) = vpcs.vpcs().first().and_then(|v| v.vpc_id()).map(str::to_owned) else {
-        return Err(Error::NoDefaultVpc { region: aws.region().to_owned() });
+        return Err(Error::NoDefaultVpc {
+            region: aws.region().to_owned(),
+        });
     };
     let subnets = cx
         .call("ec2", "DescribeSubnets", &vpc_id, || {
-            ec2.describe_subnets().filters(Filter::builder().name("vpc-id").values(&vpc_id).build()).send()
+            ec2.describe_subnets()
+                .filters(Filter::builder().name("vpc-id").values(&vpc_id).build())
+                .send()
         })
         .await?;
     let mut subnet_ids: Vec<String> = subnets
@@ -133,7 +166,11 @@ fn refuse_invalid(spec: &LabSpec) -> Result<()> {
         None => Ok(()),
         Some(p) => Err(Error::Invalid {
             field: p.field.clone(),
-            message: problems.iter().map(|p| format!("{}: {}", p.field, p.en)).collect::<Vec<_>>().join("; "),
+            message: problems
+                .iter()
+                .map(|p| format!("{}: {}", p.field, p.en))
+                .collect::<Vec<_>>()
+                .join("; "),
         }),
     }
 }
@@ -151,7 +188,15 @@ pub async fn apply(
     refuse_invalid(spec)?;
     let facts = discover(aws, ledger.clone(), spec, &options, cancel.clone()).await?;
     ledger.upsert_lab(&spec.name, &facts.region, Some(&facts.account_id), &spec.to_toml()?)?;
-    let cx = Arc::new(context(aws, ledger.clone(), spec, facts, &options, progress, cancel.clone()));
+    let cx = Arc::new(context(
+        aws,
+        ledger.clone(),
+        spec,
+        facts,
+        &options,
+        progress,
+        cancel.clone(),
+    ));
     let nodes: Vec<Node> = cx.plan.nodes().to_vec();
     for n in &nodes {
         cx.emit(n, NodeState::Pending, None, None);
@@ -170,7 +215,10 @@ pub async fn apply(
         if first_error.is_none() && !cancel.is_cancelled() {
             for (i, n) in nodes.iter().enumerate() {
                 let ready = n.depends_on.iter().all(|d| {
-                    nodes.iter().position(|m| m.resource == *d).is_none_or(|j| run[j] == Run::Done)
+                    nodes
+                        .iter()
+                        .position(|m| m.resource == *d)
+                        .is_none_or(|j| run[j] == Run::Done)
                 });
                 if run[i] == Run::Waiting && ready {
                     run[i] = Run::Running;
@@ -185,8 +233,15 @@ pub async fn apply(
             Ok(()) => run[i] = Run::Done,
             Err(e) => {
                 run[i] = Run::Failed;
-                let detail = ProgressDetail { error_code: Some(e.code().as_str().to_owned()), ..Default::default() };
-                let state = if matches!(e, Error::Cancelled) { NodeState::Skipped } else { NodeState::Failed };
+                let detail = ProgressDetail {
+                    error_code: Some(e.code().as_str().to_owned()),
+                    ..Default::default()
+                };
+                let state = if matches!(e, Error::Cancelled) {
+                    NodeState::Skipped
+                } else {
+                    NodeState::Failed
+                };
                 cx.emit(&nodes[i], state, Some(e.to_string()), Some(detail));
                 if first_error.is_none() || matches!(first_error, Some(Error::Cancelled)) {
                     first_error = Some(e);
@@ -196,7 +251,11 @@ pub async fn apply(
     }
     for (i, n) in nodes.iter().enumerate() {
         if run[i] == Run::Waiting {
-            let why = if cancel.is_cancelled() { "cancelled" } else { "not started: an earlier resource failed" };
+            let why = if cancel.is_cancelled() {
+                "cancelled"
+            } else {
+                "not started: an earlier resource failed"
+            };
             cx.emit(n, NodeState::Skipped, Some(why.into()), None);
         }
     }
@@ -222,13 +281,22 @@ async fn ensure(cx: &Ctx, node: &Node) -> Result<()> {
     cx.cancel.check()?;
     let (lab, kind, name) = (cx.lab(), node.kind(), node.name.as_str());
     let step = node.step.as_str();
-    let prior = cx.ledger.resources(lab)?.into_iter().find(|r| r.kind == kind && r.name == name).map(|r| r.state);
+    let prior = cx
+        .ledger
+        .resources(lab)?
+        .into_iter()
+        .find(|r| r.kind == kind && r.name == name)
+        .map(|r| r.state);
     let found = resources::describe(cx, node).await?;
     let (id, shown, message) = match found {
         Found::Reusable { id } => {
             cx.ledger.record_intent(lab, kind, name, step)?;
             cx.ledger.set_state(lab, kind, name, ResourceState::Reused, Some(&id))?;
-            (id, NodeState::Adopted, Some("reusing an existing connection (teardown leaves it)".to_owned()))
+            (
+                id,
+                NodeState::Adopted,
+                Some("reusing an existing connection (teardown leaves it)".to_owned()),
+            )
         }
         Found::Present { id, ours } => {
             let claimed = prior == Some(ResourceState::Intent) && tagged_after_create(node.resource);
@@ -243,7 +311,8 @@ async fn ensure(cx: &Ctx, node: &Node) -> Result<()> {
             cx.ledger.record_intent(lab, kind, name, step)?;
             match resources::create(cx, node).await {
                 Ok(id) => {
-                    cx.ledger.set_state(lab, kind, name, ResourceState::Created, Some(&id))?;
+                    cx.ledger
+                        .set_state(lab, kind, name, ResourceState::Created, Some(&id))?;
                     (id, NodeState::Created, None)
                 }
                 Err(e) if resources::already_exists(node.resource, &e) => match resources::describe(cx, node).await? {
@@ -257,7 +326,10 @@ async fn ensure(cx: &Ctx, node: &Node) -> Result<()> {
         }
     };
     resources::converge(cx, node, &id).await?;
-    let detail = ProgressDetail { physical_id: Some(id), ..Default::default() };
+    let detail = ProgressDetail {
+        physical_id: Some(id),
+        ..Default::default()
+    };
     cx.emit(node, shown, message, Some(detail));
     Ok(())
 }
@@ -267,9 +339,17 @@ async fn ensure(cx: &Ctx, node: &Node) -> Result<()> {
 fn adopt(cx: &Ctx, node: &Node, prior: Option<ResourceState>, id: &str) -> Result<(String, NodeState, Option<String>)> {
     let (lab, kind, name) = (cx.lab(), node.kind(), node.name.as_str());
     let (state, shown, message) = match prior {
-        Some(ResourceState::Adopted) | None => (ResourceState::Adopted, NodeState::Adopted, "exists with the lab's tag: adopted"),
+        Some(ResourceState::Adopted) | None => (
+            ResourceState::Adopted,
+            NodeState::Adopted,
+            "exists with the lab's tag: adopted",
+        ),
         Some(ResourceState::Reused) => (ResourceState::Reused, NodeState::Adopted, "reused (teardown leaves it)"),
-        Some(_) => (ResourceState::Created, NodeState::Created, "already created by an earlier run"),
+        Some(_) => (
+            ResourceState::Created,
+            NodeState::Created,
+            "already created by an earlier run",
+        ),
     };
     cx.ledger.record_intent(lab, kind, name, node.step.as_str())?;
     cx.ledger.set_state(lab, kind, name, state, Some(id))?;
@@ -277,18 +357,31 @@ fn adopt(cx: &Ctx, node: &Node, prior: Option<ResourceState>, id: &str) -> Resul
 }
 
 fn not_ours(cx: &Ctx, node: &Node) -> Error {
-    Error::NotOurs { kind: node.kind().to_owned(), name: node.name.clone(), lab: cx.lab().to_owned() }
+    Error::NotOurs {
+        kind: node.kind().to_owned(),
+        name: node.name.clone(),
+        lab: cx.lab().to_owned(),
+    }
 }
 
 /// Every resource of a lab recorded in the ledger: the ledger's state plus a fresh describe.
 pub async fn status(aws: &AwsContext, ledger: Arc<Ledger>, lab: &str) -> Result<Vec<ResourceStatus>> {
-    let text = ledger
-        .lab_spec(lab)?
-        .ok_or_else(|| Error::Invalid { field: "lab".into(), message: format!("no lab named {lab:?} in the ledger") })?;
+    let text = ledger.lab_spec(lab)?.ok_or_else(|| Error::Invalid {
+        field: "lab".into(),
+        message: format!("no lab named {lab:?} in the ledger"),
+    })?;
     let spec = LabSpec::from_toml(&text)?;
     let options = ApplyOptions::for_context(aws);
     let facts = discover(aws, ledger.clone(), &spec, &options, Cancel::never()).await?;
-    let cx = context(aws, ledger.clone(), &spec, facts, &options, Progress::none(), Cancel::never());
+    let cx = context(
+        aws,
+        ledger.clone(),
+        &spec,
+        facts,
+        &options,
+        Progress::none(),
+        Cancel::never(),
+    );
     let rows = ledger.resources(lab)?;
     let mut out = Vec::new();
     for node in cx.plan.nodes() {

@@ -11,7 +11,7 @@ use crate::api::{
 };
 use crate::error::{ErrorCode, ErrorPayload};
 use crate::spec::{self, pricing};
-use crate::{apply, ledger, progress};
+use crate::{apply, ledger, progress, teardown};
 
 /// The generated TypeScript, as it should be checked in.
 pub fn typescript() -> String {
@@ -68,6 +68,10 @@ pub fn typescript() -> String {
         ledger::LedgerResource::decl(&cfg),
         apply::ApplyReport::decl(&cfg),
         apply::ResourceStatus::decl(&cfg),
+        teardown::TeardownItem::decl(&cfg),
+        teardown::TeardownFailure::decl(&cfg),
+        teardown::Leftover::decl(&cfg),
+        teardown::TeardownReport::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/core by `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core bindings`.\n// Do not edit by hand.\n\n",

@@ -13,7 +13,11 @@ pub fn inline(tag_immutability: bool) -> String {
     } else {
         "      - docker tag $REPOSITORY_URI:$IMAGE_TAG $REPOSITORY_URI:latest\n"
     };
-    let latest_push = if tag_immutability { "" } else { "      - docker push $REPOSITORY_URI:latest\n" };
+    let latest_push = if tag_immutability {
+        ""
+    } else {
+        "      - docker push $REPOSITORY_URI:latest\n"
+    };
     format!(
         r#"version: 0.2
 phases:
@@ -55,7 +59,14 @@ mod tests {
     #[test]
     fn no_account_id_or_region_literal() {
         for text in [inline(false), inline(true), committed(false)] {
-            assert!(!text.chars().collect::<Vec<_>>().windows(12).any(|w| w.iter().all(|c| c.is_ascii_digit())), "{text}");
+            assert!(
+                !text
+                    .chars()
+                    .collect::<Vec<_>>()
+                    .windows(12)
+                    .any(|w| w.iter().all(|c| c.is_ascii_digit())),
+                "{text}"
+            );
             for region in crate::spec::regions() {
                 assert!(!text.contains(&region.code), "{} in\n{text}", region.code);
             }
@@ -66,7 +77,10 @@ mod tests {
     #[test]
     fn image_definitions_take_the_container_name_from_the_environment() {
         let text = inline(false);
-        let line = text.lines().find(|l| l.contains("imagedefinitions.json") && l.contains("printf")).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.contains("imagedefinitions.json") && l.contains("printf"))
+            .unwrap();
         assert!(line.contains(r#""$CONTAINER_NAME""#), "{line}");
         assert!(line.contains("$REPOSITORY_URI:$IMAGE_TAG"), "{line}");
         // The shell would print exactly this for CONTAINER_NAME=web, REPOSITORY_URI=r, IMAGE_TAG=abc1234.

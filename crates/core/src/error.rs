@@ -99,7 +99,9 @@ pub enum Error {
     #[error("unknown AWS region {0:?}")]
     UnknownRegion(String),
     /// The SSO session behind a profile is missing or expired; `aws sso login` fixes it.
-    #[error("the SSO session for profile {profile:?} has expired or was never started: run `aws sso login --profile {profile}`")]
+    #[error(
+        "the SSO session for profile {profile:?} has expired or was never started: run `aws sso login --profile {profile}`"
+    )]
     SsoLoginNeeded { profile: String },
     /// The OS keyring could not be reached. The text is the platform's, never a secret.
     #[error("the OS keyring is not available: {0}")]
@@ -109,7 +111,9 @@ pub enum Error {
     #[error("no AWS profile named {0:?} in the AWS config or credentials file")]
     ProfileNotFound(String),
     /// `kind` `name` exists in the account without `pipewright:lab=<lab>`.
-    #[error("a {kind} named {name:?} already exists and is not part of lab {lab:?} (it lacks the tag pipewright:lab={lab}); Pipewright will not take it over")]
+    #[error(
+        "a {kind} named {name:?} already exists and is not part of lab {lab:?} (it lacks the tag pipewright:lab={lab}); Pipewright will not take it over"
+    )]
     NotOurs { kind: String, name: String, lab: String },
     #[error("region {region} has no default VPC")]
     NoDefaultVpc { region: String },
@@ -135,7 +139,8 @@ const KEYRING_HINT: &str = "Pipewright keeps access keys only in the macOS Keych
 #[cfg(target_os = "windows")]
 const KEYRING_HINT: &str = "Pipewright keeps access keys only in the Windows Credential Manager: sign in to Windows normally (not a restricted session) and try again.";
 #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
-const KEYRING_HINT: &str = "Pipewright keeps access keys only in an OS keyring, and this OS has none it supports: use an AWS profile instead.";
+const KEYRING_HINT: &str =
+    "Pipewright keeps access keys only in an OS keyring, and this OS has none it supports: use an AWS profile instead.";
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -165,16 +170,26 @@ impl Error {
             ErrorCode::NoCredentials => "Add access keys on the Connect screen, or choose an AWS profile.",
             ErrorCode::InvalidKeyId => "Check the access key id: it may be mistyped, deleted or deactivated.",
             ErrorCode::SignatureMismatch => "The secret access key does not match the key id: paste it again.",
-            ErrorCode::ExpiredToken => "Your session has expired. For SSO run `aws sso login --profile <name>`; for temporary keys get new ones.",
+            ErrorCode::ExpiredToken => {
+                "Your session has expired. For SSO run `aws sso login --profile <name>`; for temporary keys get new ones."
+            }
             ErrorCode::ClockSkew => "Your computer's clock is wrong: turn on automatic time and try again.",
             ErrorCode::NoNetwork => "AWS could not be reached: check the network (or start practice mode).",
             ErrorCode::UnknownRegion => "Pick a region from the list, e.g. ap-northeast-2 (Seoul).",
             ErrorCode::AccessDenied => "These credentials lack a permission this step needs; ask your instructor.",
             ErrorCode::KeyringUnavailable => KEYRING_HINT,
-            ErrorCode::CredentialNotFound => "Save the keys first (Connect screen, or `pipewright login --name <name>`), or pick another set.",
-            ErrorCode::ProfileNotFound => "Check the name with `aws configure list-profiles`, or pick a profile from the list.",
-            ErrorCode::NotOurs => "Rename the lab (or the resource in the spec), or delete that resource yourself if you know it is unused.",
-            ErrorCode::NoDefaultVpc => "Create one in the VPC console (Actions → Create default VPC), or pick another region.",
+            ErrorCode::CredentialNotFound => {
+                "Save the keys first (Connect screen, or `pipewright login --name <name>`), or pick another set."
+            }
+            ErrorCode::ProfileNotFound => {
+                "Check the name with `aws configure list-profiles`, or pick a profile from the list."
+            }
+            ErrorCode::NotOurs => {
+                "Rename the lab (or the resource in the spec), or delete that resource yourself if you know it is unused."
+            }
+            ErrorCode::NoDefaultVpc => {
+                "Create one in the VPC console (Actions → Create default VPC), or pick another region."
+            }
             ErrorCode::WaitTimeout => "Run the same command again: it carries on from where it stopped.",
             ErrorCode::Cancelled => "Run the same command again to carry on; nothing is lost.",
             ErrorCode::Aws | ErrorCode::Invalid | ErrorCode::Internal => return None,

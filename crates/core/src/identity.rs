@@ -109,7 +109,10 @@ mod tests {
         assert_eq!(code_for("InvalidClientTokenId", ""), ErrorCode::InvalidKeyId);
         assert_eq!(code_for("SignatureDoesNotMatch", "bad"), ErrorCode::SignatureMismatch);
         assert_eq!(
-            code_for("SignatureDoesNotMatch", "Signature expired: 20200101T000000Z is now earlier than"),
+            code_for(
+                "SignatureDoesNotMatch",
+                "Signature expired: 20200101T000000Z is now earlier than"
+            ),
             ErrorCode::ClockSkew
         );
         assert_eq!(code_for("ExpiredToken", ""), ErrorCode::ExpiredToken);
@@ -127,7 +130,9 @@ mod tests {
             Some(ErrorCode::ExpiredToken)
         );
         assert_eq!(
-            credentials_problem("an error occurred while loading credentials: no providers in chain provided credentials"),
+            credentials_problem(
+                "an error occurred while loading credentials: no providers in chain provided credentials"
+            ),
             Some(ErrorCode::NoCredentials)
         );
         assert_eq!(credentials_problem("connection reset"), None);
@@ -135,7 +140,9 @@ mod tests {
 
     #[test]
     fn sso_errors_name_the_command_to_run() {
-        let e = Error::SsoLoginNeeded { profile: "school".into() };
+        let e = Error::SsoLoginNeeded {
+            profile: "school".into(),
+        };
         assert_eq!(e.code(), ErrorCode::ExpiredToken);
         assert!(e.to_string().contains("aws sso login --profile school"), "{e}");
     }

@@ -137,7 +137,8 @@ impl Ledger {
     /// Opens (creating and migrating if needed) the ledger at `path`.
     pub fn open(path: &Path) -> Result<Ledger> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::Internal(format!("ledger folder {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::Internal(format!("ledger folder {}: {e}", dir.display())))?;
         }
         let conn = Connection::open(path).map_err(db_err)?;
         Self::init(conn)
@@ -186,6 +187,18 @@ impl Ledger {
         self.with(|c| {
             c.query_row("SELECT spec_toml FROM labs WHERE name = ?1", [name], |r| r.get(0))
                 .optional()
+        })
+    }
+
+    /// The lab touched last (applied or torn down), for the app to reopen where the student was.
+    pub fn latest_lab(&self) -> Result<Option<String>> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT name FROM labs ORDER BY updated_at DESC, name LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
         })
     }
 
@@ -331,10 +344,17 @@ mod tests {
     #[test]
     fn intent_then_created_keeps_the_physical_id() {
         let l = ledger_with_lab();
-        l.record_intent("ktb", "ecr_repository", "ktb-repo", "registry").unwrap();
-        assert_eq!(l.resources("ktb").unwrap()[0].state, ResourceState::Intent);
-        l.set_state("ktb", "ecr_repository", "ktb-repo", ResourceState::Created, Some("arn:x"))
+        l.record_intent("ktb", "ecr_repository", "ktb-repo", "registry")
             .unwrap();
+        assert_eq!(l.resources("ktb").unwrap()[0].state, ResourceState::Intent);
+        l.set_state(
+            "ktb",
+            "ecr_repository",
+            "ktb-repo",
+            ResourceState::Created,
+            Some("arn:x"),
+        )
+        .unwrap();
         l.set_state("ktb", "ecr_repository", "ktb-repo", ResourceState::Deleting, None)
             .unwrap();
         let r = &l.resources("ktb").unwrap()[0];
@@ -346,8 +366,14 @@ mod tests {
     fn a_rerun_intent_does_not_forget_a_created_resource() {
         let l = ledger_with_lab();
         l.record_intent("ktb", "ecs_cluster", "ktb-cluster", "deploy").unwrap();
-        l.set_state("ktb", "ecs_cluster", "ktb-cluster", ResourceState::Created, Some("arn:c"))
-            .unwrap();
+        l.set_state(
+            "ktb",
+            "ecs_cluster",
+            "ktb-cluster",
+            ResourceState::Created,
+            Some("arn:c"),
+        )
+        .unwrap();
         l.record_intent("ktb", "ecs_cluster", "ktb-cluster", "deploy").unwrap();
         assert_eq!(l.resources("ktb").unwrap()[0].state, ResourceState::Created);
         assert_eq!(l.resources("ktb").unwrap().len(), 1);

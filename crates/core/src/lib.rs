@@ -19,6 +19,8 @@ pub mod practice;
 pub mod progress;
 pub mod resources;
 pub mod spec;
+pub mod sweep;
+pub mod teardown;
 
 pub use aws::{AwsContext, AwsSettings};
 pub use credentials::{CredentialStore, Secret, settings_for};

@@ -195,9 +195,24 @@ impl Plan {
         add(R::Pipeline, &names.pipeline, Step::Pipeline, &pipeline_deps);
 
         add(R::LogGroup(L::App), &names.task_log_group, Step::Deploy, &[]);
-        add(R::SecurityGroup(G::LoadBalancer), &names.alb_security_group, Step::Deploy, &[]);
-        add(R::SecurityGroup(G::Task), &names.task_security_group, Step::Deploy, &[R::SecurityGroup(G::LoadBalancer)]);
-        add(R::LoadBalancer, &names.load_balancer, Step::Deploy, &[R::SecurityGroup(G::LoadBalancer)]);
+        add(
+            R::SecurityGroup(G::LoadBalancer),
+            &names.alb_security_group,
+            Step::Deploy,
+            &[],
+        );
+        add(
+            R::SecurityGroup(G::Task),
+            &names.task_security_group,
+            Step::Deploy,
+            &[R::SecurityGroup(G::LoadBalancer)],
+        );
+        add(
+            R::LoadBalancer,
+            &names.load_balancer,
+            Step::Deploy,
+            &[R::SecurityGroup(G::LoadBalancer)],
+        );
         add(R::TargetGroup, &names.target_group, Step::Deploy, &[]);
         let listener = format!("{}:{}", names.load_balancer, spec.deploy.load_balancer.listener_port);
         add(R::Listener, &listener, Step::Deploy, &[R::LoadBalancer, R::TargetGroup]);
@@ -210,9 +225,20 @@ impl Plan {
             &names.service,
             Step::Deploy,
             // The listener too: ECS refuses a target group that no load balancer uses yet.
-            &[R::Cluster, R::TaskDefinition, R::TargetGroup, R::Listener, R::SecurityGroup(G::Task)],
+            &[
+                R::Cluster,
+                R::TaskDefinition,
+                R::TargetGroup,
+                R::Listener,
+                R::SecurityGroup(G::Task),
+            ],
         );
-        add(R::DeployStage, &format!("{}/Deploy", names.pipeline), Step::Deploy, &[R::Pipeline, R::Service]);
+        add(
+            R::DeployStage,
+            &format!("{}/Deploy", names.pipeline),
+            Step::Deploy,
+            &[R::Pipeline, R::Service],
+        );
         Plan {
             lab: spec.name.clone(),
             facts,
@@ -242,8 +268,19 @@ impl Plan {
                 .filter_map(|d| self.nodes.iter().position(|m| m.resource == *d))
                 .map(|j| (j + 1).to_string())
                 .collect();
-            let after = if deps.is_empty() { String::new() } else { format!("  (after {})", deps.join(", ")) };
-            let _ = writeln!(out, "{:>3}. [{:<8}] {:<18} {}{after}", i + 1, n.step.as_str(), n.kind(), n.name);
+            let after = if deps.is_empty() {
+                String::new()
+            } else {
+                format!("  (after {})", deps.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "{:>3}. [{:<8}] {:<18} {}{after}",
+                i + 1,
+                n.step.as_str(),
+                n.kind(),
+                n.name
+            );
         }
         if let Some(spec) = spec {
             let cost = spec.cost_estimate();
@@ -252,7 +289,11 @@ impl Plan {
                 "\nWhile it runs this lab costs about ${:.3}/hour ({}{}), until `pipewright down`.",
                 cost.usd_per_hour,
                 cost.region,
-                if cost.region_priced { "" } else { ", estimated from us-east-1 prices" }
+                if cost.region_priced {
+                    ""
+                } else {
+                    ", estimated from us-east-1 prices"
+                }
             );
         }
         out
@@ -287,7 +328,10 @@ fn topological(nodes: Vec<Node>) -> Vec<Node> {
     }
     assert_eq!(order.len(), nodes.len(), "the plan has a cycle (a bug in Plan::new)");
     let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
-    order.into_iter().map(|i| slots[i].take().expect("each node once")).collect()
+    order
+        .into_iter()
+        .map(|i| slots[i].take().expect("each node once"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -320,10 +364,18 @@ mod tests {
     #[test]
     fn existing_roles_have_no_node() {
         let mut spec = LabSpec::new("ktb", "octo/app");
-        spec.build.service_role = RoleChoice::Existing { arn: "arn:aws:iam::000000000000:role/b".into() };
+        spec.build.service_role = RoleChoice::Existing {
+            arn: "arn:aws:iam::000000000000:role/b".into(),
+        };
         let plan = Plan::new(&spec, facts());
         assert!(plan.node(Resource::Role(RoleFor::Build)).is_none());
-        assert!(!plan.node(Resource::BuildProject).unwrap().depends_on.contains(&Resource::Role(RoleFor::Build)));
+        assert!(
+            !plan
+                .node(Resource::BuildProject)
+                .unwrap()
+                .depends_on
+                .contains(&Resource::Role(RoleFor::Build))
+        );
     }
 
     #[test]

@@ -24,7 +24,12 @@ pub enum NodeState {
     Adopted,
     Failed,
     /// Not attempted because something it depends on failed, or the run was cancelled.
+    /// Teardown: left alone on purpose (reused, shared, or not ours; see `message`).
     Skipped,
+    /// Teardown: delete calls are being made (or AWS is draining it: `waiting` follows).
+    Deleting,
+    /// Teardown: gone (deleted now, or already gone: see `message`).
+    Deleted,
 }
 
 /// Extra facts about an event that the UI can act on.
@@ -105,7 +110,11 @@ impl Cancel {
     }
 
     pub fn check(&self) -> Result<()> {
-        if self.is_cancelled() { Err(Error::Cancelled) } else { Ok(()) }
+        if self.is_cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
     }
 
     /// Sleeps for `d`, or returns `Cancelled` as soon as cancel is asked.

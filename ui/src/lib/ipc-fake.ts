@@ -3,13 +3,19 @@
 // the same shapes as Rust and keeps no secret: a saved secret access key is dropped at once.
 // Tests steer it through `fakeBackend` (delays, canned failures, stored keys).
 import type {
+  ApplyReport,
   CredentialSet,
   CredentialSource,
   CredentialSummary,
   ErrorPayload,
   Identity,
+  LabSpec,
   ProfileSummary,
+  ProgressEvent,
 } from "./bindings";
+import { costFor, defaultSpec, fargateSizes, namesFor, validate } from "./ipc-fake-spec";
+import { planRows } from "./plan";
+import { REGIONS } from "./regions";
 
 type FakeState = {
   /** Milliseconds every answer waits, to show progress indicators in dev. */
@@ -21,6 +27,19 @@ type FakeState = {
   credentials: CredentialSummary[];
   /** The next call of a command rejects with this payload. */
   failures: Map<string, ErrorPayload>;
+  /** lab_apply: milliseconds between two progress events. */
+  applyStepMs: number;
+  /** lab_apply: how long a new connection stays PENDING before it turns AVAILABLE. */
+  connectionWaitMs: number;
+  /** lab_apply: keep a new connection waiting until `completeConnection()` or cancel. */
+  holdConnection: boolean;
+  /** lab_apply: the resource (kind) that fails, if any. */
+  failKind: string | null;
+  /** What lab_current answers. */
+  currentLab: LabSpec | null;
+  /** Labs asked to stop by lab_cancel. */
+  cancelled: Set<string>;
+  connectionCompleted: boolean;
 };
 
 const PRACTICE_ACCOUNT = "123456789012";
@@ -37,6 +56,13 @@ function initialState(): FakeState {
     ],
     credentials: [],
     failures: new Map(),
+    applyStepMs: dev ? 350 : 0,
+    connectionWaitMs: dev ? 4000 : 0,
+    holdConnection: false,
+    failKind: null,
+    currentLab: null,
+    cancelled: new Set(),
+    connectionCompleted: false,
   };
 }
 
@@ -51,6 +77,10 @@ export const fakeBackend = {
   },
   failNext(command: string, payload: ErrorPayload): void {
     state.failures.set(command, payload);
+  },
+  /** Plays the student completing the GitHub handshake in the console. */
+  completeConnection(): void {
+    state.connectionCompleted = true;
   },
 };
 
@@ -91,6 +121,93 @@ function identityFor(source: CredentialSource): Identity {
   }
 }
 
+/** lab_apply: walks the plan, reporting each resource, as the Rust engine does. */
+async function fakeApply(
+  spec: LabSpec,
+  onEvent: (event: ProgressEvent) => void,
+): Promise<ApplyReport> {
+  const lab = spec.name;
+  const started = Date.now();
+  state.cancelled.delete(lab);
+  state.connectionCompleted = false;
+  state.currentLab = spec;
+  const rows = planRows(spec, namesFor(spec), PRACTICE_ACCOUNT);
+  const emit = (
+    row: (typeof rows)[number],
+    nodeState: ProgressEvent["state"],
+    message: string | null = null,
+    url: string | null = null,
+    errorCode: string | null = null,
+  ) =>
+    onEvent({
+      lab,
+      step: row.step,
+      kind: row.kind,
+      name: row.name,
+      state: nodeState,
+      message,
+      elapsedMs: Date.now() - started,
+      detail: {
+        url,
+        physicalId: nodeState === "created" ? `arn:aws:fake:::${row.kind}/${row.name}` : null,
+        errorCode,
+      },
+    });
+  const checkCancel = () => {
+    if (state.cancelled.has(lab)) {
+      throw { code: "cancelled", message: `lab ${lab} was cancelled`, hint: null, field: null };
+    }
+  };
+  for (const row of rows) emit(row, "pending");
+  const resources: ApplyReport["resources"] = [];
+  for (const row of rows) {
+    checkCancel();
+    await sleep(state.applyStepMs);
+    if (row.reused) {
+      emit(row, "adopted", "Existing connection, AVAILABLE");
+      resources.push({ ...row, state: "reused", physicalId: row.name });
+      continue;
+    }
+    emit(row, "creating");
+    await sleep(state.applyStepMs);
+    if (state.failKind === row.kind) {
+      emit(row, "failed", "AccessDenied: not authorized", null, "access_denied");
+      throw {
+        code: "access_denied",
+        message: "AccessDenied: not authorized",
+        hint: null,
+        field: null,
+      };
+    }
+    if (row.kind === "connection") {
+      const url = `https://console.aws.amazon.com/codesuite/settings/connections?region=${spec.region}`;
+      emit(row, "waiting", "PENDING: complete the GitHub handshake in the AWS console", url);
+      const until = Date.now() + state.connectionWaitMs;
+      while (state.holdConnection ? !state.connectionCompleted : Date.now() < until) {
+        checkCancel();
+        await sleep(50);
+      }
+    }
+    emit(row, "created");
+    resources.push({
+      ...row,
+      state: "created",
+      physicalId: `arn:aws:fake:::${row.kind}/${row.name}`,
+    });
+  }
+  return {
+    lab,
+    url: `http://${namesFor(spec).load_balancer}-1234567890.${spec.region}.elb.amazonaws.com`,
+    resources: resources.map((r) => ({
+      kind: r.kind,
+      name: r.name,
+      step: r.step,
+      state: r.state,
+      physicalId: r.physicalId,
+    })),
+  };
+}
+
 function notFound(code: ErrorPayload["code"], message: string): ErrorPayload {
   return { code, message, hint: null, field: null };
 }
@@ -124,13 +241,36 @@ export async function fakeInvoke(
     case "credentials_list":
       return state.credentials;
     case "credentials_save": {
-      const set = args as unknown as CredentialSet;
+      const set = args?.set as unknown as CredentialSet;
       const summary = { name: set.name, accessKeyId: set.accessKeyId, region: set.region };
       state.credentials = [...state.credentials.filter((c) => c.name !== set.name), summary];
-      return null;
+      return summary;
     }
     case "credentials_delete":
       state.credentials = state.credentials.filter((c) => c.name !== args?.name);
+      return null;
+    case "regions":
+      return REGIONS;
+    case "spec_default":
+      return defaultSpec(String(args?.name ?? ""), String(args?.repository ?? ""));
+    case "spec_validate":
+      return validate(args?.spec as LabSpec);
+    case "spec_names":
+      return namesFor(args?.spec as LabSpec);
+    case "spec_cost":
+      return costFor(args?.spec as LabSpec);
+    case "fargate_sizes":
+      return fargateSizes();
+    case "lab_apply":
+      return fakeApply(args?.spec as LabSpec, args?.onEvent as (event: ProgressEvent) => void);
+    case "lab_cancel":
+      state.cancelled.add(String(args?.lab));
+      return null;
+    case "lab_current":
+      return state.currentLab;
+    case "lab_status":
+      return [];
+    case "open_url":
       return null;
     default:
       throw notFound("internal", `command ${command} not found`);

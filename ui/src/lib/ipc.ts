@@ -8,16 +8,25 @@
 // Outside Tauri (vitest, or `vite dev` in a plain browser) there is no backend: calls go to
 // the in-memory fake in ipc-fake.ts instead, so the UI still runs. The fake is for
 // development and tests only; inside the app every call goes to Rust.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
+  ApplyReport,
+  CostEstimate,
   CredentialSet,
   CredentialSource,
   CredentialSummary,
   ErrorPayload,
+  FieldError,
   Identity,
+  LabSpec,
   ProfileSummary,
+  ProgressEvent,
+  Region,
+  ResourceNames,
+  ResourceStatus,
   SandboxStatus,
+  TaskSize,
 } from "./bindings";
 import { fakeInvoke } from "./ipc-fake";
 
@@ -116,4 +125,71 @@ export async function profilesList(): Promise<ProfileSummary[]> {
   return profiles.map((p) =>
     typeof p === "string" ? { name: p, kind: "other" as const, region: null } : p,
   );
+}
+
+/** The AWS regions the app offers, with their console names in English and Korean. */
+export function regions(): Promise<Region[]> {
+  return call("regions");
+}
+
+/** A spec with the lecture's defaults for a lab called `name`, building `repository`. */
+export function specDefault(name: string, repository: string): Promise<LabSpec> {
+  return call("spec_default", { name, repository });
+}
+
+/** Every problem with the spec, each tied to its field's dotted path; empty when valid. */
+export function specValidate(spec: LabSpec): Promise<FieldError[]> {
+  return call("spec_validate", { spec });
+}
+
+/** The names the lab's resources get: each override if set, else the derived name. */
+export function specNames(spec: LabSpec): Promise<ResourceNames> {
+  return call("spec_names", { spec });
+}
+
+/** What the lab costs while it runs, in the spec's region. */
+export function specCost(spec: LabSpec): Promise<CostEstimate> {
+  return call("spec_cost", { spec });
+}
+
+/** Every CPU/memory pair Fargate accepts, smallest first. */
+export function fargateSizes(): Promise<TaskSize[]> {
+  return call("fargate_sizes");
+}
+
+/**
+ * Creates every resource of the lab, reporting each step through `onEvent` as it happens.
+ * Resolves with the final report; rejects with `cancelled` after `labCancel`.
+ */
+export function labApply(
+  source: CredentialSource,
+  spec: LabSpec,
+  onEvent: (event: ProgressEvent) => void,
+): Promise<ApplyReport> {
+  if (inTauri()) {
+    const channel = new Channel<ProgressEvent>();
+    channel.onmessage = onEvent;
+    return call("lab_apply", { source, spec, onEvent: channel });
+  }
+  return call("lab_apply", { source, spec, onEvent });
+}
+
+/** Asks a running apply to stop after the call in flight. */
+export function labCancel(lab: string): Promise<void> {
+  return call("lab_cancel", { lab });
+}
+
+/** The lab in progress according to the ledger (to resume after reopening), if any. */
+export function labCurrent(): Promise<LabSpec | null> {
+  return call("lab_current");
+}
+
+/** What AWS and the ledger say about each of the lab's resources now. */
+export function labStatus(source: CredentialSource, lab: string): Promise<ResourceStatus[]> {
+  return call("lab_status", { source, lab });
+}
+
+/** Opens a page (e.g. the AWS console's connection page) in the system browser. */
+export function openUrl(url: string): Promise<void> {
+  return call("open_url", { url });
 }

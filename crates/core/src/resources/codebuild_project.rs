@@ -21,10 +21,20 @@ use super::{Ctx, Found, iam_role, is_code, lab_tag};
 
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let cb = cx.aws.codebuild();
-    let out = cx.call("codebuild", "BatchGetProjects", name, || cb.batch_get_projects().names(name).send()).await?;
-    let Some(p) = out.projects().iter().find(|p| p.name() == Some(name)) else { return Ok(Found::Missing) };
+    let out = cx
+        .call("codebuild", "BatchGetProjects", name, || {
+            cb.batch_get_projects().names(name).send()
+        })
+        .await?;
+    let Some(p) = out.projects().iter().find(|p| p.name() == Some(name)) else {
+        return Ok(Found::Missing);
+    };
     let arn = p.arn().unwrap_or_default().to_owned();
-    let ours = cx.is_ours(p.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())));
+    let ours = cx.is_ours(
+        p.tags()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+    );
     cx.set_output(Resource::BuildProject, &arn);
     Ok(Found::Present { id: arn, ours })
 }
@@ -37,10 +47,20 @@ pub fn environment_variables(cx: &Ctx) -> Result<Vec<EnvironmentVariable>> {
         ("REPOSITORY_URI".to_owned(), uri),
         ("CONTAINER_NAME".to_owned(), cx.plan.names.container.clone()),
     ];
-    vars.extend(cx.spec.build.environment_variables.iter().map(|e| (e.name.clone(), e.value.clone())));
+    vars.extend(
+        cx.spec
+            .build
+            .environment_variables
+            .iter()
+            .map(|e| (e.name.clone(), e.value.clone())),
+    );
     vars.into_iter()
         .map(|(k, v)| {
-            Ok(EnvironmentVariable::builder().name(k).value(v).r#type(EnvironmentVariableType::Plaintext).build()?)
+            Ok(EnvironmentVariable::builder()
+                .name(k)
+                .value(v)
+                .r#type(EnvironmentVariableType::Plaintext)
+                .build()?)
         })
         .collect()
 }
@@ -77,11 +97,20 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
         .build();
     let (k, v) = lab_tag(cx);
     let tag = Tag::builder().key(k).value(v).build();
-    let req = Request { name, role: &role, environment: &environment, logs: &logs, tag: &tag, buildspec: &buildspec };
+    let req = Request {
+        name,
+        role: &role,
+        environment: &environment,
+        logs: &logs,
+        tag: &tag,
+        buildspec: &buildspec,
+    };
     let out = match send(cx, &req, None).await {
         // Some emulators (moto) insist on a location even for CODEPIPELINE; AWS ignores one
         // there, so this retry is harmless on AWS (and never taken).
-        Err(e) if is_code(&e, &["InvalidInputException"]) && super::aws_message(&e).contains("location is required") => {
+        Err(e)
+            if is_code(&e, &["InvalidInputException"]) && super::aws_message(&e).contains("location is required") =>
+        {
             send(cx, &req, Some(cx.plan.names.pipeline.clone())).await?
         }
         other => other?,
@@ -111,7 +140,10 @@ async fn send(
         .buildspec(r.buildspec)
         .set_location(location.clone())
         .build()?;
-    let artifacts = ProjectArtifacts::builder().r#type(ArtifactsType::Codepipeline).set_location(location).build()?;
+    let artifacts = ProjectArtifacts::builder()
+        .r#type(ArtifactsType::Codepipeline)
+        .set_location(location)
+        .build()?;
     cx.call("codebuild", "CreateProject", r.name, || {
         cb.create_project()
             .name(r.name)
@@ -131,6 +163,9 @@ async fn send(
 pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
     let cb = cx.aws.codebuild();
     // DeleteProject succeeds for a missing project.
-    cx.call("codebuild", "DeleteProject", name, || cb.delete_project().name(name).send()).await?;
+    cx.call("codebuild", "DeleteProject", name, || {
+        cb.delete_project().name(name).send()
+    })
+    .await?;
     Ok(())
 }

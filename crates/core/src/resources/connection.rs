@@ -39,16 +39,24 @@ fn github_owner(cx: &Ctx) -> &str {
 async fn tags_of(cx: &Ctx, arn: &str) -> Result<Vec<(String, String)>> {
     let c = cx.aws.connections();
     let out = cx
-        .call("codestar-connections", "ListTagsForResource", arn, || c.list_tags_for_resource().resource_arn(arn).send())
+        .call("codestar-connections", "ListTagsForResource", arn, || {
+            c.list_tags_for_resource().resource_arn(arn).send()
+        })
         .await?;
-    Ok(out.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect())
+    Ok(out
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect())
 }
 
 pub async fn describe(cx: &Ctx, node: &Node) -> Result<Found> {
     if let ConnectionChoice::Existing { arn } = &cx.spec.source.connection {
         let c = cx.aws.connections();
-        cx.call("codestar-connections", "GetConnection", arn, || c.get_connection().connection_arn(arn).send())
-            .await?;
+        cx.call("codestar-connections", "GetConnection", arn, || {
+            c.get_connection().connection_arn(arn).send()
+        })
+        .await?;
         cx.set_output(Resource::Connection, arn);
         return Ok(Found::Reusable { id: arn.clone() });
     }
@@ -58,7 +66,10 @@ pub async fn describe(cx: &Ctx, node: &Node) -> Result<Found> {
     loop {
         let page = cx
             .call("codestar-connections", "ListConnections", &node.name, || {
-                c.list_connections().provider_type_filter(ProviderType::Github).set_next_token(next.clone()).send()
+                c.list_connections()
+                    .provider_type_filter(ProviderType::Github)
+                    .set_next_token(next.clone())
+                    .send()
             })
             .await?;
         candidates.extend(page.connections().iter().cloned());
@@ -77,7 +88,10 @@ pub async fn describe(cx: &Ctx, node: &Node) -> Result<Found> {
         let available = conn.connection_status() == Some(&ConnectionStatus::Available);
         if conn.connection_name() == Some(node.name.as_str()) && ours {
             cx.set_output(Resource::Connection, arn);
-            return Ok(Found::Present { id: arn.to_owned(), ours: true });
+            return Ok(Found::Present {
+                id: arn.to_owned(),
+                ours: true,
+            });
         }
         if available && same_owner && reusable.is_none() {
             reusable = Some(arn.to_owned());
@@ -87,8 +101,14 @@ pub async fn describe(cx: &Ctx, node: &Node) -> Result<Found> {
         cx.set_output(Resource::Connection, &arn);
         return Ok(Found::Reusable { id: arn });
     }
-    if let Some(foreign) = candidates.iter().find(|c| c.connection_name() == Some(node.name.as_str())) {
-        return Ok(Found::Present { id: foreign.connection_arn().unwrap_or_default().to_owned(), ours: false });
+    if let Some(foreign) = candidates
+        .iter()
+        .find(|c| c.connection_name() == Some(node.name.as_str()))
+    {
+        return Ok(Found::Present {
+            id: foreign.connection_arn().unwrap_or_default().to_owned(),
+            ours: false,
+        });
     }
     Ok(Found::Missing)
 }
@@ -119,20 +139,36 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
 pub async fn wait_available(cx: &Ctx, node: &Node, arn: &str) -> Result<()> {
     let c = cx.aws.connections();
     let url = handshake_url(cx);
-    let detail = ProgressDetail { url: Some(url.clone()), physical_id: Some(arn.to_owned()), error_code: None };
-    cx.wait_for(node, "the GitHub connection handshake", cx.timing.connection_deadline, Some(detail), || async {
-        let out = cx
-            .call("codestar-connections", "GetConnection", arn, || c.get_connection().connection_arn(arn).send())
-            .await?;
-        match out.connection().and_then(|c| c.connection_status()) {
-            Some(ConnectionStatus::Available) => Ok(Ok(())),
-            Some(ConnectionStatus::Error) => Err(Error::Invalid {
-                field: "source.connection".into(),
-                message: format!("the connection {arn} is in the ERROR state: delete it in the console and run again"),
-            }),
-            _ => Ok(Err(format!("waiting for the GitHub handshake: open {url} and complete the connection"))),
-        }
-    })
+    let detail = ProgressDetail {
+        url: Some(url.clone()),
+        physical_id: Some(arn.to_owned()),
+        error_code: None,
+    };
+    cx.wait_for(
+        node,
+        "the GitHub connection handshake",
+        cx.timing.connection_deadline,
+        Some(detail),
+        || async {
+            let out = cx
+                .call("codestar-connections", "GetConnection", arn, || {
+                    c.get_connection().connection_arn(arn).send()
+                })
+                .await?;
+            match out.connection().and_then(|c| c.connection_status()) {
+                Some(ConnectionStatus::Available) => Ok(Ok(())),
+                Some(ConnectionStatus::Error) => Err(Error::Invalid {
+                    field: "source.connection".into(),
+                    message: format!(
+                        "the connection {arn} is in the ERROR state: delete it in the console and run again"
+                    ),
+                }),
+                _ => Ok(Err(format!(
+                    "waiting for the GitHub handshake: open {url} and complete the connection"
+                ))),
+            }
+        },
+    )
     .await
 }
 
@@ -140,7 +176,9 @@ pub async fn wait_available(cx: &Ctx, node: &Node, arn: &str) -> Result<()> {
 pub async fn delete(cx: &Ctx, arn: &str) -> Result<()> {
     let c = cx.aws.connections();
     match cx
-        .call("codestar-connections", "DeleteConnection", arn, || c.delete_connection().connection_arn(arn).send())
+        .call("codestar-connections", "DeleteConnection", arn, || {
+            c.delete_connection().connection_arn(arn).send()
+        })
         .await
     {
         Err(e) if !super::is_code(&e, &["ResourceNotFoundException"]) => Err(e),

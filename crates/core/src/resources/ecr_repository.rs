@@ -3,7 +3,9 @@
 //! only the newest N images. "Already exists": `RepositoryAlreadyExistsException`;
 //! "not found": `RepositoryNotFoundException`.
 
-use aws_sdk_ecr::types::{EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability, Tag};
+use aws_sdk_ecr::types::{
+    EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability, Tag,
+};
 
 use crate::error::Result;
 use crate::plan::Resource;
@@ -14,17 +16,23 @@ use super::{Ctx, Found, is_code, lab_tag};
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let ecr = cx.aws.ecr();
     let out = match cx
-        .call("ecr", "DescribeRepositories", name, || ecr.describe_repositories().repository_names(name).send())
+        .call("ecr", "DescribeRepositories", name, || {
+            ecr.describe_repositories().repository_names(name).send()
+        })
         .await
     {
         Ok(o) => o,
         Err(e) if is_code(&e, &["RepositoryNotFoundException"]) => return Ok(Found::Missing),
         Err(e) => return Err(e),
     };
-    let Some(repo) = out.repositories().first() else { return Ok(Found::Missing) };
+    let Some(repo) = out.repositories().first() else {
+        return Ok(Found::Missing);
+    };
     let arn = repo.repository_arn().unwrap_or_default().to_owned();
     let tags = cx
-        .call("ecr", "ListTagsForResource", name, || ecr.list_tags_for_resource().resource_arn(&arn).send())
+        .call("ecr", "ListTagsForResource", name, || {
+            ecr.list_tags_for_resource().resource_arn(&arn).send()
+        })
         .await?;
     let ours = cx.is_ours(tags.tags().iter().map(|t| (t.key(), t.value())));
     remember(cx, &arn, repo.repository_uri());
@@ -43,7 +51,9 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let (k, v) = lab_tag(cx);
     let tag = Tag::builder().key(k).value(v).build()?;
     let encryption = match r.encryption {
-        Encryption::Aes256 => EncryptionConfiguration::builder().encryption_type(EncryptionType::Aes256).build()?,
+        Encryption::Aes256 => EncryptionConfiguration::builder()
+            .encryption_type(EncryptionType::Aes256)
+            .build()?,
         Encryption::Kms => EncryptionConfiguration::builder()
             .encryption_type(EncryptionType::Kms)
             .set_kms_key(r.kms_key.clone())
@@ -53,8 +63,16 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
         .call("ecr", "CreateRepository", name, || {
             ecr.create_repository()
                 .repository_name(name)
-                .image_tag_mutability(if r.tag_immutability { ImageTagMutability::Immutable } else { ImageTagMutability::Mutable })
-                .image_scanning_configuration(ImageScanningConfiguration::builder().scan_on_push(r.scan_on_push).build())
+                .image_tag_mutability(if r.tag_immutability {
+                    ImageTagMutability::Immutable
+                } else {
+                    ImageTagMutability::Mutable
+                })
+                .image_scanning_configuration(
+                    ImageScanningConfiguration::builder()
+                        .scan_on_push(r.scan_on_push)
+                        .build(),
+                )
                 .encryption_configuration(encryption.clone())
                 .tags(tag.clone())
                 .send()
@@ -83,7 +101,10 @@ pub async fn converge(cx: &Ctx, name: &str) -> Result<()> {
     let ecr = cx.aws.ecr();
     let policy = lifecycle_policy(cx.spec.registry.keep_last_images);
     cx.call("ecr", "PutLifecyclePolicy", name, || {
-        ecr.put_lifecycle_policy().repository_name(name).lifecycle_policy_text(&policy).send()
+        ecr.put_lifecycle_policy()
+            .repository_name(name)
+            .lifecycle_policy_text(&policy)
+            .send()
     })
     .await?;
     Ok(())
@@ -93,7 +114,9 @@ pub async fn converge(cx: &Ctx, name: &str) -> Result<()> {
 pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
     let ecr = cx.aws.ecr();
     match cx
-        .call("ecr", "DeleteRepository", name, || ecr.delete_repository().repository_name(name).force(true).send())
+        .call("ecr", "DeleteRepository", name, || {
+            ecr.delete_repository().repository_name(name).force(true).send()
+        })
         .await
     {
         Err(e) if !is_code(&e, &["RepositoryNotFoundException"]) => Err(e),

@@ -14,12 +14,21 @@ pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let ecs = cx.aws.ecs();
     let out = cx
         .call("ecs", "DescribeClusters", name, || {
-            ecs.describe_clusters().clusters(name).include(ClusterField::Tags).send()
+            ecs.describe_clusters()
+                .clusters(name)
+                .include(ClusterField::Tags)
+                .send()
         })
         .await?;
-    let Some(c) = out.clusters().iter().find(|c| c.status() == Some("ACTIVE")) else { return Ok(Found::Missing) };
+    let Some(c) = out.clusters().iter().find(|c| c.status() == Some("ACTIVE")) else {
+        return Ok(Found::Missing);
+    };
     let arn = c.cluster_arn().unwrap_or_default().to_owned();
-    let ours = cx.is_ours(c.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())));
+    let ours = cx.is_ours(
+        c.tags()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+    );
     cx.set_output(Resource::Cluster, &arn);
     Ok(Found::Present { id: arn, ours })
 }
@@ -29,16 +38,27 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let (k, v) = lab_tag(cx);
     let tag = Tag::builder().key(k).value(v).build();
     let out = cx
-        .call("ecs", "CreateCluster", name, || ecs.create_cluster().cluster_name(name).tags(tag.clone()).send())
+        .call("ecs", "CreateCluster", name, || {
+            ecs.create_cluster().cluster_name(name).tags(tag.clone()).send()
+        })
         .await?;
-    let arn = out.cluster().and_then(|c| c.cluster_arn()).unwrap_or_default().to_owned();
+    let arn = out
+        .cluster()
+        .and_then(|c| c.cluster_arn())
+        .unwrap_or_default()
+        .to_owned();
     cx.set_output(Resource::Cluster, &arn);
     Ok(arn)
 }
 
 pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
     let ecs = cx.aws.ecs();
-    match cx.call("ecs", "DeleteCluster", name, || ecs.delete_cluster().cluster(name).send()).await {
+    match cx
+        .call("ecs", "DeleteCluster", name, || {
+            ecs.delete_cluster().cluster(name).send()
+        })
+        .await
+    {
         Err(e) if !is_code(&e, &["ClusterNotFoundException"]) => Err(e),
         _ => Ok(()),
     }

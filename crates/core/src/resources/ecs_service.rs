@@ -20,7 +20,11 @@ pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let cluster = &cx.plan.names.cluster;
     let out = match cx
         .call("ecs", "DescribeServices", name, || {
-            ecs.describe_services().cluster(cluster).services(name).include(ServiceField::Tags).send()
+            ecs.describe_services()
+                .cluster(cluster)
+                .services(name)
+                .include(ServiceField::Tags)
+                .send()
         })
         .await
     {
@@ -28,9 +32,15 @@ pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
         Err(e) if is_code(&e, &["ClusterNotFoundException"]) => return Ok(Found::Missing),
         Err(e) => return Err(e),
     };
-    let Some(s) = out.services().iter().find(|s| s.status() == Some("ACTIVE")) else { return Ok(Found::Missing) };
+    let Some(s) = out.services().iter().find(|s| s.status() == Some("ACTIVE")) else {
+        return Ok(Found::Missing);
+    };
     let arn = s.service_arn().unwrap_or_default().to_owned();
-    let ours = cx.is_ours(s.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())));
+    let ours = cx.is_ours(
+        s.tags()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+    );
     cx.set_output(Resource::Service, &arn);
     Ok(Found::Present { id: arn, ours })
 }
@@ -76,7 +86,11 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
                 .send()
         })
         .await?;
-    let arn = out.service().and_then(|s| s.service_arn()).unwrap_or_default().to_owned();
+    let arn = out
+        .service()
+        .and_then(|s| s.service_arn())
+        .unwrap_or_default()
+        .to_owned();
     cx.set_output(Resource::Service, &arn);
     Ok(arn)
 }
@@ -86,26 +100,49 @@ pub async fn wait_stable(cx: &Ctx, node: &Node) -> Result<()> {
     let ecs = cx.aws.ecs();
     let cluster = &cx.plan.names.cluster;
     let name = &node.name;
-    cx.wait_for(node, "the service to become stable", cx.timing.service_deadline, None, || async {
-        let out = cx
-            .call("ecs", "DescribeServices", name, || ecs.describe_services().cluster(cluster).services(name).send())
-            .await?;
-        let Some(s) = out.services().first() else { return Ok(Err("service not visible yet".into())) };
-        let deployments = s.deployments();
-        let done = deployments.len() == 1
-            && deployments[0].rollout_state().is_none_or(|r| *r == DeploymentRolloutState::Completed)
-            && s.running_count() == s.desired_count();
-        if done {
-            return Ok(Ok(()));
-        }
-        if deployments.iter().any(|d| d.rollout_state() == Some(&DeploymentRolloutState::Failed)) {
-            return Err(crate::error::Error::Internal(format!(
-                "the service's deployment failed: {}",
-                deployments.iter().filter_map(|d| d.rollout_state_reason()).collect::<Vec<_>>().join("; ")
-            )));
-        }
-        Ok(Err(format!("{} of {} tasks running", s.running_count(), s.desired_count())))
-    })
+    cx.wait_for(
+        node,
+        "the service to become stable",
+        cx.timing.service_deadline,
+        None,
+        || async {
+            let out = cx
+                .call("ecs", "DescribeServices", name, || {
+                    ecs.describe_services().cluster(cluster).services(name).send()
+                })
+                .await?;
+            let Some(s) = out.services().first() else {
+                return Ok(Err("service not visible yet".into()));
+            };
+            let deployments = s.deployments();
+            let done = deployments.len() == 1
+                && deployments[0]
+                    .rollout_state()
+                    .is_none_or(|r| *r == DeploymentRolloutState::Completed)
+                && s.running_count() == s.desired_count();
+            if done {
+                return Ok(Ok(()));
+            }
+            if deployments
+                .iter()
+                .any(|d| d.rollout_state() == Some(&DeploymentRolloutState::Failed))
+            {
+                return Err(crate::error::Error::Internal(format!(
+                    "the service's deployment failed: {}",
+                    deployments
+                        .iter()
+                        .filter_map(|d| d.rollout_state_reason())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )));
+            }
+            Ok(Err(format!(
+                "{} of {} tasks running",
+                s.running_count(),
+                s.desired_count()
+            )))
+        },
+    )
     .await
 }
 
@@ -114,7 +151,9 @@ pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
     let ecs = cx.aws.ecs();
     let cluster = &cx.plan.names.cluster;
     match cx
-        .call("ecs", "DeleteService", name, || ecs.delete_service().cluster(cluster).service(name).force(true).send())
+        .call("ecs", "DeleteService", name, || {
+            ecs.delete_service().cluster(cluster).service(name).force(true).send()
+        })
         .await
     {
         Err(e) if !is_code(&e, &["ServiceNotFoundException", "ClusterNotFoundException"]) => Err(e),

@@ -34,7 +34,9 @@ pub fn arn_for(cx: &Ctx, which: RoleFor) -> Result<String> {
 
 pub async fn describe(cx: &Ctx, which: RoleFor, name: &str) -> Result<Found> {
     let iam = cx.aws.iam();
-    let out = cx.call("iam", "GetRole", name, || iam.get_role().role_name(name).send()).await;
+    let out = cx
+        .call("iam", "GetRole", name, || iam.get_role().role_name(name).send())
+        .await;
     let role = match out {
         Ok(o) => o.role,
         Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(Found::Missing),
@@ -43,11 +45,16 @@ pub async fn describe(cx: &Ctx, which: RoleFor, name: &str) -> Result<Found> {
     let Some(role) = role else { return Ok(Found::Missing) };
     // GetRole does not always include tags (it omits them for some callers): ask directly.
     let tags = cx
-        .call("iam", "ListRoleTags", name, || iam.list_role_tags().role_name(name).send())
+        .call("iam", "ListRoleTags", name, || {
+            iam.list_role_tags().role_name(name).send()
+        })
         .await?;
     let ours = cx.is_ours(tags.tags().iter().map(|t| (t.key(), t.value())));
     cx.set_output(Resource::Role(which), role.arn());
-    Ok(Found::Present { id: role.arn().to_owned(), ours })
+    Ok(Found::Present {
+        id: role.arn().to_owned(),
+        ours,
+    })
 }
 
 pub async fn create(cx: &Ctx, which: RoleFor, name: &str) -> Result<String> {
@@ -76,7 +83,11 @@ pub async fn converge(cx: &Ctx, which: RoleFor, name: &str) -> Result<()> {
     let doc = policy(cx, which)?.to_string();
     let iam = cx.aws.iam();
     cx.call("iam", "PutRolePolicy", name, || {
-        iam.put_role_policy().role_name(name).policy_name(POLICY_NAME).policy_document(&doc).send()
+        iam.put_role_policy()
+            .role_name(name)
+            .policy_name(POLICY_NAME)
+            .policy_document(&doc)
+            .send()
     })
     .await?;
     Ok(())
@@ -123,7 +134,10 @@ pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
     {
         return Err(e);
     }
-    match cx.call("iam", "DeleteRole", name, || iam.delete_role().role_name(name).send()).await {
+    match cx
+        .call("iam", "DeleteRole", name, || iam.delete_role().role_name(name).send())
+        .await
+    {
         Err(e) if !is_code(&e, &["NoSuchEntity"]) => Err(e),
         _ => Ok(()),
     }

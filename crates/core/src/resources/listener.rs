@@ -15,9 +15,13 @@ pub async fn describe(cx: &Ctx) -> Result<Found> {
     let lb = cx.output(Resource::LoadBalancer)?;
     let port = cx.spec.deploy.load_balancer.listener_port as i32;
     let out = cx
-        .call("elasticloadbalancing", "DescribeListeners", &lb, || elb.describe_listeners().load_balancer_arn(&lb).send())
+        .call("elasticloadbalancing", "DescribeListeners", &lb, || {
+            elb.describe_listeners().load_balancer_arn(&lb).send()
+        })
         .await?;
-    let Some(l) = out.listeners().iter().find(|l| l.port() == Some(port)) else { return Ok(Found::Missing) };
+    let Some(l) = out.listeners().iter().find(|l| l.port() == Some(port)) else {
+        return Ok(Found::Missing);
+    };
     let arn = l.listener_arn().unwrap_or_default().to_owned();
     let tags = tags_of(cx, &arn).await?;
     // An untagged listener on our own load balancer is ours too (the balancer carries the tag).
@@ -33,7 +37,10 @@ pub async fn create(cx: &Ctx) -> Result<String> {
     let port = cx.spec.deploy.load_balancer.listener_port as i32;
     let (k, v) = lab_tag(cx);
     let tag = Tag::builder().key(k).value(v).build();
-    let forward = Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(&tg).build();
+    let forward = Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .target_group_arn(&tg)
+        .build();
     let out = cx
         .call("elasticloadbalancing", "CreateListener", &lb, || {
             elb.create_listener()
@@ -45,7 +52,12 @@ pub async fn create(cx: &Ctx) -> Result<String> {
                 .send()
         })
         .await?;
-    let arn = out.listeners().first().and_then(|l| l.listener_arn()).unwrap_or_default().to_owned();
+    let arn = out
+        .listeners()
+        .first()
+        .and_then(|l| l.listener_arn())
+        .unwrap_or_default()
+        .to_owned();
     cx.set_output(Resource::Listener, &arn);
     Ok(arn)
 }
@@ -53,7 +65,9 @@ pub async fn create(cx: &Ctx) -> Result<String> {
 pub async fn delete(cx: &Ctx, arn: &str) -> Result<()> {
     let elb = cx.aws.elbv2();
     match cx
-        .call("elasticloadbalancing", "DeleteListener", arn, || elb.delete_listener().listener_arn(arn).send())
+        .call("elasticloadbalancing", "DeleteListener", arn, || {
+            elb.delete_listener().listener_arn(arn).send()
+        })
         .await
     {
         Err(e) if !is_code(&e, &["ListenerNotFound"]) => Err(e),

@@ -15,13 +15,20 @@ use super::{Ctx, Found, is_code, lab_tag};
 pub async fn tags_of(cx: &Ctx, arn: &str) -> Result<Vec<(String, String)>> {
     let elb = cx.aws.elbv2();
     let out = cx
-        .call("elasticloadbalancing", "DescribeTags", arn, || elb.describe_tags().resource_arns(arn).send())
+        .call("elasticloadbalancing", "DescribeTags", arn, || {
+            elb.describe_tags().resource_arns(arn).send()
+        })
         .await?;
     Ok(out
         .tag_descriptions()
         .iter()
         .flat_map(|d| d.tags())
-        .map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned()))
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            )
+        })
         .collect())
 }
 
@@ -37,7 +44,9 @@ pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
         Err(e) if is_code(&e, &["LoadBalancerNotFound"]) => return Ok(Found::Missing),
         Err(e) => return Err(e),
     };
-    let Some(lb) = out.load_balancers().first() else { return Ok(Found::Missing) };
+    let Some(lb) = out.load_balancers().first() else {
+        return Ok(Found::Missing);
+    };
     let arn = lb.load_balancer_arn().unwrap_or_default().to_owned();
     let tags = tags_of(cx, &arn).await?;
     let ours = cx.is_ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -79,31 +88,46 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
 /// Provisioning takes about 90 s on AWS.
 pub async fn wait_active(cx: &Ctx, node: &Node, arn: &str) -> Result<()> {
     let elb = cx.aws.elbv2();
-    cx.wait_for(node, "the load balancer to become active", cx.timing.load_balancer_deadline, None, || async {
-        let out = cx
-            .call("elasticloadbalancing", "DescribeLoadBalancers", arn, || {
-                elb.describe_load_balancers().load_balancer_arns(arn).send()
-            })
-            .await?;
-        let state = out.load_balancers().first().and_then(|l| l.state()).and_then(|s| s.code()).cloned();
-        match state {
-            Some(LoadBalancerStateEnum::Active) => Ok(Ok(())),
-            Some(LoadBalancerStateEnum::Failed) | Some(LoadBalancerStateEnum::ActiveImpaired) => {
-                Err(crate::error::Error::Internal(format!("the load balancer {arn} is {:?}", state)))
+    cx.wait_for(
+        node,
+        "the load balancer to become active",
+        cx.timing.load_balancer_deadline,
+        None,
+        || async {
+            let out = cx
+                .call("elasticloadbalancing", "DescribeLoadBalancers", arn, || {
+                    elb.describe_load_balancers().load_balancer_arns(arn).send()
+                })
+                .await?;
+            let state = out
+                .load_balancers()
+                .first()
+                .and_then(|l| l.state())
+                .and_then(|s| s.code())
+                .cloned();
+            match state {
+                Some(LoadBalancerStateEnum::Active) => Ok(Ok(())),
+                Some(LoadBalancerStateEnum::Failed) | Some(LoadBalancerStateEnum::ActiveImpaired) => Err(
+                    crate::error::Error::Internal(format!("the load balancer {arn} is {:?}", state)),
+                ),
+                other => Ok(Err(format!(
+                    "load balancer {}",
+                    other
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_else(|| "provisioning".into())
+                ))),
             }
-            other => Ok(Err(format!(
-                "load balancer {}",
-                other.map(|s| s.as_str().to_owned()).unwrap_or_else(|| "provisioning".into())
-            ))),
-        }
-    })
+        },
+    )
     .await
 }
 
 pub async fn delete(cx: &Ctx, arn: &str) -> Result<()> {
     let elb = cx.aws.elbv2();
     match cx
-        .call("elasticloadbalancing", "DeleteLoadBalancer", arn, || elb.delete_load_balancer().load_balancer_arn(arn).send())
+        .call("elasticloadbalancing", "DeleteLoadBalancer", arn, || {
+            elb.delete_load_balancer().load_balancer_arn(arn).send()
+        })
         .await
     {
         Err(e) if !is_code(&e, &["LoadBalancerNotFound"]) => Err(e),

@@ -15,14 +15,18 @@ const RETENTION_DAYS: i32 = 7;
 pub async fn describe(cx: &Ctx, which: LogsFor, name: &str) -> Result<Found> {
     let logs = cx.aws.logs();
     let out = cx
-        .call("logs", "DescribeLogGroups", name, || logs.describe_log_groups().log_group_name_prefix(name).send())
+        .call("logs", "DescribeLogGroups", name, || {
+            logs.describe_log_groups().log_group_name_prefix(name).send()
+        })
         .await?;
     let Some(group) = out.log_groups().iter().find(|g| g.log_group_name() == Some(name)) else {
         return Ok(Found::Missing);
     };
     let arn = group.arn().unwrap_or_default().trim_end_matches(":*").to_owned();
     let tags = cx
-        .call("logs", "ListTagsForResource", name, || logs.list_tags_for_resource().resource_arn(&arn).send())
+        .call("logs", "ListTagsForResource", name, || {
+            logs.list_tags_for_resource().resource_arn(&arn).send()
+        })
         .await?;
     let ours = cx.is_ours(tags.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str())));
     cx.set_output(Resource::LogGroup(which), &arn);
@@ -33,11 +37,17 @@ pub async fn create(cx: &Ctx, which: LogsFor, name: &str) -> Result<String> {
     let logs = cx.aws.logs();
     let tags: HashMap<String, String> = [lab_tag(cx)].into_iter().collect();
     cx.call("logs", "CreateLogGroup", name, || {
-        logs.create_log_group().log_group_name(name).set_tags(Some(tags.clone())).send()
+        logs.create_log_group()
+            .log_group_name(name)
+            .set_tags(Some(tags.clone()))
+            .send()
     })
     .await?;
     cx.call("logs", "PutRetentionPolicy", name, || {
-        logs.put_retention_policy().log_group_name(name).retention_in_days(RETENTION_DAYS).send()
+        logs.put_retention_policy()
+            .log_group_name(name)
+            .retention_in_days(RETENTION_DAYS)
+            .send()
     })
     .await?;
     let arn = cx.arn("logs", &format!("log-group:{name}"));
@@ -47,7 +57,12 @@ pub async fn create(cx: &Ctx, which: LogsFor, name: &str) -> Result<String> {
 
 pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
     let logs = cx.aws.logs();
-    match cx.call("logs", "DeleteLogGroup", name, || logs.delete_log_group().log_group_name(name).send()).await {
+    match cx
+        .call("logs", "DeleteLogGroup", name, || {
+            logs.delete_log_group().log_group_name(name).send()
+        })
+        .await
+    {
         Err(e) if !is_code(&e, &["ResourceNotFoundException"]) => Err(e),
         _ => Ok(()),
     }

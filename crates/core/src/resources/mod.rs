@@ -44,10 +44,15 @@ use crate::spec::{LAB_TAG_KEY, LabSpec};
 pub enum Found {
     Missing,
     /// It exists; `ours` says whether it carries `pipewright:lab=<lab>`.
-    Present { id: String, ours: bool },
+    Present {
+        id: String,
+        ours: bool,
+    },
     /// Not ours, but the lab may use it as it is and must never delete it (a GitHub
     /// connection the student already completed).
-    Reusable { id: String },
+    Reusable {
+        id: String,
+    },
 }
 
 /// Timing knobs. Real AWS wants patient polling; the sandbox (time-scaled) wants quick.
@@ -86,7 +91,11 @@ impl Timing {
 
     /// Sandbox timing when the context points at a local endpoint, AWS timing otherwise.
     pub fn for_context(aws: &AwsContext) -> Timing {
-        if aws.endpoint_url().is_some() { Timing::for_sandbox() } else { Timing::for_aws() }
+        if aws.endpoint_url().is_some() {
+            Timing::for_sandbox()
+        } else {
+            Timing::for_aws()
+        }
     }
 }
 
@@ -127,7 +136,11 @@ impl Ctx {
     }
 
     pub fn set_output(&self, r: Resource, id: &str) {
-        self.outputs.lock().unwrap_or_else(|e| e.into_inner()).ids.insert(r, id.to_owned());
+        self.outputs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .ids
+            .insert(r, id.to_owned());
     }
 
     /// The physical id of a node this one depends on (the scheduler ran it first).
@@ -201,7 +214,9 @@ impl Ctx {
     fn audit(&self, service: &str, operation: &str, resource: &str, outcome: &str, ms: i64) {
         // Best effort: a full disk must not turn a successful AWS call into a failure (the
         // intent/state rows, which matter for recovery, do propagate their errors).
-        let _ = self.ledger.audit(Some(self.lab()), service, operation, Some(resource), outcome, ms);
+        let _ = self
+            .ledger
+            .audit(Some(self.lab()), service, operation, Some(resource), outcome, ms);
     }
 
     /// Polls `check` until it answers `Some`, emitting a `waiting` event whenever its status
@@ -231,7 +246,10 @@ impl Ctx {
                 }
             }
             if Instant::now() >= until {
-                return Err(Error::WaitTimeout { what: what.to_owned(), seconds: deadline.as_secs() });
+                return Err(Error::WaitTimeout {
+                    what: what.to_owned(),
+                    seconds: deadline.as_secs(),
+                });
             }
             self.cancel.sleep(self.timing.poll).await?;
         }

@@ -6,15 +6,17 @@
 //! "Already exists": `PipelineNameInUseException`; "not found": `PipelineNotFoundException`.
 
 use aws_sdk_codepipeline::types::{
-    ActionCategory, ActionDeclaration, ActionOwner, ActionTypeId, ArtifactStore, ArtifactStoreType, ExecutionMode as CpMode,
-    GitBranchFilterCriteria, GitConfiguration, GitFilePathFilterCriteria, GitPullRequestEventType, GitPullRequestFilter,
-    GitPushFilter, GitTagFilterCriteria, InputArtifact, OutputArtifact, PipelineDeclaration, PipelineTriggerDeclaration,
-    PipelineTriggerProviderType, PipelineType, StageDeclaration, Tag,
+    ActionCategory, ActionDeclaration, ActionOwner, ActionTypeId, ArtifactStore, ArtifactStoreType,
+    ExecutionMode as CpMode, GitBranchFilterCriteria, GitConfiguration, GitFilePathFilterCriteria,
+    GitPullRequestEventType, GitPullRequestFilter, GitPushFilter, GitTagFilterCriteria, InputArtifact, OutputArtifact,
+    PipelineDeclaration, PipelineTriggerDeclaration, PipelineTriggerProviderType, PipelineType, StageDeclaration, Tag,
 };
 
 use crate::error::Result;
 use crate::plan::{Resource, RoleFor};
-use crate::spec::{ExecutionMode, FilterType, OutputArtifactFormat, PullRequestEvent, Trigger, TriggerEvent, TriggerFilter};
+use crate::spec::{
+    ExecutionMode, FilterType, OutputArtifactFormat, PullRequestEvent, Trigger, TriggerEvent, TriggerFilter,
+};
 
 use super::{Ctx, Found, iam_role, is_code, lab_tag};
 
@@ -31,11 +33,15 @@ pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let cp = cx.aws.codepipeline();
     let arn = cx.arn("codepipeline", name);
     let tags = match cx
-        .call("codepipeline", "ListTagsForResource", name, || cp.list_tags_for_resource().resource_arn(&arn).send())
+        .call("codepipeline", "ListTagsForResource", name, || {
+            cp.list_tags_for_resource().resource_arn(&arn).send()
+        })
         .await
     {
         Ok(t) => t,
-        Err(e) if is_code(&e, &["ResourceNotFoundException", "PipelineNotFoundException"]) => return Ok(Found::Missing),
+        Err(e) if is_code(&e, &["ResourceNotFoundException", "PipelineNotFoundException"]) => {
+            return Ok(Found::Missing);
+        }
         Err(e) => return Err(e),
     };
     let ours = cx.is_ours(tags.tags().iter().map(|t| (t.key(), t.value())));
@@ -44,7 +50,12 @@ pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
 }
 
 fn action_type(category: ActionCategory, provider: &str) -> Result<ActionTypeId> {
-    Ok(ActionTypeId::builder().category(category).owner(ActionOwner::Aws).provider(provider).version("1").build()?)
+    Ok(ActionTypeId::builder()
+        .category(category)
+        .owner(ActionOwner::Aws)
+        .provider(provider)
+        .version("1")
+        .build()?)
 }
 
 fn source_and_build(cx: &Ctx) -> Result<Vec<StageDeclaration>> {
@@ -123,9 +134,12 @@ pub fn trigger(f: &TriggerFilter) -> Result<PipelineTriggerDeclaration> {
                 )
                 .build(),
         ),
-        (TriggerEvent::Push, FilterType::Branches) => {
-            git.push(GitPushFilter::builder().branches(branches()).set_file_paths(paths()).build())
-        }
+        (TriggerEvent::Push, FilterType::Branches) => git.push(
+            GitPushFilter::builder()
+                .branches(branches())
+                .set_file_paths(paths())
+                .build(),
+        ),
         (TriggerEvent::PullRequest, _) => git.pull_request(
             GitPullRequestFilter::builder()
                 .set_events(Some(
@@ -156,7 +170,10 @@ fn non_empty(v: &[String]) -> Option<Vec<String>> {
 fn declaration(cx: &Ctx, name: &str, stages: Vec<StageDeclaration>) -> Result<PipelineDeclaration> {
     let p = &cx.spec.pipeline;
     let role = iam_role::arn_for(cx, RoleFor::Pipeline)?;
-    let store = ArtifactStore::builder().r#type(ArtifactStoreType::S3).location(&cx.plan.bucket).build()?;
+    let store = ArtifactStore::builder()
+        .r#type(ArtifactStoreType::S3)
+        .location(&cx.plan.bucket)
+        .build()?;
     let triggers = match &p.trigger {
         Trigger::Filter(f) => Some(vec![trigger(f)?]),
         Trigger::NoFilter | Trigger::Manual => None,
@@ -194,9 +211,20 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
 pub async fn describe_deploy_stage(cx: &Ctx) -> Result<Found> {
     let cp = cx.aws.codepipeline();
     let name = &cx.plan.names.pipeline;
-    let out = cx.call("codepipeline", "GetPipelineState", name, || cp.get_pipeline_state().name(name).send()).await?;
+    let out = cx
+        .call("codepipeline", "GetPipelineState", name, || {
+            cp.get_pipeline_state().name(name).send()
+        })
+        .await?;
     let has = out.stage_states().iter().any(|s| s.stage_name() == Some(DEPLOY));
-    Ok(if has { Found::Present { id: format!("{name}/{DEPLOY}"), ours: true } } else { Found::Missing })
+    Ok(if has {
+        Found::Present {
+            id: format!("{name}/{DEPLOY}"),
+            ours: true,
+        }
+    } else {
+        Found::Missing
+    })
 }
 
 /// Declares the whole pipeline again from the spec, now with Deploy: the lab's pipeline is
@@ -207,13 +235,19 @@ pub async fn add_deploy_stage(cx: &Ctx) -> Result<String> {
     let mut stages = source_and_build(cx)?;
     stages.push(deploy_stage(cx)?);
     let decl = declaration(cx, name, stages)?;
-    cx.call("codepipeline", "UpdatePipeline", name, || cp.update_pipeline().pipeline(decl.clone()).send()).await?;
+    cx.call("codepipeline", "UpdatePipeline", name, || {
+        cp.update_pipeline().pipeline(decl.clone()).send()
+    })
+    .await?;
     Ok(format!("{name}/{DEPLOY}"))
 }
 
 pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
     let cp = cx.aws.codepipeline();
     // DeletePipeline succeeds for a missing pipeline.
-    cx.call("codepipeline", "DeletePipeline", name, || cp.delete_pipeline().name(name).send()).await?;
+    cx.call("codepipeline", "DeletePipeline", name, || {
+        cp.delete_pipeline().name(name).send()
+    })
+    .await?;
     Ok(())
 }

@@ -34,10 +34,16 @@ pub struct Scope<'a> {
 
 impl Scope<'_> {
     fn arn(&self, service: &str, resource: &str) -> String {
-        format!("arn:aws:{service}:{}:{}:{resource}", self.partition_region, self.account)
+        format!(
+            "arn:aws:{service}:{}:{}:{resource}",
+            self.partition_region, self.account
+        )
     }
     fn bucket_arns(&self) -> Value {
-        json!([format!("arn:aws:s3:::{}", self.bucket), format!("arn:aws:s3:::{}/*", self.bucket)])
+        json!([
+            format!("arn:aws:s3:::{}", self.bucket),
+            format!("arn:aws:s3:::{}/*", self.bucket)
+        ])
     }
     pub fn repository_arn(&self) -> String {
         self.arn("ecr", &format!("repository/{}", self.repository))
@@ -200,7 +206,10 @@ mod tests {
             }
             let actions = st["Action"].to_string();
             if actions.contains("ecr:PutImage") {
-                assert_eq!(st["Resource"], "arn:aws:ecr:ap-northeast-2:000000000000:repository/ktb-repo");
+                assert_eq!(
+                    st["Resource"],
+                    "arn:aws:ecr:ap-northeast-2:000000000000:repository/ktb-repo"
+                );
             }
         }
         assert!(!p.to_string().contains("PowerUser"));

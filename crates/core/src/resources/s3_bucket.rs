@@ -6,8 +6,8 @@
 //! account's); "not found": HeadBucket 404, `NoSuchBucket`.
 
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, PublicAccessBlockConfiguration,
-    Tag, Tagging, VersioningConfiguration,
+    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, PublicAccessBlockConfiguration, Tag,
+    Tagging, VersioningConfiguration,
 };
 
 use crate::error::{Error, Result};
@@ -17,23 +17,38 @@ use super::{Ctx, Found, is_code, lab_tag};
 
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let s3 = cx.aws.s3();
-    match cx.call("s3", "HeadBucket", name, || s3.head_bucket().bucket(name).send()).await {
+    match cx
+        .call("s3", "HeadBucket", name, || s3.head_bucket().bucket(name).send())
+        .await
+    {
         Ok(_) => {}
         Err(e) if is_code(&e, &["NotFound", "NoSuchBucket"]) => return Ok(Found::Missing),
         // 403: the name (global across accounts) is taken by another account.
         Err(e) if is_code(&e, &["Forbidden", "AccessDenied"]) => {
-            return Err(Error::NotOurs { kind: "s3_bucket".into(), name: name.into(), lab: cx.lab().into() });
+            return Err(Error::NotOurs {
+                kind: "s3_bucket".into(),
+                name: name.into(),
+                lab: cx.lab().into(),
+            });
         }
         Err(e) => return Err(e),
     }
     cx.set_output(Resource::ArtifactBucket, name);
-    let tags = match cx.call("s3", "GetBucketTagging", name, || s3.get_bucket_tagging().bucket(name).send()).await {
+    let tags = match cx
+        .call("s3", "GetBucketTagging", name, || {
+            s3.get_bucket_tagging().bucket(name).send()
+        })
+        .await
+    {
         Ok(t) => t.tag_set,
         Err(e) if is_code(&e, &["NoSuchTagSet", "NoSuchTagSetError"]) => Vec::new(),
         Err(e) => return Err(e),
     };
     let ours = cx.is_ours(tags.iter().map(|t| (t.key(), t.value())));
-    Ok(Found::Present { id: name.to_owned(), ours })
+    Ok(Found::Present {
+        id: name.to_owned(),
+        ours,
+    })
 }
 
 pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
@@ -60,7 +75,9 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
 async fn tag(cx: &Ctx, name: &str) -> Result<()> {
     let s3 = cx.aws.s3();
     let (k, v) = lab_tag(cx);
-    let tagging = Tagging::builder().tag_set(Tag::builder().key(k).value(v).build()?).build()?;
+    let tagging = Tagging::builder()
+        .tag_set(Tag::builder().key(k).value(v).build()?)
+        .build()?;
     cx.call("s3", "PutBucketTagging", name, || {
         s3.put_bucket_tagging().bucket(name).tagging(tagging.clone()).send()
     })
@@ -75,7 +92,11 @@ pub async fn converge(cx: &Ctx, name: &str) -> Result<()> {
     cx.call("s3", "PutBucketVersioning", name, || {
         s3.put_bucket_versioning()
             .bucket(name)
-            .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build())
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::Enabled)
+                    .build(),
+            )
             .send()
     })
     .await?;
@@ -100,29 +121,47 @@ pub async fn converge(cx: &Ctx, name: &str) -> Result<()> {
 pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
     let s3 = cx.aws.s3();
     loop {
-        let page = match cx.call("s3", "ListObjectVersions", name, || s3.list_object_versions().bucket(name).send()).await {
+        let page = match cx
+            .call("s3", "ListObjectVersions", name, || {
+                s3.list_object_versions().bucket(name).send()
+            })
+            .await
+        {
             Ok(p) => p,
             Err(e) if is_code(&e, &["NoSuchBucket"]) => return Ok(()),
             Err(e) => return Err(e),
         };
         let mut ids = Vec::new();
         for v in page.versions() {
-            ids.push((v.key().unwrap_or_default().to_owned(), v.version_id().map(str::to_owned)));
+            ids.push((
+                v.key().unwrap_or_default().to_owned(),
+                v.version_id().map(str::to_owned),
+            ));
         }
         for m in page.delete_markers() {
-            ids.push((m.key().unwrap_or_default().to_owned(), m.version_id().map(str::to_owned)));
+            ids.push((
+                m.key().unwrap_or_default().to_owned(),
+                m.version_id().map(str::to_owned),
+            ));
         }
         if ids.is_empty() {
             break;
         }
         for (key, version) in ids {
             cx.call("s3", "DeleteObject", name, || {
-                s3.delete_object().bucket(name).key(&key).set_version_id(version.clone()).send()
+                s3.delete_object()
+                    .bucket(name)
+                    .key(&key)
+                    .set_version_id(version.clone())
+                    .send()
             })
             .await?;
         }
     }
-    match cx.call("s3", "DeleteBucket", name, || s3.delete_bucket().bucket(name).send()).await {
+    match cx
+        .call("s3", "DeleteBucket", name, || s3.delete_bucket().bucket(name).send())
+        .await
+    {
         Err(e) if !is_code(&e, &["NoSuchBucket"]) => Err(e),
         _ => Ok(()),
     }

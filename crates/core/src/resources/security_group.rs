@@ -27,9 +27,15 @@ async fn find(cx: &Ctx, name: &str) -> Result<Option<SecurityGroup>> {
 }
 
 pub async fn describe(cx: &Ctx, which: GroupFor, name: &str) -> Result<Found> {
-    let Some(sg) = find(cx, name).await? else { return Ok(Found::Missing) };
+    let Some(sg) = find(cx, name).await? else {
+        return Ok(Found::Missing);
+    };
     let id = sg.group_id().unwrap_or_default().to_owned();
-    let ours = cx.is_ours(sg.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())));
+    let ours = cx.is_ours(
+        sg.tags()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+    );
     cx.set_output(Resource::SecurityGroup(which), &id);
     Ok(Found::Present { id, ours })
 }
@@ -68,7 +74,10 @@ pub async fn converge(cx: &Ctx, which: GroupFor, id: &str) -> Result<()> {
         GroupFor::LoadBalancer => &cx.plan.names.alb_security_group,
         GroupFor::Task => &cx.plan.names.task_security_group,
     };
-    let existing = find(cx, name).await?.map(|sg| sg.ip_permissions().to_vec()).unwrap_or_default();
+    let existing = find(cx, name)
+        .await?
+        .map(|sg| sg.ip_permissions().to_vec())
+        .unwrap_or_default();
     let wanted = match which {
         GroupFor::LoadBalancer => {
             let port = cx.spec.deploy.load_balancer.listener_port as i32;
@@ -76,8 +85,18 @@ pub async fn converge(cx: &Ctx, which: GroupFor, id: &str) -> Result<()> {
                 .ip_protocol("tcp")
                 .from_port(port)
                 .to_port(port)
-                .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").description("HTTP from anywhere").build())
-                .ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").description("HTTP from anywhere").build())
+                .ip_ranges(
+                    IpRange::builder()
+                        .cidr_ip("0.0.0.0/0")
+                        .description("HTTP from anywhere")
+                        .build(),
+                )
+                .ipv6_ranges(
+                    Ipv6Range::builder()
+                        .cidr_ipv6("::/0")
+                        .description("HTTP from anywhere")
+                        .build(),
+                )
                 .build()
         }
         GroupFor::Task => {
@@ -88,7 +107,10 @@ pub async fn converge(cx: &Ctx, which: GroupFor, id: &str) -> Result<()> {
                 .from_port(port)
                 .to_port(port)
                 .user_id_group_pairs(
-                    UserIdGroupPair::builder().group_id(alb).description("Only from the load balancer").build(),
+                    UserIdGroupPair::builder()
+                        .group_id(alb)
+                        .description("Only from the load balancer")
+                        .build(),
                 )
                 .build()
         }
@@ -99,7 +121,10 @@ pub async fn converge(cx: &Ctx, which: GroupFor, id: &str) -> Result<()> {
     let ec2 = cx.aws.ec2();
     match cx
         .call("ec2", "AuthorizeSecurityGroupIngress", id, || {
-            ec2.authorize_security_group_ingress().group_id(id).ip_permissions(wanted.clone()).send()
+            ec2.authorize_security_group_ingress()
+                .group_id(id)
+                .ip_permissions(wanted.clone())
+                .send()
         })
         .await
     {
@@ -115,8 +140,14 @@ fn covered(existing: &[IpPermission], wanted: &IpPermission) -> bool {
         p.ip_protocol() == wanted.ip_protocol()
             && p.from_port() == wanted.from_port()
             && p.to_port() == wanted.to_port()
-            && wanted.ip_ranges().iter().all(|w| p.ip_ranges().iter().any(|r| r.cidr_ip() == w.cidr_ip()))
-            && wanted.ipv6_ranges().iter().all(|w| p.ipv6_ranges().iter().any(|r| r.cidr_ipv6() == w.cidr_ipv6()))
+            && wanted
+                .ip_ranges()
+                .iter()
+                .all(|w| p.ip_ranges().iter().any(|r| r.cidr_ip() == w.cidr_ip()))
+            && wanted
+                .ipv6_ranges()
+                .iter()
+                .all(|w| p.ipv6_ranges().iter().any(|r| r.cidr_ipv6() == w.cidr_ipv6()))
             && wanted
                 .user_id_group_pairs()
                 .iter()
@@ -128,7 +159,12 @@ fn covered(existing: &[IpPermission], wanted: &IpPermission) -> bool {
 /// caller to retry while ENIs drain.
 pub async fn delete(cx: &Ctx, id: &str) -> Result<()> {
     let ec2 = cx.aws.ec2();
-    match cx.call("ec2", "DeleteSecurityGroup", id, || ec2.delete_security_group().group_id(id).send()).await {
+    match cx
+        .call("ec2", "DeleteSecurityGroup", id, || {
+            ec2.delete_security_group().group_id(id).send()
+        })
+        .await
+    {
         Err(e) if !is_code(&e, &["InvalidGroup.NotFound"]) => Err(e),
         _ => Ok(()),
     }

@@ -12,14 +12,18 @@ use super::{Ctx, Found, is_code, lab_tag, load_balancer::tags_of};
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let elb = cx.aws.elbv2();
     let out = match cx
-        .call("elasticloadbalancing", "DescribeTargetGroups", name, || elb.describe_target_groups().names(name).send())
+        .call("elasticloadbalancing", "DescribeTargetGroups", name, || {
+            elb.describe_target_groups().names(name).send()
+        })
         .await
     {
         Ok(o) => o,
         Err(e) if is_code(&e, &["TargetGroupNotFound"]) => return Ok(Found::Missing),
         Err(e) => return Err(e),
     };
-    let Some(tg) = out.target_groups().first() else { return Ok(Found::Missing) };
+    let Some(tg) = out.target_groups().first() else {
+        return Ok(Found::Missing);
+    };
     let arn = tg.target_group_arn().unwrap_or_default().to_owned();
     let tags = tags_of(cx, &arn).await?;
     let ours = cx.is_ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -53,7 +57,12 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
                 .send()
         })
         .await?;
-    let arn = out.target_groups().first().and_then(|t| t.target_group_arn()).unwrap_or_default().to_owned();
+    let arn = out
+        .target_groups()
+        .first()
+        .and_then(|t| t.target_group_arn())
+        .unwrap_or_default()
+        .to_owned();
     cx.set_output(Resource::TargetGroup, &arn);
     Ok(arn)
 }
@@ -62,9 +71,15 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
 pub async fn converge(cx: &Ctx, arn: &str) -> Result<()> {
     let elb = cx.aws.elbv2();
     let delay = cx.spec.deploy.target_group.deregistration_delay_seconds.to_string();
-    let attr = TargetGroupAttribute::builder().key("deregistration_delay.timeout_seconds").value(delay).build();
+    let attr = TargetGroupAttribute::builder()
+        .key("deregistration_delay.timeout_seconds")
+        .value(delay)
+        .build();
     cx.call("elasticloadbalancing", "ModifyTargetGroupAttributes", arn, || {
-        elb.modify_target_group_attributes().target_group_arn(arn).attributes(attr.clone()).send()
+        elb.modify_target_group_attributes()
+            .target_group_arn(arn)
+            .attributes(attr.clone())
+            .send()
     })
     .await?;
     Ok(())
@@ -73,7 +88,9 @@ pub async fn converge(cx: &Ctx, arn: &str) -> Result<()> {
 pub async fn delete(cx: &Ctx, arn: &str) -> Result<()> {
     let elb = cx.aws.elbv2();
     match cx
-        .call("elasticloadbalancing", "DeleteTargetGroup", arn, || elb.delete_target_group().target_group_arn(arn).send())
+        .call("elasticloadbalancing", "DeleteTargetGroup", arn, || {
+            elb.delete_target_group().target_group_arn(arn).send()
+        })
         .await
     {
         Err(e) if !is_code(&e, &["TargetGroupNotFound"]) => Err(e),

@@ -14,13 +14,16 @@ use crate::error::Result;
 use crate::plan::{Resource, RoleFor};
 use crate::spec::{AppProtocol, CpuArchitecture};
 
-use super::{Ctx, Found, is_code, iam_role, lab_tag};
+use super::{Ctx, Found, iam_role, is_code, lab_tag};
 
 pub async fn describe(cx: &Ctx, family: &str) -> Result<Found> {
     let ecs = cx.aws.ecs();
     let out = match cx
         .call("ecs", "DescribeTaskDefinition", family, || {
-            ecs.describe_task_definition().task_definition(family).include(TaskDefinitionField::Tags).send()
+            ecs.describe_task_definition()
+                .task_definition(family)
+                .include(TaskDefinitionField::Tags)
+                .send()
         })
         .await
     {
@@ -28,12 +31,18 @@ pub async fn describe(cx: &Ctx, family: &str) -> Result<Found> {
         Err(e) if is_code(&e, &["ClientException"]) => return Ok(Found::Missing),
         Err(e) => return Err(e),
     };
-    let Some(td) = out.task_definition() else { return Ok(Found::Missing) };
+    let Some(td) = out.task_definition() else {
+        return Ok(Found::Missing);
+    };
     if td.status().map(|s| s.as_str()) != Some("ACTIVE") {
         return Ok(Found::Missing);
     }
     let arn = td.task_definition_arn().unwrap_or_default().to_owned();
-    let ours = cx.is_ours(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())));
+    let ours = cx.is_ours(
+        out.tags()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+    );
     cx.set_output(Resource::TaskDefinition, &arn);
     Ok(Found::Present { id: arn, ours })
 }
@@ -84,7 +93,10 @@ pub async fn create(cx: &Ctx, family: &str) -> Result<String> {
                 .cpu(d.cpu.to_string())
                 .memory(d.memory.to_string())
                 .runtime_platform(
-                    RuntimePlatform::builder().cpu_architecture(arch.clone()).operating_system_family(OsFamily::Linux).build(),
+                    RuntimePlatform::builder()
+                        .cpu_architecture(arch.clone())
+                        .operating_system_family(OsFamily::Linux)
+                        .build(),
                 )
                 .execution_role_arn(&exec_role)
                 .container_definitions(container.clone())
@@ -92,7 +104,11 @@ pub async fn create(cx: &Ctx, family: &str) -> Result<String> {
                 .send()
         })
         .await?;
-    let arn = out.task_definition().and_then(|t| t.task_definition_arn()).unwrap_or_default().to_owned();
+    let arn = out
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .unwrap_or_default()
+        .to_owned();
     cx.set_output(Resource::TaskDefinition, &arn);
     Ok(arn)
 }
@@ -101,11 +117,15 @@ pub async fn create(cx: &Ctx, family: &str) -> Result<String> {
 pub async fn delete(cx: &Ctx, family: &str) -> Result<()> {
     let ecs = cx.aws.ecs();
     let out = cx
-        .call("ecs", "ListTaskDefinitions", family, || ecs.list_task_definitions().family_prefix(family).send())
+        .call("ecs", "ListTaskDefinitions", family, || {
+            ecs.list_task_definitions().family_prefix(family).send()
+        })
         .await?;
     for arn in out.task_definition_arns() {
-        cx.call("ecs", "DeregisterTaskDefinition", arn, || ecs.deregister_task_definition().task_definition(arn).send())
-            .await?;
+        cx.call("ecs", "DeregisterTaskDefinition", arn, || {
+            ecs.deregister_task_definition().task_definition(arn).send()
+        })
+        .await?;
     }
     Ok(())
 }

@@ -29,8 +29,7 @@ use crate::error::Error;
 impl LabSpec {
     /// The spec as TOML, the form it is stored and edited in.
     pub fn to_toml(&self) -> Result<String, Error> {
-        toml::to_string(self)
-            .map_err(|e| Error::Internal(format!("cannot write the spec as TOML: {e}")))
+        toml::to_string(self).map_err(|e| Error::Internal(format!("cannot write the spec as TOML: {e}")))
     }
 
     /// Reads a spec. Missing keys take their defaults; unknown keys and wrong types are
@@ -86,32 +85,22 @@ mod tests {
 
     #[test]
     fn a_minimal_file_takes_the_defaults() {
-        let spec =
-            LabSpec::from_toml("name = \"ktb\"\n[source]\nrepository = \"octo/app\"\n").unwrap();
+        let spec = LabSpec::from_toml("name = \"ktb\"\n[source]\nrepository = \"octo/app\"\n").unwrap();
         assert_eq!(spec, LabSpec::new("ktb", "octo/app"));
         assert!(spec.validate().is_empty(), "{:?}", spec.validate());
     }
 
     #[test]
     fn unknown_keys_are_refused_by_name() {
-        let err =
-            LabSpec::from_toml("name = \"ktb\"\n[deploy]\ncontainer_prot = 3000\n").unwrap_err();
+        let err = LabSpec::from_toml("name = \"ktb\"\n[deploy]\ncontainer_prot = 3000\n").unwrap_err();
         let msg = err.to_string();
         assert!(
             msg.contains("container_prot") && msg.contains("container_port"),
             "{msg}"
         );
         assert!(LabSpec::from_toml("nmae = \"x\"").is_err());
-        assert!(
-            LabSpec::from_toml("[pipeline.trigger]\nkind = \"filter\"\nbranch = [\"x\"]\n")
-                .is_err()
-        );
-        assert!(
-            LabSpec::from_toml(
-                "[build.service_role]\nmode = \"existing\"\narn = \"x\"\nname = \"y\"\n"
-            )
-            .is_err()
-        );
+        assert!(LabSpec::from_toml("[pipeline.trigger]\nkind = \"filter\"\nbranch = [\"x\"]\n").is_err());
+        assert!(LabSpec::from_toml("[build.service_role]\nmode = \"existing\"\narn = \"x\"\nname = \"y\"\n").is_err());
     }
 
     #[test]
@@ -120,17 +109,13 @@ mod tests {
         assert_eq!(spec.pipeline.trigger, Trigger::Manual);
         let spec = LabSpec::from_toml("[pipeline.trigger]\nkind = \"no_filter\"\n").unwrap();
         assert_eq!(spec.pipeline.trigger, Trigger::NoFilter);
-        let spec = LabSpec::from_toml(
-            "[pipeline.trigger]\nkind = \"filter\"\nfilter_type = \"tags\"\ninclude = [\"v*\"]\n",
-        )
-        .unwrap();
+        let spec =
+            LabSpec::from_toml("[pipeline.trigger]\nkind = \"filter\"\nfilter_type = \"tags\"\ninclude = [\"v*\"]\n")
+                .unwrap();
         let Trigger::Filter(f) = spec.pipeline.trigger else {
             panic!("not a filter")
         };
-        assert_eq!(
-            (f.filter_type, f.include),
-            (FilterType::Tags, vec!["v*".to_owned()])
-        );
+        assert_eq!((f.filter_type, f.include), (FilterType::Tags, vec!["v*".to_owned()]));
         assert_eq!(f.event, TriggerEvent::Push);
     }
 }

@@ -64,8 +64,7 @@ impl LabSpec {
     /// The names this lab's resources get: each override if set, else the derived name.
     pub fn names(&self) -> ResourceNames {
         let n = &self.name;
-        let or =
-            |o: &Option<String>, suffix: &str| o.clone().unwrap_or_else(|| format!("{n}-{suffix}"));
+        let or = |o: &Option<String>, suffix: &str| o.clone().unwrap_or_else(|| format!("{n}-{suffix}"));
         ResourceNames {
             connection: match &self.source.connection {
                 ConnectionChoice::Create { name } => Some(or(name, "github")),
@@ -82,10 +81,7 @@ impl LabSpec {
             service: or(&self.deploy.service_name, "svc"),
             task_family: format!("{n}-task"),
             container: or(&self.deploy.container_name, "app"),
-            task_execution_role: role_name(
-                &self.deploy.task_execution_role,
-                format!("{n}-task-exec-role"),
-            ),
+            task_execution_role: role_name(&self.deploy.task_execution_role, format!("{n}-task-exec-role")),
             task_log_group: format!("/pipewright/{n}/app"),
             load_balancer: or(&self.deploy.load_balancer.name, "alb"),
             target_group: or(&self.deploy.target_group.name, "tg"),
@@ -105,20 +101,14 @@ mod tests {
         let names = LabSpec::new("ktb-rex", "octo/app").names();
         assert_eq!(names.connection.as_deref(), Some("ktb-rex-github"));
         assert_eq!(names.pipeline, "ktb-rex-pipeline");
-        assert_eq!(
-            names.pipeline_role.as_deref(),
-            Some("ktb-rex-pipeline-role")
-        );
+        assert_eq!(names.pipeline_role.as_deref(), Some("ktb-rex-pipeline-role"));
         assert_eq!(names.build_project, "ktb-rex-build");
         assert_eq!(names.build_role.as_deref(), Some("ktb-rex-build-role"));
         assert_eq!(names.repository, "ktb-rex-repo");
         assert_eq!(names.cluster, "ktb-rex-cluster");
         assert_eq!(names.service, "ktb-rex-svc");
         assert_eq!(names.container, "ktb-rex-app");
-        assert_eq!(
-            names.task_execution_role.as_deref(),
-            Some("ktb-rex-task-exec-role")
-        );
+        assert_eq!(names.task_execution_role.as_deref(), Some("ktb-rex-task-exec-role"));
         assert_eq!(names.load_balancer, "ktb-rex-alb");
         assert_eq!(names.target_group, "ktb-rex-tg");
         assert_eq!(

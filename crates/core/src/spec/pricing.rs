@@ -156,9 +156,7 @@ impl LabSpec {
             ),
             line(
                 "public_ipv4",
-                format!(
-                    "Public IPv4 addresses ({addresses}: one per task, two for the load balancer)"
-                ),
+                format!("Public IPv4 addresses ({addresses}: one per task, two for the load balancer)"),
                 format!("퍼블릭 IPv4 주소 {addresses}개 (태스크마다 1개, 로드 밸런서 2개)"),
                 addresses as f64 * p.ipv4_hour,
                 Per::Hour,
@@ -182,11 +180,7 @@ impl LabSpec {
         for l in &mut lines {
             l.usd *= factor;
         }
-        let usd_per_hour = lines
-            .iter()
-            .filter(|l| l.per == Per::Hour)
-            .map(|l| l.usd)
-            .sum();
+        let usd_per_hour = lines.iter().filter(|l| l.per == Per::Hour).map(|l| l.usd).sum();
         CostEstimate {
             region: self.region.clone(),
             region_priced,
@@ -206,16 +200,8 @@ mod tests {
         assert!(est.region_priced);
         // ALB 0.0225 + LCU 0.008 + Fargate (0.04656 + 3 × 0.00511) + 3 addresses × 0.005
         let want = 0.0225 + 0.008 + 0.04656 + 3.0 * 0.00511 + 0.015;
-        assert!(
-            (est.usd_per_hour - want).abs() < 1e-9,
-            "{}",
-            est.usd_per_hour
-        );
-        assert!(
-            est.lines
-                .iter()
-                .all(|l| !l.en.is_empty() && !l.ko.is_empty())
-        );
+        assert!((est.usd_per_hour - want).abs() < 1e-9, "{}", est.usd_per_hour);
+        assert!(est.lines.iter().all(|l| !l.en.is_empty() && !l.ko.is_empty()));
     }
 
     #[test]

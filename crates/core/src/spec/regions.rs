@@ -19,12 +19,7 @@ pub struct Region {
 
 /// (code, English, Korean, opt-in), in the console's order.
 const REGIONS: &[(&str, &str, &str, bool)] = &[
-    (
-        "us-east-1",
-        "US East (N. Virginia)",
-        "미국 동부 (버지니아 북부)",
-        false,
-    ),
+    ("us-east-1", "US East (N. Virginia)", "미국 동부 (버지니아 북부)", false),
     ("us-east-2", "US East (Ohio)", "미국 동부 (오하이오)", false),
     (
         "us-west-1",
@@ -33,18 +28,8 @@ const REGIONS: &[(&str, &str, &str, bool)] = &[
         false,
     ),
     ("us-west-2", "US West (Oregon)", "미국 서부 (오레곤)", false),
-    (
-        "af-south-1",
-        "Africa (Cape Town)",
-        "아프리카 (케이프타운)",
-        true,
-    ),
-    (
-        "ap-east-1",
-        "Asia Pacific (Hong Kong)",
-        "아시아 태평양 (홍콩)",
-        true,
-    ),
+    ("af-south-1", "Africa (Cape Town)", "아프리카 (케이프타운)", true),
+    ("ap-east-1", "Asia Pacific (Hong Kong)", "아시아 태평양 (홍콩)", true),
     (
         "ap-south-2",
         "Asia Pacific (Hyderabad)",
@@ -69,24 +54,14 @@ const REGIONS: &[(&str, &str, &str, bool)] = &[
         "아시아 태평양 (멜버른)",
         true,
     ),
-    (
-        "ap-south-1",
-        "Asia Pacific (Mumbai)",
-        "아시아 태평양 (뭄바이)",
-        false,
-    ),
+    ("ap-south-1", "Asia Pacific (Mumbai)", "아시아 태평양 (뭄바이)", false),
     (
         "ap-northeast-3",
         "Asia Pacific (Osaka)",
         "아시아 태평양 (오사카)",
         false,
     ),
-    (
-        "ap-northeast-2",
-        "Asia Pacific (Seoul)",
-        "아시아 태평양 (서울)",
-        false,
-    ),
+    ("ap-northeast-2", "Asia Pacific (Seoul)", "아시아 태평양 (서울)", false),
     (
         "ap-southeast-1",
         "Asia Pacific (Singapore)",
@@ -99,25 +74,10 @@ const REGIONS: &[(&str, &str, &str, bool)] = &[
         "아시아 태평양 (시드니)",
         false,
     ),
-    (
-        "ap-northeast-1",
-        "Asia Pacific (Tokyo)",
-        "아시아 태평양 (도쿄)",
-        false,
-    ),
+    ("ap-northeast-1", "Asia Pacific (Tokyo)", "아시아 태평양 (도쿄)", false),
     ("ca-central-1", "Canada (Central)", "캐나다 (중부)", false),
-    (
-        "ca-west-1",
-        "Canada West (Calgary)",
-        "캐나다 서부 (캘거리)",
-        true,
-    ),
-    (
-        "eu-central-1",
-        "Europe (Frankfurt)",
-        "유럽 (프랑크푸르트)",
-        false,
-    ),
+    ("ca-west-1", "Canada West (Calgary)", "캐나다 서부 (캘거리)", true),
+    ("eu-central-1", "Europe (Frankfurt)", "유럽 (프랑크푸르트)", false),
     ("eu-west-1", "Europe (Ireland)", "유럽 (아일랜드)", false),
     ("eu-west-2", "Europe (London)", "유럽 (런던)", false),
     ("eu-south-1", "Europe (Milan)", "유럽 (밀라노)", true),
@@ -125,20 +85,10 @@ const REGIONS: &[(&str, &str, &str, bool)] = &[
     ("eu-south-2", "Europe (Spain)", "유럽 (스페인)", true),
     ("eu-north-1", "Europe (Stockholm)", "유럽 (스톡홀름)", false),
     ("eu-central-2", "Europe (Zurich)", "유럽 (취리히)", true),
-    (
-        "il-central-1",
-        "Israel (Tel Aviv)",
-        "이스라엘 (텔아비브)",
-        true,
-    ),
+    ("il-central-1", "Israel (Tel Aviv)", "이스라엘 (텔아비브)", true),
     ("me-south-1", "Middle East (Bahrain)", "중동 (바레인)", true),
     ("me-central-1", "Middle East (UAE)", "중동 (UAE)", true),
-    (
-        "sa-east-1",
-        "South America (São Paulo)",
-        "남아메리카 (상파울루)",
-        false,
-    ),
+    ("sa-east-1", "South America (São Paulo)", "남아메리카 (상파울루)", false),
 ];
 
 /// Every region a lab may use.

@@ -12,9 +12,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::model::*;
-use super::rules::{
-    self, MINUTES, NO_UNIT, Noun, Rule, SECONDS, noun, object, problem, subject, topic, with,
-};
+use super::rules::{self, MINUTES, NO_UNIT, Noun, Rule, SECONDS, noun, object, problem, subject, topic, with};
 
 /// One problem with one field, in both languages. `code` is stable: the UI and tests match on
 /// it, never on the text.
@@ -70,13 +68,11 @@ pub fn fargate_sizes() -> Vec<TaskSize> {
     rules::FARGATE_CPUS
         .iter()
         .flat_map(|&cpu| {
-            rules::fargate_memory(cpu)
-                .into_iter()
-                .map(move |memory| TaskSize {
-                    cpu,
-                    memory,
-                    label: format!("{} / {}", rules::vcpu_label(cpu), rules::gb_label(memory)),
-                })
+            rules::fargate_memory(cpu).into_iter().map(move |memory| TaskSize {
+                cpu,
+                memory,
+                label: format!("{} / {}", rules::vcpu_label(cpu), rules::gb_label(memory)),
+            })
         })
         .collect()
 }
@@ -105,13 +101,7 @@ impl Errors {
 
     /// An overridable name: the override is checked on its own field; the derived name (when
     /// the lab name is fine) on `name`, which only fails if the lab-name rule is too loose.
-    fn name(
-        &mut self,
-        field: &str,
-        value: &Option<String>,
-        derived: &str,
-        rule: impl Fn(&str) -> Rule,
-    ) {
+    fn name(&mut self, field: &str, value: &Option<String>, derived: &str, rule: impl Fn(&str) -> Rule) {
         match value {
             Some(v) => self.check(field, rule(v)),
             None if self.name_ok => self.check("name", rule(derived)),
@@ -127,9 +117,7 @@ impl Errors {
                 derived.map_or("", |s| s),
                 rules::role_name,
             ),
-            RoleChoice::Existing { arn } => {
-                self.check(format!("{field}.arn"), rules::role_arn(arn))
-            }
+            RoleChoice::Existing { arn } => self.check(format!("{field}.arn"), rules::role_arn(arn)),
         }
     }
 
@@ -143,14 +131,8 @@ impl Errors {
                 field,
                 Err(problem(
                     "too_many_patterns",
-                    format!(
-                        "At most {MAX_PATTERNS} patterns per list (now {}).",
-                        list.len()
-                    ),
-                    format!(
-                        "목록 하나에 패턴은 {MAX_PATTERNS}개까지입니다 (지금 {}개).",
-                        list.len()
-                    ),
+                    format!("At most {MAX_PATTERNS} patterns per list (now {}).", list.len()),
+                    format!("목록 하나에 패턴은 {MAX_PATTERNS}개까지입니다 (지금 {}개).", list.len()),
                 )),
             );
         }
@@ -185,26 +167,16 @@ impl LabSpec {
                 names.connection.as_deref().unwrap_or(""),
                 rules::connection_name,
             ),
-            ConnectionChoice::Existing { arn } => {
-                e.check("source.connection.arn", rules::connection_arn(arn))
-            }
+            ConnectionChoice::Existing { arn } => e.check("source.connection.arn", rules::connection_arn(arn)),
         }
-        e.check(
-            "source.repository",
-            rules::github_repository(&self.source.repository),
-        );
+        e.check("source.repository", rules::github_repository(&self.source.repository));
         e.check("source.branch", rules::git_branch(&self.source.branch));
     }
 
     fn check_pipeline(&self, e: &mut Errors) {
         let names = self.names();
         let p = &self.pipeline;
-        e.name(
-            "pipeline.name",
-            &p.name,
-            &names.pipeline,
-            rules::pipeline_name,
-        );
+        e.name("pipeline.name", &p.name, &names.pipeline, rules::pipeline_name);
         // The derived bucket needs the account id; a 12-digit stand-in checks its length.
         let derived_bucket = super::names::derived_bucket(&self.name, "123456789012");
         e.name(
@@ -213,11 +185,7 @@ impl LabSpec {
             &derived_bucket,
             rules::s3_bucket,
         );
-        e.role(
-            "pipeline.service_role",
-            &p.service_role,
-            names.pipeline_role.as_ref(),
-        );
+        e.role("pipeline.service_role", &p.service_role, names.pipeline_role.as_ref());
         if let Trigger::Filter(f) = &p.trigger {
             self.check_filter(e, f);
         }
@@ -229,12 +197,8 @@ impl LabSpec {
             FilterType::Branches => noun("The branch pattern", "브랜치 패턴"),
             FilterType::Tags => noun("The tag pattern", "태그 패턴"),
         };
-        e.patterns(&format!("{T}.include"), &f.include, |s| {
-            rules::ref_glob(s, what)
-        });
-        e.patterns(&format!("{T}.exclude"), &f.exclude, |s| {
-            rules::ref_glob(s, what)
-        });
+        e.patterns(&format!("{T}.include"), &f.include, |s| rules::ref_glob(s, what));
+        e.patterns(&format!("{T}.exclude"), &f.exclude, |s| rules::ref_glob(s, what));
         e.patterns(
             &format!("{T}.file_paths_include"),
             &f.file_paths_include,
@@ -292,8 +256,7 @@ impl LabSpec {
             return;
         }
         let quoted = format!("\"{branch}\"");
-        let included =
-            f.include.is_empty() || f.include.iter().any(|p| rules::glob_matches(p, branch));
+        let included = f.include.is_empty() || f.include.iter().any(|p| rules::glob_matches(p, branch));
         if !included {
             e.refuse(
                 "pipeline.trigger.include",
@@ -353,20 +316,12 @@ impl LabSpec {
         if let Some(arm) = arm {
             let wrong = if arm { "x86_64" } else { "aarch64" };
             if b.image.contains(wrong) {
-                let want = if arm {
-                    DEFAULT_IMAGE_ARM
-                } else {
-                    DEFAULT_IMAGE_X86
-                };
+                let want = if arm { DEFAULT_IMAGE_ARM } else { DEFAULT_IMAGE_X86 };
                 e.refuse(
                     "build.image",
                     "image_architecture_mismatch",
-                    &format!(
-                        "This image is for {wrong}, but the build environment is not; use {want}."
-                    ),
-                    &format!(
-                        "이 이미지는 {wrong}용이지만 빌드 환경은 그렇지 않습니다. {want}를 쓰세요."
-                    ),
+                    &format!("This image is for {wrong}, but the build environment is not; use {want}."),
+                    &format!("이 이미지는 {wrong}용이지만 빌드 환경은 그렇지 않습니다. {want}를 쓰세요."),
                 );
             }
             self.check_architectures(e, arm);
@@ -390,17 +345,10 @@ impl LabSpec {
             ),
         );
         if b.buildspec_mode == BuildspecMode::File {
-            e.check(
-                "build.buildspec_path",
-                rules::buildspec_path(&b.buildspec_path),
-            );
+            e.check("build.buildspec_path", rules::buildspec_path(&b.buildspec_path));
         }
         self.check_env_vars(e);
-        e.role(
-            "build.service_role",
-            &b.service_role,
-            names.build_role.as_ref(),
-        );
+        e.role("build.service_role", &b.service_role, names.build_role.as_ref());
     }
 
     /// An image built on one architecture does not start on the other ("exec format error").
@@ -499,10 +447,7 @@ impl LabSpec {
             &names.container,
             ecs(noun("The container name", "컨테이너 이름")),
         );
-        e.check(
-            "deploy.platform_version",
-            rules::platform_version(&d.platform_version),
-        );
+        e.check("deploy.platform_version", rules::platform_version(&d.platform_version));
         let cpu = rules::fargate_cpu(d.cpu);
         if cpu.is_ok() {
             e.check("deploy.memory", rules::fargate_memory_for(d.cpu, d.memory));
@@ -510,10 +455,7 @@ impl LabSpec {
         e.check("deploy.cpu", cpu);
         e.check(
             "deploy.container_port",
-            rules::port(
-                d.container_port,
-                noun("The container port", "컨테이너 포트"),
-            ),
+            rules::port(d.container_port, noun("The container port", "컨테이너 포트")),
         );
         e.check("deploy.port_name", rules::port_name(&d.port_name));
         if d.app_protocol == AppProtocol::Grpc {
@@ -551,12 +493,9 @@ impl LabSpec {
         );
         let lb = &d.load_balancer;
         let lb_noun = noun("The load balancer name", "로드 밸런서 이름");
-        e.name(
-            "deploy.load_balancer.name",
-            &lb.name,
-            &names.load_balancer,
-            |s| rules::elb_name(s, lb_noun, true),
-        );
+        e.name("deploy.load_balancer.name", &lb.name, &names.load_balancer, |s| {
+            rules::elb_name(s, lb_noun, true)
+        });
         e.check(
             "deploy.load_balancer.listener_port",
             rules::port(lb.listener_port, noun("The listener port", "리스너 포트")),
@@ -615,10 +554,7 @@ impl LabSpec {
             ),
         ];
         for (field, n, min, max, what, unit) in checks {
-            e.check(
-                format!("{T}.{field}"),
-                rules::range(n, min, max, what, unit),
-            );
+            e.check(format!("{T}.{field}"), rules::range(n, min, max, what, unit));
         }
         e.check(
             format!("{T}.health_check_path"),
@@ -644,10 +580,7 @@ mod tests {
     }
 
     fn codes(spec: &LabSpec) -> Vec<(String, String)> {
-        spec.validate()
-            .into_iter()
-            .map(|e| (e.field, e.code))
-            .collect()
+        spec.validate().into_iter().map(|e| (e.field, e.code)).collect()
     }
 
     fn has(spec: &LabSpec, field: &str, code: &str) -> bool {
@@ -758,11 +691,7 @@ mod tests {
         f.include = vec!["main".into(), "main,dev".into()];
         f.file_paths_include = (0..9).map(|i| format!("dir{i}/**")).collect();
         has(&s, "pipeline.trigger.include[1]", "comma_separated");
-        has(
-            &s,
-            "pipeline.trigger.file_paths_include",
-            "too_many_patterns",
-        );
+        has(&s, "pipeline.trigger.file_paths_include", "too_many_patterns");
 
         let mut s = spec();
         let Trigger::Filter(f) = &mut s.pipeline.trigger else {
@@ -774,11 +703,7 @@ mod tests {
         f.file_paths_exclude = vec!["docs/**".into()];
         has(&s, "pipeline.trigger.filter_type", "tags_need_push");
         has(&s, "pipeline.trigger.pull_request_events", "required");
-        has(
-            &s,
-            "pipeline.trigger.file_paths_include",
-            "file_paths_need_branches",
-        );
+        has(&s, "pipeline.trigger.file_paths_include", "file_paths_need_branches");
 
         let mut s = spec();
         let Trigger::Filter(f) = &mut s.pipeline.trigger else {
@@ -893,22 +818,10 @@ mod tests {
         has(&s, "deploy.desired_count", "out_of_range");
         has(&s, "deploy.platform_version", "unsupported_platform");
         has(&s, "deploy.load_balancer.listener_port", "out_of_range");
-        has(
-            &s,
-            "deploy.target_group.deregistration_delay_seconds",
-            "out_of_range",
-        );
+        has(&s, "deploy.target_group.deregistration_delay_seconds", "out_of_range");
         has(&s, "deploy.target_group.healthy_threshold", "out_of_range");
-        has(
-            &s,
-            "deploy.target_group.unhealthy_threshold",
-            "out_of_range",
-        );
-        has(
-            &s,
-            "deploy.target_group.health_check_interval_seconds",
-            "out_of_range",
-        );
+        has(&s, "deploy.target_group.unhealthy_threshold", "out_of_range");
+        has(&s, "deploy.target_group.health_check_interval_seconds", "out_of_range");
         has(
             &s,
             "deploy.target_group.health_check_timeout_seconds",
@@ -924,15 +837,8 @@ mod tests {
                 .iter()
                 .any(|t| t.cpu == 1024 && t.memory == 3072 && t.label == "1 vCPU / 3 GB")
         );
-        assert_eq!(
-            sizes.first().map(|t| t.label.as_str()),
-            Some("0.25 vCPU / 0.5 GB")
-        );
-        assert!(
-            sizes
-                .iter()
-                .all(|t| rules::fargate_memory_for(t.cpu, t.memory).is_ok())
-        );
+        assert_eq!(sizes.first().map(|t| t.label.as_str()), Some("0.25 vCPU / 0.5 GB"));
+        assert!(sizes.iter().all(|t| rules::fargate_memory_for(t.cpu, t.memory).is_ok()));
     }
 
     #[test]

@@ -1,0 +1,471 @@
+//! Teardown: removes every resource a lab created, and proves it with an inventory.
+//!
+//! The steps, in order:
+//! 1. Rebuild the lab's Plan from the spec the ledger kept, and walk it in reverse: a node is
+//!    removed once everything that depends on it is done (independent nodes at the same time,
+//!    AWS calls bounded by the shared semaphore).
+//! 2. Each node is claimed either by its ledger row (created, adopted, intent, deleting) or,
+//!    with no live row, by the lab tag alone (the sweep by deterministic names). Nothing is
+//!    deleted before a describe shows it carries `pipewright:lab=<lab>`; the only exception
+//!    is the one Apply makes too: an untagged artifact bucket with an intent row (S3 tags a
+//!    bucket after creating it). A reused connection, or one another lab uses, is left alone.
+//! 3. The ledger row goes `deleting` before the first delete call and `deleted` after, so a
+//!    crash is resumed by running teardown again. "Not found" is success.
+//! 4. A failure is recorded and the walk carries on; failures are reported at the end with
+//!    what to do.
+//! 5. The tag sweep (`sweep::tagged`) finds what the ledger and the names missed, and the
+//!    inventory (`sweep::inventory`) lists anything of the lab still in the account.
+//!
+//! Dry run: the same walk and sweep with describes only, listing what would be deleted in
+//! the order it would be.
+
+pub(crate) mod remove;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use ts_rs::TS;
+
+use crate::apply::{self, ApplyOptions};
+use crate::aws::AwsContext;
+use crate::error::{Error, Result};
+use crate::ledger::{Ledger, LedgerResource, ResourceState};
+use crate::plan::{Facts, Node, Plan, Resource};
+use crate::progress::{Cancel, NodeState, Progress, ProgressDetail, ProgressEvent};
+use crate::resources::{Ctx, Outputs, Timing, aws_code};
+use crate::spec::LabSpec;
+use crate::sweep;
+
+pub use remove::Label;
+
+/// How Teardown runs.
+#[derive(Debug, Clone)]
+pub struct TeardownOptions {
+    /// AWS calls in flight at once.
+    pub concurrency: usize,
+    pub timing: Timing,
+    /// How long a security group may answer DependencyViolation (network interfaces drain in
+    /// minutes on AWS) before Teardown gives up on it and says what holds it.
+    pub eni_deadline: Duration,
+    /// Describe only: list what would be deleted, make no delete call, change no ledger row.
+    pub dry_run: bool,
+}
+
+impl TeardownOptions {
+    pub fn for_context(aws: &AwsContext) -> TeardownOptions {
+        let sandbox = aws.endpoint_url().is_some();
+        TeardownOptions {
+            concurrency: 4,
+            timing: Timing::for_context(aws),
+            eni_deadline: if sandbox {
+                Duration::from_secs(60)
+            } else {
+                Duration::from_secs(20 * 60)
+            },
+            dry_run: false,
+        }
+    }
+}
+
+/// One resource Teardown removed (or, in a dry run, would remove).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TeardownItem {
+    pub kind: String,
+    pub name: String,
+    pub id: Option<String>,
+}
+
+/// A deletion that failed, with what the student can do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TeardownFailure {
+    pub kind: String,
+    pub name: String,
+    /// The stable error code (see `ErrorCode`).
+    pub code: String,
+    /// AWS's own error code, when AWS answered.
+    pub aws_code: Option<String>,
+    pub message: String,
+    pub hint: String,
+}
+
+/// Something still in the account (a leftover), or deliberately left alone (skipped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Leftover {
+    pub kind: String,
+    pub name: String,
+    pub id: Option<String>,
+    pub reason: String,
+}
+
+/// What Teardown did, and the proof: `leftovers` is the final inventory (empty = nothing of
+/// the lab is left).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TeardownReport {
+    pub lab: String,
+    pub dry_run: bool,
+    /// Deleted by this run, in order.
+    pub deleted: Vec<TeardownItem>,
+    /// Dry run only: what a real run would delete, in order.
+    pub would_delete: Vec<TeardownItem>,
+    /// Left alone on purpose: reused, shared with another lab, or not ours (no lab tag).
+    pub skipped: Vec<Leftover>,
+    pub failed: Vec<TeardownFailure>,
+    /// The final inventory. Empty in a dry run (nothing was checked after deleting).
+    pub leftovers: Vec<Leftover>,
+}
+
+impl TeardownReport {
+    /// True when nothing is left and nothing failed.
+    pub fn is_clean(&self) -> bool {
+        self.failed.is_empty() && self.leftovers.is_empty()
+    }
+}
+
+/// The shared state of one teardown run: the resource context plus the report being built.
+pub struct Run {
+    pub cx: Ctx,
+    pub options: TeardownOptions,
+    report: Mutex<TeardownReport>,
+    /// Physical ids handled by the walk, so the tag sweep does not redo them.
+    pub handled: Mutex<HashSet<String>>,
+}
+
+impl Run {
+    pub fn new(cx: Ctx, options: TeardownOptions) -> Run {
+        let lab = cx.lab().to_owned();
+        Run {
+            cx,
+            options,
+            report: Mutex::new(TeardownReport {
+                lab,
+                ..Default::default()
+            }),
+            handled: Mutex::new(HashSet::new()),
+        }
+    }
+
+    fn with_report<T>(&self, f: impl FnOnce(&mut TeardownReport) -> T) -> T {
+        f(&mut self.report.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn handled(&self, id: &str) -> bool {
+        self.handled.lock().unwrap_or_else(|e| e.into_inner()).contains(id)
+    }
+
+    fn mark_handled(&self, id: &str) {
+        self.handled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_owned());
+    }
+
+    pub fn emit(&self, l: &Label, state: NodeState, message: Option<String>, detail: Option<ProgressDetail>) {
+        let cx = &self.cx;
+        cx.progress.send(ProgressEvent {
+            lab: cx.lab().to_owned(),
+            step: l.step.clone(),
+            kind: l.kind.clone(),
+            name: l.name.clone(),
+            state,
+            message,
+            elapsed_ms: cx.started.elapsed().as_millis().min(u32::MAX as u128) as u32,
+            detail,
+        });
+    }
+
+    pub fn deleted(&self, l: &Label, id: Option<&str>) {
+        if let Some(id) = id {
+            self.mark_handled(id);
+        }
+        let detail = id.map(|i| ProgressDetail {
+            physical_id: Some(i.to_owned()),
+            ..Default::default()
+        });
+        self.emit(l, NodeState::Deleted, None, detail);
+        let item = TeardownItem {
+            kind: l.kind.clone(),
+            name: l.name.clone(),
+            id: id.map(str::to_owned),
+        };
+        self.with_report(|r| r.deleted.push(item));
+    }
+
+    pub fn would_delete(&self, l: &Label, id: Option<&str>) {
+        if let Some(id) = id {
+            self.mark_handled(id);
+        }
+        self.emit(l, NodeState::Pending, Some("would be deleted (dry run)".into()), None);
+        let item = TeardownItem {
+            kind: l.kind.clone(),
+            name: l.name.clone(),
+            id: id.map(str::to_owned),
+        };
+        self.with_report(|r| r.would_delete.push(item));
+    }
+
+    pub fn skipped(&self, l: &Label, id: Option<&str>, reason: &str) {
+        if let Some(id) = id {
+            self.mark_handled(id);
+        }
+        self.emit(l, NodeState::Skipped, Some(reason.to_owned()), None);
+        let item = Leftover {
+            kind: l.kind.clone(),
+            name: l.name.clone(),
+            id: id.map(str::to_owned),
+            reason: reason.into(),
+        };
+        self.with_report(|r| r.skipped.push(item));
+    }
+
+    pub fn failed(&self, l: &Label, e: &Error) {
+        let detail = ProgressDetail {
+            error_code: Some(e.code().as_str().to_owned()),
+            ..Default::default()
+        };
+        self.emit(l, NodeState::Failed, Some(e.to_string()), Some(detail));
+        let failure = TeardownFailure {
+            kind: l.kind.clone(),
+            name: l.name.clone(),
+            code: e.code().as_str().to_owned(),
+            aws_code: aws_code(e).map(str::to_owned),
+            message: e.to_string(),
+            hint: remove::hint(&self.cx, l, e),
+        };
+        self.with_report(|r| r.failed.push(failure));
+    }
+
+    /// The ids of what was left alone on purpose (the inventory does not count them).
+    pub fn skipped_ids(&self) -> Vec<String> {
+        self.with_report(|r| r.skipped.iter().filter_map(|s| s.id.clone()).collect())
+    }
+
+    pub fn finish_report(&self) -> TeardownReport {
+        self.with_report(std::mem::take)
+    }
+}
+
+/// Builds the resource context for a lab without running Apply.
+pub fn context(
+    aws: &AwsContext,
+    ledger: Arc<Ledger>,
+    spec: &LabSpec,
+    facts: Facts,
+    options: &TeardownOptions,
+    progress: Progress,
+    cancel: Cancel,
+) -> Ctx {
+    Ctx {
+        aws: aws.clone(),
+        ledger,
+        spec: spec.clone(),
+        plan: Plan::new(spec, facts),
+        timing: options.timing.clone(),
+        progress,
+        cancel,
+        permits: Semaphore::new(options.concurrency.max(1)),
+        outputs: Mutex::new(Outputs::default()),
+        started: Instant::now(),
+    }
+}
+
+/// The account and default VPC, as Apply found them. Without a default VPC (deleted since)
+/// the account id still names the bucket; security groups are then found by their ids.
+async fn facts(
+    aws: &AwsContext,
+    ledger: Arc<Ledger>,
+    spec: &LabSpec,
+    options: &TeardownOptions,
+    cancel: Cancel,
+) -> Result<Facts> {
+    let apply_options = ApplyOptions {
+        concurrency: options.concurrency,
+        timing: options.timing.clone(),
+    };
+    match apply::discover(aws, ledger, spec, &apply_options, cancel).await {
+        Ok(f) => Ok(f),
+        Err(e @ (Error::Cancelled | Error::Aws { .. })) => Err(e),
+        Err(_) => {
+            let who = aws
+                .sts()
+                .get_caller_identity()
+                .send()
+                .await
+                .map_err(|e| crate::identity::classify("GetCallerIdentity", e))?;
+            Ok(Facts {
+                account_id: who.account().unwrap_or_default().to_owned(),
+                region: aws.region().to_owned(),
+                vpc_id: String::new(),
+                subnet_ids: Vec::new(),
+            })
+        }
+    }
+}
+
+/// Removes everything lab `lab` created (see the module header). Returns the report; an
+/// error only when teardown could not start (no such lab, no credentials) or was cancelled.
+pub async fn teardown(
+    aws: &AwsContext,
+    ledger: Arc<Ledger>,
+    lab: &str,
+    options: TeardownOptions,
+    progress: Progress,
+    cancel: Cancel,
+) -> Result<TeardownReport> {
+    let text = ledger.lab_spec(lab)?.ok_or_else(|| Error::Invalid {
+        field: "lab".into(),
+        message: format!("no lab named {lab:?} in the ledger"),
+    })?;
+    let spec = LabSpec::from_toml(&text)?;
+    let facts = facts(aws, ledger.clone(), &spec, &options, cancel.clone()).await?;
+    let run = Arc::new(Run::new(
+        context(aws, ledger, &spec, facts, &options, progress, cancel.clone()),
+        options,
+    ));
+    walk(&run).await?;
+    let tag = sweep::TagRule::lab(lab);
+    sweep::sweep_tagged(&run, &tag).await?;
+    if !run.options.dry_run {
+        let leftovers = sweep::inventory(&run).await?;
+        run.with_report(|r| r.leftovers = leftovers);
+    }
+    let mut report = run.finish_report();
+    report.dry_run = run.options.dry_run;
+    Ok(report)
+}
+
+/// The plan in reverse: each node once everything depending on it has finished.
+async fn walk(run: &Arc<Run>) -> Result<()> {
+    let nodes: Vec<Node> = run.cx.plan.nodes().to_vec();
+    let rows = run.cx.ledger.resources(run.cx.lab())?;
+    let dependents: Vec<Vec<usize>> = nodes
+        .iter()
+        .map(|n| {
+            (0..nodes.len())
+                .filter(|&j| nodes[j].depends_on.contains(&n.resource))
+                .collect()
+        })
+        .collect();
+    let mut done = vec![false; nodes.len()];
+    let mut started = vec![false; nodes.len()];
+    let mut tasks = JoinSet::new();
+    // A dry run lists in a fixed order (the reverse plan), one node at a time.
+    let sequential = run.options.dry_run;
+    loop {
+        run.cx.cancel.check()?;
+        for i in (0..nodes.len()).rev() {
+            if started[i] || !dependents[i].iter().all(|&j| done[j]) {
+                continue;
+            }
+            if sequential && !tasks.is_empty() {
+                break;
+            }
+            started[i] = true;
+            let row = rows
+                .iter()
+                .find(|r| r.kind == nodes[i].kind() && r.name == nodes[i].name)
+                .cloned();
+            let (run, node) = (run.clone(), nodes[i].clone());
+            tasks.spawn(async move {
+                let l = Label::of(&node);
+                if let Err(e) = remove_node(&run, &node, row.as_ref()).await {
+                    if matches!(e, Error::Cancelled) {
+                        return (i, Err(e));
+                    }
+                    run.failed(&l, &e);
+                }
+                (i, Ok(()))
+            });
+            if sequential {
+                break;
+            }
+        }
+        let Some(joined) = tasks.join_next().await else { break };
+        let (i, result) = joined.map_err(|e| Error::Internal(format!("a teardown task failed: {e}")))?;
+        result?;
+        done[i] = true;
+    }
+    Ok(())
+}
+
+/// How a node is claimed as ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// A live ledger row (intent, created, adopted, deleting): the tag is still checked.
+    Ledger(ResourceState),
+    /// No live row: only the lab tag makes it ours (the sweep by deterministic names).
+    TagOnly,
+}
+
+async fn remove_node(run: &Run, node: &Node, row: Option<&LedgerResource>) -> Result<()> {
+    let l = Label::of(node);
+    let claim = match row.map(|r| r.state) {
+        Some(ResourceState::Reused) => {
+            run.skipped(
+                &l,
+                row.and_then(|r| r.physical_id.as_deref()),
+                "reused, not created by this lab: left as is",
+            );
+            return Ok(());
+        }
+        None | Some(ResourceState::Deleted) => Claim::TagOnly,
+        Some(state) => Claim::Ledger(state),
+    };
+    if node.resource == Resource::DeployStage {
+        // No resource of its own: it goes with the pipeline.
+        if let Claim::Ledger(_) = claim {
+            set_state(run, node, ResourceState::Deleted)?;
+        }
+        return Ok(());
+    }
+    remove::node(run, node, claim).await
+}
+
+/// Moves the node's ledger row, creating one first for what the sweep found.
+pub(crate) fn set_state(run: &Run, node: &Node, state: ResourceState) -> Result<()> {
+    if run.options.dry_run {
+        return Ok(());
+    }
+    let (lab, kind, name) = (run.cx.lab(), node.kind(), node.name.as_str());
+    let known = run
+        .cx
+        .ledger
+        .resources(lab)?
+        .iter()
+        .any(|r| r.kind == kind && r.name == name);
+    if !known {
+        if state == ResourceState::Deleted {
+            return Ok(());
+        }
+        run.cx.ledger.record_intent(lab, kind, name, node.step.as_str())?;
+    }
+    run.cx.ledger.set_state(lab, kind, name, state, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_with_leftovers_or_failures_is_not_clean() {
+        let mut r = TeardownReport {
+            lab: "ktb".into(),
+            ..Default::default()
+        };
+        assert!(r.is_clean());
+        r.leftovers.push(Leftover {
+            kind: "ecr_repository".into(),
+            name: "ktb-repo".into(),
+            id: None,
+            reason: "x".into(),
+        });
+        assert!(!r.is_clean());
+    }
+}

@@ -1,0 +1,163 @@
+//! Commands that build, follow and open a lab. Long work streams `ProgressEvent`s through a
+//! `Channel` per call; cancel is a separate command that trips the run's `CancelHandle`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use pipewright_core::api::CredentialSource;
+use pipewright_core::apply::{self, ApplyOptions, ApplyReport, ResourceStatus};
+use pipewright_core::ledger::Ledger;
+use pipewright_core::progress::{Cancel, CancelHandle, Progress, ProgressEvent};
+use pipewright_core::spec::LabSpec;
+use pipewright_core::{AwsContext, Error, ErrorPayload, settings_for};
+use tauri::State;
+use tauri::ipc::Channel;
+
+use crate::commands::Practice;
+
+type Reply<T> = Result<T, ErrorPayload>;
+
+/// The ledger (opened on first use) and the runs in progress, by lab name.
+#[derive(Default)]
+pub struct Labs {
+    ledger: OnceLock<Arc<Ledger>>,
+    running: Mutex<HashMap<String, CancelHandle>>,
+}
+
+impl Labs {
+    fn ledger(&self) -> Result<Arc<Ledger>, Error> {
+        if let Some(l) = self.ledger.get() {
+            return Ok(l.clone());
+        }
+        let opened = Arc::new(Ledger::open_default()?);
+        Ok(self.ledger.get_or_init(|| opened).clone())
+    }
+}
+
+async fn context(practice: &Practice, source: &CredentialSource) -> Result<AwsContext, Error> {
+    let sandbox = match source {
+        CredentialSource::Practice => Some(practice.ensure_started().await?),
+        _ => None,
+    };
+    AwsContext::load(&settings_for(source, sandbox.as_deref()).await?).await
+}
+
+#[tauri::command]
+pub async fn lab_apply(
+    practice: State<'_, Practice>,
+    labs: State<'_, Labs>,
+    source: CredentialSource,
+    spec: LabSpec,
+    on_event: Channel<ProgressEvent>,
+) -> Reply<ApplyReport> {
+    let aws = context(&practice, &source).await?;
+    let (handle, cancel) = Cancel::new();
+    labs.running
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(spec.name.clone(), handle);
+    // A closed channel (the window went away) must not stop the run: the ledger keeps the truth.
+    let progress = Progress::new(move |event| {
+        let _ = on_event.send(event);
+    });
+    let result = apply::apply(
+        &aws,
+        labs.ledger()?,
+        &spec,
+        ApplyOptions::for_context(&aws),
+        progress,
+        cancel,
+    )
+    .await;
+    labs.running
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&spec.name);
+    Ok(result?)
+}
+
+#[tauri::command]
+pub fn lab_cancel(labs: State<'_, Labs>, lab: String) {
+    if let Some(handle) = labs.running.lock().unwrap_or_else(|e| e.into_inner()).get(&lab) {
+        handle.cancel();
+    }
+}
+
+/// The lab the student worked on last, so reopening the app returns to it.
+#[tauri::command]
+pub fn lab_current(labs: State<'_, Labs>) -> Reply<Option<LabSpec>> {
+    let ledger = labs.ledger()?;
+    let Some(name) = ledger.latest_lab()? else {
+        return Ok(None);
+    };
+    match ledger.lab_spec(&name)? {
+        Some(toml) => Ok(Some(LabSpec::from_toml(&toml)?)),
+        None => Ok(None),
+    }
+}
+
+#[tauri::command]
+pub async fn lab_status(
+    practice: State<'_, Practice>,
+    labs: State<'_, Labs>,
+    source: CredentialSource,
+    lab: String,
+) -> Reply<Vec<ResourceStatus>> {
+    let aws = context(&practice, &source).await?;
+    Ok(apply::status(&aws, labs.ledger()?, &lab).await?)
+}
+
+/// Opens a page in the student's browser: only AWS console pages and the local sandbox's
+/// connection page, never an arbitrary URL the webview hands us.
+#[tauri::command]
+pub fn open_url(practice: State<'_, Practice>, url: String) -> Reply<()> {
+    if !openable(&url, practice.url().as_deref()) {
+        return Err(Error::Invalid {
+            field: "url".into(),
+            message: "only AWS console pages and the practice sandbox's pages can be opened".into(),
+        }
+        .into());
+    }
+    tauri_plugin_opener::open_url(&url, None::<&str>)
+        .map_err(|e| Error::Internal(format!("cannot open {url}: {e}")))?;
+    Ok(())
+}
+
+/// AWS console pages (any region's console host) over https, or the running sandbox's own
+/// `/_sandbox/` pages.
+fn openable(url: &str, sandbox_base: Option<&str>) -> bool {
+    if let Some(base) = sandbox_base
+        && url.starts_with(&format!("{base}/_sandbox/"))
+    {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    host == "console.aws.amazon.com" || host.ends_with(".console.aws.amazon.com")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::openable;
+
+    #[test]
+    fn only_console_and_sandbox_pages_open() {
+        let sandbox = Some("http://127.0.0.1:4566");
+        assert!(openable(
+            "https://console.aws.amazon.com/codesuite/settings/connections",
+            None
+        ));
+        assert!(openable(
+            "https://ap-northeast-2.console.aws.amazon.com/ecs/v2/clusters",
+            None
+        ));
+        assert!(openable("http://127.0.0.1:4566/_sandbox/connections", sandbox));
+        assert!(!openable("http://127.0.0.1:4566/_sandbox/connections", None));
+        assert!(!openable("https://console.aws.amazon.com.evil.example/", None));
+        assert!(!openable("http://console.aws.amazon.com/", None));
+        assert!(!openable("https://evil.example/?console.aws.amazon.com/", None));
+        assert!(!openable("file:///etc/passwd", sandbox));
+    }
+}

@@ -1,0 +1,103 @@
+// The lab being created: started by Review's "Create", shown by Progress. Kept outside the
+// screens so a run keeps streaming while the student looks at another screen.
+import type {
+  ApplyReport,
+  CredentialSource,
+  ErrorPayload,
+  LabSpec,
+  NodeState,
+  ProgressEvent,
+} from "./bindings";
+import { labApply, labCancel, toErrorPayload } from "./ipc";
+import { rowKey, type PlanRow } from "./plan";
+
+export type RunRow = PlanRow & {
+  state: NodeState;
+  message: string | null;
+  elapsedMs: number | null;
+  url: string | null;
+  errorCode: string | null;
+};
+
+class ApplyRun {
+  lab = $state<string | null>(null);
+  rows = $state<RunRow[]>([]);
+  running = $state(false);
+  cancelling = $state(false);
+  report = $state<ApplyReport | null>(null);
+  error = $state<ErrorPayload | null>(null);
+  /** Milliseconds since the run started, from its latest event. */
+  elapsedMs = $state(0);
+
+  /** Creates the lab, with `plan` as the rows shown before the first event arrives. */
+  async start(source: CredentialSource, spec: LabSpec, plan: PlanRow[]): Promise<void> {
+    if (this.running) return;
+    this.lab = spec.name;
+    this.rows = plan.map((row) => ({
+      ...row,
+      state: "pending",
+      message: null,
+      elapsedMs: null,
+      url: null,
+      errorCode: null,
+    }));
+    this.running = true;
+    this.cancelling = false;
+    this.report = null;
+    this.error = null;
+    this.elapsedMs = 0;
+    try {
+      this.report = await labApply(source, spec, (event) => this.#onEvent(event));
+    } catch (e) {
+      this.error = toErrorPayload(e);
+    } finally {
+      this.running = false;
+      this.cancelling = false;
+    }
+  }
+
+  #onEvent(event: ProgressEvent): void {
+    this.elapsedMs = Math.max(this.elapsedMs, event.elapsedMs);
+    const key = rowKey(event);
+    const row = this.rows.find((r) => rowKey(r) === key);
+    const update = {
+      state: event.state,
+      message: event.message,
+      elapsedMs: event.elapsedMs,
+      url: event.detail?.url ?? null,
+      errorCode: event.detail?.errorCode ?? null,
+    };
+    if (row) Object.assign(row, update);
+    else
+      this.rows.push({
+        step: event.step as PlanRow["step"],
+        kind: event.kind,
+        name: event.name,
+        reused: false,
+        ...update,
+      });
+  }
+
+  async cancel(): Promise<void> {
+    if (!this.running || !this.lab) return;
+    this.cancelling = true;
+    try {
+      await labCancel(this.lab);
+    } catch (e) {
+      this.error = toErrorPayload(e);
+      this.cancelling = false;
+    }
+  }
+
+  reset(): void {
+    this.lab = null;
+    this.rows = [];
+    this.running = false;
+    this.cancelling = false;
+    this.report = null;
+    this.error = null;
+    this.elapsedMs = 0;
+  }
+}
+
+export const applyRun = new ApplyRun();
