@@ -18,6 +18,7 @@ fn main() {
             "spec_cost",
             "fargate_sizes",
             "lab_apply",
+            "lab_teardown",
             "lab_cancel",
             "lab_current",
             "lab_status",

@@ -443,8 +443,10 @@ def update_project(params: dict, info: RequestInfo) -> dict:
         project.tags = params["tags"]
     if "badgeEnabled" in params:
         meta["badge"] = {"badgeEnabled": bool(params["badgeEnabled"])}
-    meta["lastModifiedDate"] = unix_time()
-    return {"project": json.loads(json.dumps(meta, default=str))}
+    meta["lastModified"] = unix_time()  # AWS's name (moto: lastModifiedDate; see shapes.py)
+    # moto keeps "tags": None for an untagged project; AWS leaves absent fields out.
+    shown = {k: v for k, v in meta.items() if v is not None}
+    return {"project": json.loads(json.dumps(shown, default=str))}
 
 
 # =============================================================================================

@@ -75,7 +75,47 @@ def _patch_ecs_grace_period() -> None:
     EC2ContainerServiceResponse.create_service = create_service
 
 
+def _patch_codebuild_last_modified() -> None:
+    # moto names a project's modification time "lastModifiedDate"; AWS's Project shape calls
+    # it "lastModified" (as CreateProject, BatchGetProjects and UpdateProject answer). SDKs
+    # drop the unknown key silently, so the field just went missing.
+    from moto.codebuild.models import CodeBuild
+
+    original = CodeBuild.__init__
+    if getattr(original, "pw_patched", False):
+        return
+
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        meta = self.project_metadata
+        meta["lastModified"] = meta.pop("lastModifiedDate", meta.get("created"))
+
+    __init__.pw_patched = True
+    CodeBuild.__init__ = __init__
+
+
+def _patch_ecr_digest() -> None:
+    # moto's image digest is the sha256 of the manifest's layer digests joined, so every
+    # manifest without layers (what the sandbox's builds push) gets the same digest and
+    # BatchDeleteImage by digest removes only the first of them. ECR's imageDigest is the
+    # sha256 of the manifest itself.
+    import hashlib
+
+    from moto.ecr.models import Image
+
+    if getattr(Image._create_digest, "pw_patched", False):
+        return
+
+    def _create_digest(self) -> None:
+        self._image_digest = "sha256:" + hashlib.sha256(self.image_manifest.encode()).hexdigest()
+
+    _create_digest.pw_patched = True
+    Image._create_digest = _create_digest
+
+
 def install() -> None:
     _patch_codepipeline_metadata()
+    _patch_ecr_digest()
+    _patch_codebuild_last_modified()
     _patch_s3_versioning()
     _patch_ecs_grace_period()

@@ -9,6 +9,7 @@ use pipewright_core::apply::{self, ApplyOptions, ApplyReport, ResourceStatus};
 use pipewright_core::ledger::Ledger;
 use pipewright_core::progress::{Cancel, CancelHandle, Progress, ProgressEvent};
 use pipewright_core::spec::LabSpec;
+use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
 use pipewright_core::{AwsContext, Error, ErrorPayload, settings_for};
 use tauri::State;
 use tauri::ipc::Channel;
@@ -73,6 +74,35 @@ pub async fn lab_apply(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .remove(&spec.name);
+    Ok(result?)
+}
+
+/// Removes everything the lab created (or, with `dry_run`, lists it in order), then returns
+/// the inventory of anything left as proof. Cancel with `lab_cancel`.
+#[tauri::command]
+pub async fn lab_teardown(
+    practice: State<'_, Practice>,
+    labs: State<'_, Labs>,
+    source: CredentialSource,
+    lab: String,
+    dry_run: bool,
+    on_event: Channel<ProgressEvent>,
+) -> Reply<TeardownReport> {
+    let aws = context(&practice, &source).await?;
+    let (handle, cancel) = Cancel::new();
+    labs.running
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(lab.clone(), handle);
+    let progress = Progress::new(move |event| {
+        let _ = on_event.send(event);
+    });
+    let options = TeardownOptions {
+        dry_run,
+        ..TeardownOptions::for_context(&aws)
+    };
+    let result = teardown::teardown(&aws, labs.ledger()?, &lab, options, progress, cancel).await;
+    labs.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&lab);
     Ok(result?)
 }
 

@@ -26,6 +26,7 @@ pub fn run() {
             commands::spec_cost,
             commands::fargate_sizes,
             labs::lab_apply,
+            labs::lab_teardown,
             labs::lab_cancel,
             labs::lab_current,
             labs::lab_status,

@@ -24,11 +24,20 @@ describe("the app shell", () => {
     expect(localStorage.getItem(LANGUAGE_KEY)).toBe("en");
   });
 
-  it("lists Connect, the five steps, then the later screens disabled", () => {
+  it("lists Connect, the five steps, Review and Progress, then the later screens disabled", () => {
     render(App);
-    const ids = ["connect", "source", "pipeline", "build", "registry", "deploy"];
+    const ids = [
+      "connect",
+      "source",
+      "pipeline",
+      "build",
+      "registry",
+      "deploy",
+      "review",
+      "progress",
+    ];
     for (const id of ids) expect(screen.getByTestId(`nav-${id}`)).toBeEnabled();
-    for (const id of ["review", "progress", "watch", "teardown"]) {
+    for (const id of ["watch", "teardown"]) {
       expect(screen.getByTestId(`nav-${id}`)).toBeDisabled();
       expect(screen.getByTestId(`nav-${id}`)).toHaveTextContent("coming next");
     }
@@ -43,9 +52,8 @@ describe("the app shell", () => {
     await user.keyboard("{ArrowDown}{ArrowDown}{Enter}");
     expect(screen.getByTestId("screen-title")).toHaveTextContent("Pipeline: CodePipeline");
     expect(screen.getByTestId("nav-pipeline")).toHaveAttribute("aria-current", "page");
-    const fields = within(screen.getByTestId("step-fields")).getAllByRole("listitem");
-    expect(fields.length).toBeGreaterThan(5);
-    expect(fields[2]).toHaveTextContent("Execution mode");
+    const mode = await screen.findByTestId("field-pipeline.execution_mode");
+    expect(within(mode).getByRole("radio", { name: /Queued/ })).toBeChecked();
   });
 
   it("shows each step's why and fields in Korean too", async () => {
@@ -55,7 +63,9 @@ describe("the app shell", () => {
     await user.click(screen.getByTestId("nav-registry"));
     expect(screen.getByTestId("screen-title")).toHaveTextContent("레지스트리: Amazon ECR");
     expect(screen.getByTestId("step-why")).toHaveTextContent("컨테이너 레지스트리");
-    expect(screen.getByTestId("step-fields")).toHaveTextContent("태그 변경 불가능성");
+    expect(await screen.findByTestId("field-registry.tag_immutability")).toHaveTextContent(
+      "태그 변경 불가능성",
+    );
   });
 
   it("toggles the theme and remembers it", async () => {

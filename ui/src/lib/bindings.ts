@@ -295,7 +295,7 @@ region_priced: boolean, lines: Array<CostLine>,
  */
 usd_per_hour: number, };
 
-export type NodeState = "pending" | "creating" | "waiting" | "created" | "adopted" | "failed" | "skipped";
+export type NodeState = "pending" | "creating" | "waiting" | "created" | "adopted" | "failed" | "skipped" | "deleting" | "deleted";
 
 export type ProgressDetail = { 
 /**
@@ -356,3 +356,35 @@ exists: boolean | null,
  * Whether it carries the lab's tag (or is reused by design).
  */
 ours: boolean | null, message: string | null, };
+
+export type TeardownItem = { kind: string, name: string, id: string | null, };
+
+export type TeardownFailure = { kind: string, name: string, 
+/**
+ * The stable error code (see `ErrorCode`).
+ */
+code: string, 
+/**
+ * AWS's own error code, when AWS answered.
+ */
+awsCode: string | null, message: string, hint: string, };
+
+export type Leftover = { kind: string, name: string, id: string | null, reason: string, };
+
+export type TeardownReport = { lab: string, dryRun: boolean, 
+/**
+ * Deleted by this run, in order.
+ */
+deleted: Array<TeardownItem>, 
+/**
+ * Dry run only: what a real run would delete, in order.
+ */
+wouldDelete: Array<TeardownItem>, 
+/**
+ * Left alone on purpose: reused, shared with another lab, or not ours (no lab tag).
+ */
+skipped: Array<Leftover>, failed: Array<TeardownFailure>, 
+/**
+ * The final inventory. Empty in a dry run (nothing was checked after deleting).
+ */
+leftovers: Array<Leftover>, };

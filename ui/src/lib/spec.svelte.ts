@@ -165,7 +165,8 @@ class SpecStore {
   /** Errors of one field: its own, and with `items` those of its list's items (`path[i]`). */
   errorsAt(path: string, items = true): FieldError[] {
     return this.errors.filter(
-      (e) => e.field === path || (items && e.field.startsWith(`${path}[`) && !e.field.includes("].")),
+      (e) =>
+        e.field === path || (items && e.field.startsWith(`${path}[`) && !e.field.includes("].")),
     );
   }
 

@@ -145,18 +145,3 @@ pub async fn wait_stable(cx: &Ctx, node: &Node) -> Result<()> {
     )
     .await
 }
-
-/// Scales to zero and deletes the service (`force`). Missing is fine.
-pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
-    let ecs = cx.aws.ecs();
-    let cluster = &cx.plan.names.cluster;
-    match cx
-        .call("ecs", "DeleteService", name, || {
-            ecs.delete_service().cluster(cluster).service(name).force(true).send()
-        })
-        .await
-    {
-        Err(e) if !is_code(&e, &["ServiceNotFoundException", "ClusterNotFoundException"]) => Err(e),
-        _ => Ok(()),
-    }
-}

@@ -120,25 +120,3 @@ fn policy(cx: &Ctx, which: RoleFor) -> Result<serde_json::Value> {
         RoleFor::TaskExecution => policies::task_execution(&scope),
     })
 }
-
-/// Deletes the role and its inline policy. Missing is fine.
-pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
-    let iam = cx.aws.iam();
-    let r = cx
-        .call("iam", "DeleteRolePolicy", name, || {
-            iam.delete_role_policy().role_name(name).policy_name(POLICY_NAME).send()
-        })
-        .await;
-    if let Err(e) = r
-        && !is_code(&e, &["NoSuchEntity"])
-    {
-        return Err(e);
-    }
-    match cx
-        .call("iam", "DeleteRole", name, || iam.delete_role().role_name(name).send())
-        .await
-    {
-        Err(e) if !is_code(&e, &["NoSuchEntity"]) => Err(e),
-        _ => Ok(()),
-    }
-}

@@ -112,20 +112,3 @@ pub async fn create(cx: &Ctx, family: &str) -> Result<String> {
     cx.set_output(Resource::TaskDefinition, &arn);
     Ok(arn)
 }
-
-/// Deregisters every ACTIVE revision of the family.
-pub async fn delete(cx: &Ctx, family: &str) -> Result<()> {
-    let ecs = cx.aws.ecs();
-    let out = cx
-        .call("ecs", "ListTaskDefinitions", family, || {
-            ecs.list_task_definitions().family_prefix(family).send()
-        })
-        .await?;
-    for arn in out.task_definition_arns() {
-        cx.call("ecs", "DeregisterTaskDefinition", arn, || {
-            ecs.deregister_task_definition().task_definition(arn).send()
-        })
-        .await?;
-    }
-    Ok(())
-}

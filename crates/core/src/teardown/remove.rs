@@ -223,7 +223,10 @@ async fn delete(run: &Run, node: &Node, l: &Label, id: &str) -> Result<()> {
         Resource::Cluster => cluster(run, l, name).await,
         Resource::Repository => resources::ecr_repository::delete(cx, name).await,
         Resource::ArtifactBucket => resources::s3_bucket::delete(cx, name).await,
-        Resource::BuildProject => resources::codebuild_project::delete(cx, name).await,
+        Resource::BuildProject => {
+            stop_builds(run, name).await?;
+            resources::codebuild_project::delete(cx, name).await
+        }
         Resource::LogGroup(_) => resources::log_group::delete(cx, name).await,
         Resource::Pipeline => resources::pipeline::delete(cx, name).await,
         Resource::Role(_) => role(run, name).await,
@@ -231,6 +234,40 @@ async fn delete(run: &Run, node: &Node, l: &Label, id: &str) -> Result<()> {
         Resource::Connection => resources::connection::delete(cx, id).await,
         Resource::DeployStage => Ok(()),
     }
+}
+
+/// Stops the project's running builds: a running build keeps writing its logs and would
+/// make the build log group again after Teardown deleted it.
+async fn stop_builds(run: &Run, project: &str) -> Result<()> {
+    let cx = &run.cx;
+    let cb = cx.aws.codebuild();
+    let ids = match cx
+        .call("codebuild", "ListBuildsForProject", project, || {
+            cb.list_builds_for_project().project_name(project).send()
+        })
+        .await
+    {
+        Ok(o) => o.ids().to_vec(),
+        Err(e) if is_code(&e, &["ResourceNotFoundException"]) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let builds = cx
+        .call("codebuild", "BatchGetBuilds", project, || {
+            cb.batch_get_builds().set_ids(Some(ids.clone())).send()
+        })
+        .await?;
+    for b in builds.builds() {
+        if b.build_status() == Some(&aws_sdk_codebuild::types::StatusType::InProgress)
+            && let Some(id) = b.id()
+        {
+            cx.call("codebuild", "StopBuild", id, || cb.stop_build().id(id).send())
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Polls `check` until it answers `Ok(())`, emitting `waiting` whenever its status changes.

@@ -1,0 +1,491 @@
+//! Teardown against the sandbox: after a full `up` nothing is left (checked by an independent
+//! inventory through the SDK); after `pipewright up` was killed at many points `pipewright
+//! down` leaves nothing; resources deleted by hand are fine; look-alikes without our tag
+//! survive; failing deletions are retried, or reported with the rest still deleted; a dry
+//! run makes no delete call.
+//!
+//! Sandbox control calls use blocking reqwest, so every test is a plain #[test] that builds
+//! its own runtime for the async parts.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use pipewright_core::AwsContext;
+use pipewright_core::apply::{self, ApplyOptions};
+use pipewright_core::ledger::{Ledger, ResourceState};
+use pipewright_core::progress::{Cancel, NodeState, Progress, ProgressEvent};
+use pipewright_core::spec::LabSpec;
+use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
+use pipewright_tests::{Sandbox, cli_bin};
+use serde_json::{Value, json};
+
+const TIME_SCALE: f64 = 0.01;
+const ACCOUNT: &str = "123456789012";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn spec(lab: &str) -> LabSpec {
+    // Each lab its own GitHub owner, so no lab reuses another's connection.
+    LabSpec::new(lab, &format!("owner-{lab}/app"))
+}
+
+fn complete(url: &str, arn: &str) {
+    reqwest::blocking::Client::new()
+        .post(format!("{url}/_sandbox/connections/complete"))
+        .json(&json!({ "connectionArn": arn, "status": "AVAILABLE" }))
+        .send()
+        .and_then(|r| r.error_for_status())
+        .unwrap();
+}
+
+/// A full `up` through the core, completing the GitHub handshake from a plain thread.
+fn up(sb: &Sandbox, spec: &LabSpec, ledger: Arc<Ledger>) {
+    let (tx, rx) = mpsc::channel::<String>();
+    let url = sb.url.clone();
+    let completer = std::thread::spawn(move || rx.into_iter().for_each(|arn| complete(&url, &arn)));
+    let tx = Mutex::new(tx);
+    let progress = Progress::new(move |e| {
+        if e.kind == "connection" && e.state == NodeState::Waiting {
+            let arn = e.detail.as_ref().and_then(|d| d.physical_id.clone()).unwrap();
+            tx.lock().unwrap().send(arn).unwrap();
+        }
+    });
+    runtime()
+        .block_on(async {
+            let aws = sb.aws().await;
+            apply::apply(
+                &aws,
+                ledger,
+                spec,
+                ApplyOptions::for_context(&aws),
+                progress,
+                Cancel::never(),
+            )
+            .await
+        })
+        .expect("up");
+    completer.join().unwrap();
+}
+
+fn down(
+    sb: &Sandbox,
+    ledger: Arc<Ledger>,
+    lab: &str,
+    adjust: impl FnOnce(&mut TeardownOptions),
+) -> (TeardownReport, Vec<ProgressEvent>) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let progress = Progress::new(move |e| sink.lock().unwrap().push(e));
+    let report = runtime()
+        .block_on(async {
+            let aws = sb.aws().await;
+            let mut options = TeardownOptions::for_context(&aws);
+            adjust(&mut options);
+            teardown::teardown(&aws, ledger, lab, options, progress, Cancel::never()).await
+        })
+        .expect("teardown runs");
+    let events = events.lock().unwrap().clone();
+    (report, events)
+}
+
+fn calls(sb: &Sandbox) -> Vec<(String, String)> {
+    sb.get("/_sandbox/calls")["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["operation"].as_str().unwrap().to_owned(),
+                c["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn clear(sb: &Sandbox, path: &str) {
+    reqwest::blocking::Client::new()
+        .delete(format!("{}{path}", sb.url))
+        .send()
+        .unwrap();
+}
+
+/// Everything of the lab still in the account, found through the SDK without Pipewright's
+/// code: listings filtered by the lab's names. Empty = torn down.
+fn sdk_inventory(sb: &Sandbox, spec: &LabSpec) -> Vec<String> {
+    let n = spec.names();
+    runtime().block_on(async {
+        let aws: AwsContext = sb.aws().await;
+        let mut left = Vec::new();
+        let roles = aws.iam().list_roles().send().await.unwrap();
+        for r in roles.roles() {
+            if [&n.pipeline_role, &n.build_role, &n.task_execution_role]
+                .iter()
+                .any(|x| x.as_deref() == Some(r.role_name()))
+            {
+                left.push(format!("iam_role {}", r.role_name()));
+            }
+        }
+        let buckets = aws.s3().list_buckets().send().await.unwrap();
+        for b in buckets.buckets() {
+            if b.name() == Some(n.artifact_bucket(ACCOUNT).as_str()) {
+                left.push(format!("s3_bucket {}", n.artifact_bucket(ACCOUNT)));
+            }
+        }
+        let repos = aws.ecr().describe_repositories().send().await.unwrap();
+        for r in repos.repositories() {
+            if r.repository_name() == Some(n.repository.as_str()) {
+                left.push(format!("ecr_repository {}", n.repository));
+            }
+        }
+        let groups = aws
+            .logs()
+            .describe_log_groups()
+            .log_group_name_prefix(format!("/pipewright/{}/", spec.name))
+            .send()
+            .await
+            .unwrap();
+        for g in groups.log_groups() {
+            left.push(format!("log_group {}", g.log_group_name().unwrap_or_default()));
+        }
+        let projects = aws.codebuild().list_projects().send().await.unwrap();
+        if projects.projects().contains(&n.build_project) {
+            left.push(format!("codebuild_project {}", n.build_project));
+        }
+        let pipeline_arn = format!(
+            "arn:aws:codepipeline:{}:{ACCOUNT}:{}",
+            pipewright_tests::REGION,
+            n.pipeline
+        );
+        if aws
+            .codepipeline()
+            .list_tags_for_resource()
+            .resource_arn(pipeline_arn)
+            .send()
+            .await
+            .is_ok()
+        {
+            left.push(format!("pipeline {}", n.pipeline));
+        }
+        let conns = aws.connections().list_connections().send().await.unwrap();
+        for c in conns.connections() {
+            if c.connection_name() == n.connection.as_deref() {
+                left.push(format!("connection {}", c.connection_name().unwrap_or_default()));
+            }
+        }
+        let sgs = aws.ec2().describe_security_groups().send().await.unwrap();
+        for g in sgs.security_groups() {
+            if [&n.alb_security_group, &n.task_security_group]
+                .iter()
+                .any(|x| Some(x.as_str()) == g.group_name())
+            {
+                left.push(format!("security_group {}", g.group_name().unwrap_or_default()));
+            }
+        }
+        let elb = aws.elbv2();
+        for lb in elb.describe_load_balancers().send().await.unwrap().load_balancers() {
+            if lb.load_balancer_name() == Some(n.load_balancer.as_str()) {
+                left.push(format!("load_balancer {}", n.load_balancer));
+            }
+        }
+        for tg in elb.describe_target_groups().send().await.unwrap().target_groups() {
+            if tg.target_group_name() == Some(n.target_group.as_str()) {
+                left.push(format!("target_group {}", n.target_group));
+            }
+        }
+        let ecs = aws.ecs();
+        let clusters = ecs.describe_clusters().clusters(&n.cluster).send().await.unwrap();
+        if clusters.clusters().iter().any(|c| c.status() == Some("ACTIVE")) {
+            left.push(format!("ecs_cluster {}", n.cluster));
+            let svcs = ecs
+                .describe_services()
+                .cluster(&n.cluster)
+                .services(&n.service)
+                .send()
+                .await
+                .unwrap();
+            if svcs
+                .services()
+                .iter()
+                .any(|s| matches!(s.status(), Some("ACTIVE" | "DRAINING")))
+            {
+                left.push(format!("ecs_service {}", n.service));
+            }
+        }
+        let tds = ecs
+            .list_task_definitions()
+            .family_prefix(&n.task_family)
+            .send()
+            .await
+            .unwrap();
+        for arn in tds.task_definition_arns() {
+            if arn.rsplit('/').next().and_then(|r| r.split(':').next()) == Some(n.task_family.as_str()) {
+                left.push(format!("task_definition {arn}"));
+            }
+        }
+        left
+    })
+}
+
+fn is_delete(op: &str) -> bool {
+    ["Delete", "Deregister", "Detach", "Remove", "UpdateService"]
+        .iter()
+        .any(|p| op.starts_with(p))
+}
+
+#[test]
+fn teardown_after_a_full_up_leaves_nothing_and_a_dry_run_deletes_nothing() {
+    let sb = Sandbox::start(TIME_SCALE);
+    let spec = spec("full");
+    let ledger = Arc::new(Ledger::in_memory().unwrap());
+    up(&sb, &spec, ledger.clone());
+    let before = sdk_inventory(&sb, &spec);
+    assert!(before.len() >= 16, "{before:?}");
+
+    clear(&sb, "/_sandbox/calls");
+    let (dry, _) = down(&sb, ledger.clone(), "full", |o| o.dry_run = true);
+    let deletes: Vec<_> = calls(&sb).into_iter().filter(|(op, _)| is_delete(op)).collect();
+    assert!(deletes.is_empty(), "a dry run called {deletes:?}");
+    let order: Vec<&str> = dry.would_delete.iter().map(|d| d.kind.as_str()).collect();
+    let pos = |k: &str| {
+        order
+            .iter()
+            .position(|x| *x == k)
+            .unwrap_or_else(|| panic!("{k} in {order:?}"))
+    };
+    assert!(
+        pos("ecs_service") < pos("ecs_cluster") && pos("listener") < pos("load_balancer"),
+        "{order:?}"
+    );
+    assert!(pos("load_balancer") < pos("security_group"), "{order:?}");
+    let at = |name: &str| dry.would_delete.iter().position(|d| d.name == name).unwrap();
+    let n = spec.names();
+    assert!(at(&n.pipeline) < at(n.pipeline_role.as_deref().unwrap()), "{order:?}");
+    assert!(at(&n.build_project) < at(&n.build_log_group), "{order:?}");
+    assert_eq!(order.len(), 18, "{order:?}");
+    assert_eq!(sdk_inventory(&sb, &spec), before, "a dry run changed nothing");
+
+    let (report, events) = down(&sb, ledger.clone(), "full", |_| {});
+    assert!(report.is_clean(), "{report:#?}");
+    assert_eq!(report.deleted.len(), 18, "{:?}", report.deleted);
+    assert!(events.iter().any(|e| e.state == NodeState::Deleting));
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "ecs_service" && e.state == NodeState::Deleted)
+    );
+    assert_eq!(sdk_inventory(&sb, &spec), Vec::<String>::new());
+    let rows = ledger.resources("full").unwrap();
+    assert!(rows.iter().all(|r| r.state == ResourceState::Deleted), "{rows:?}");
+
+    // Idempotent: a second run finds nothing and says so.
+    let (again, _) = down(&sb, ledger, "full", |_| {});
+    assert!(again.is_clean() && again.deleted.is_empty(), "{again:#?}");
+    sb.stop();
+}
+
+#[test]
+fn resources_deleted_by_hand_and_look_alikes_without_our_tag() {
+    let sb = Sandbox::start(TIME_SCALE);
+    let spec = spec("hand");
+    let n = spec.names();
+    let ledger = Arc::new(Ledger::in_memory().unwrap());
+    up(&sb, &spec, ledger.clone());
+    runtime().block_on(async {
+        let aws = sb.aws().await;
+        // Deleted by hand: the pipeline, a role (with its policy), the build log group.
+        aws.codepipeline()
+            .delete_pipeline()
+            .name(&n.pipeline)
+            .send()
+            .await
+            .unwrap();
+        let role = n.build_role.clone().unwrap();
+        aws.iam()
+            .delete_role_policy()
+            .role_name(&role)
+            .policy_name("pipewright")
+            .send()
+            .await
+            .unwrap();
+        aws.iam().delete_role().role_name(&role).send().await.unwrap();
+        aws.logs()
+            .delete_log_group()
+            .log_group_name(&n.build_log_group)
+            .send()
+            .await
+            .unwrap();
+        // Look-alikes: ours deleted by hand, then the same names made again without our tag.
+        aws.ecr()
+            .delete_repository()
+            .repository_name(&n.repository)
+            .force(true)
+            .send()
+            .await
+            .unwrap();
+        aws.ecr()
+            .create_repository()
+            .repository_name(&n.repository)
+            .send()
+            .await
+            .unwrap();
+    });
+    let (report, _) = down(&sb, ledger, "hand", |_| {});
+    assert!(report.is_clean(), "{report:#?}");
+    let skipped: Vec<&str> = report.skipped.iter().map(|s| s.kind.as_str()).collect();
+    assert_eq!(skipped, ["ecr_repository"]);
+    // The look-alike survives, untouched.
+    assert_eq!(sdk_inventory(&sb, &spec), [format!("ecr_repository {}", n.repository)]);
+    sb.stop();
+}
+
+fn set_faults(sb: &Sandbox, count: Option<u32>) {
+    sb.control(
+        "/_sandbox/faults",
+        json!({ "rules": [{ "service": "ecr", "operation": "DeleteRepository", "error": "ThrottlingException", "count": count }] }),
+    );
+}
+
+#[test]
+fn a_failing_deletion_is_retried_or_reported_with_the_rest_deleted() {
+    let sb = Sandbox::start(TIME_SCALE);
+    let ledger = Arc::new(Ledger::in_memory().unwrap());
+    let flaky = spec("flaky");
+    up(&sb, &flaky, ledger.clone());
+    set_faults(&sb, Some(2));
+    clear(&sb, "/_sandbox/calls");
+    let (report, _) = down(&sb, ledger.clone(), "flaky", |_| {});
+    assert!(report.is_clean(), "{report:#?}");
+    let attempts: Vec<String> = calls(&sb)
+        .into_iter()
+        .filter(|(op, _)| op == "DeleteRepository")
+        .map(|(_, o)| o)
+        .collect();
+    assert_eq!(attempts, ["ThrottlingException", "ThrottlingException", "ok"]);
+    assert!(sdk_inventory(&sb, &flaky).is_empty());
+
+    let broken = spec("broken");
+    up(&sb, &broken, ledger.clone());
+    set_faults(&sb, None);
+    let (report, events) = down(&sb, ledger.clone(), "broken", |o| {
+        o.timing.retry_deadline = Duration::from_secs(1)
+    });
+    assert_eq!(report.failed.len(), 1, "{report:#?}");
+    let f = &report.failed[0];
+    assert_eq!(
+        (f.kind.as_str(), f.aws_code.as_deref()),
+        ("ecr_repository", Some("ThrottlingException"))
+    );
+    assert!(f.hint.contains("pipewright down --lab broken"), "{}", f.hint);
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "ecr_repository" && e.state == NodeState::Failed)
+    );
+    assert_eq!(report.leftovers.len(), 1, "{:?}", report.leftovers);
+    assert_eq!(report.leftovers[0].kind, "ecr_repository");
+    assert_eq!(
+        sdk_inventory(&sb, &broken),
+        [format!("ecr_repository {}", broken.names().repository)]
+    );
+    assert!(
+        report.deleted.len() >= 17,
+        "the others are still deleted: {:?}",
+        report.deleted
+    );
+    let row = ledger
+        .resources("broken")
+        .unwrap()
+        .into_iter()
+        .find(|r| r.kind == "ecr_repository")
+        .unwrap();
+    assert_eq!(row.state, ResourceState::Deleting);
+
+    // Resumed once AWS answers again.
+    clear(&sb, "/_sandbox/faults");
+    let (report, _) = down(&sb, ledger, "broken", |_| {});
+    assert!(report.is_clean(), "{report:#?}");
+    assert_eq!(report.deleted.len(), 1);
+    assert!(sdk_inventory(&sb, &broken).is_empty());
+    sb.stop();
+}
+
+fn cli(sb: &Sandbox, home: &std::path::Path) -> Command {
+    let mut c = Command::new(cli_bin());
+    c.env("AWS_ENDPOINT_URL", &sb.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("PIPEWRIGHT_HOME", home)
+        .stderr(Stdio::null());
+    c
+}
+
+/// Runs `pipewright up --yes --json` and kills it after `kill_after` progress lines.
+fn up_killed(sb: &Sandbox, home: &std::path::Path, spec_path: &std::path::Path, kill_after: usize) {
+    let mut child = cli(sb, home)
+        .args(["up", "--yes", "--json", "--spec"])
+        .arg(spec_path)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    for (i, line) in BufReader::new(stdout).lines().enumerate() {
+        let e: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if e["kind"] == "connection" && e["state"] == "waiting" {
+            complete(&sb.url, e["detail"]["physicalId"].as_str().unwrap());
+        }
+        if i + 1 == kill_after {
+            child.kill().unwrap();
+            break;
+        }
+    }
+    child.wait().unwrap();
+}
+
+fn kill_then_down(points: &[usize]) {
+    let sb = Sandbox::start(TIME_SCALE);
+    for &n in points {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = spec(&format!("kill{n}"));
+        let path = dir.path().join("lab.toml");
+        std::fs::write(&path, spec.to_toml().unwrap()).unwrap();
+        up_killed(&sb, dir.path(), &path, n);
+        let out = cli(&sb, dir.path())
+            .args(["down", "--yes", "--json", "--lab", &spec.name])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let last: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+        assert_eq!(out.status.code(), Some(0), "killed at line {n}: {last:#}");
+        assert_eq!(last["leftovers"], json!([]), "killed at line {n}");
+        assert_eq!(sdk_inventory(&sb, &spec), Vec::<String>::new(), "killed at line {n}");
+    }
+    sb.stop();
+}
+
+// 19 `pending` lines come first; then creating / waiting / created, about 60 in all.
+#[test]
+fn down_after_up_killed_early() {
+    kill_then_down(&[1, 19, 20, 21, 22, 23]);
+}
+
+#[test]
+fn down_after_up_killed_in_the_middle() {
+    kill_then_down(&[24, 25, 26, 28, 30, 32]);
+}
+
+#[test]
+fn down_after_up_killed_late() {
+    kill_then_down(&[34, 36, 38, 40, 43, 46]);
+}
+
+#[test]
+fn down_after_up_killed_near_the_end() {
+    kill_then_down(&[49, 52, 55, 58, 62, 70]);
+}

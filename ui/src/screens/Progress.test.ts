@@ -1,0 +1,68 @@
+import { render, screen, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { applyRun } from "../lib/apply.svelte";
+import type { LabSpec } from "../lib/bindings";
+import { fakeBackend } from "../lib/ipc-fake";
+import { specStore } from "../lib/spec.svelte";
+import { planRows } from "../lib/plan";
+import Progress from "./Progress.svelte";
+
+async function startRun() {
+  await specStore.load();
+  specStore.spec!.source.repository = "octo/sample-app";
+  const spec = JSON.parse(JSON.stringify(specStore.spec)) as LabSpec;
+  const { namesFor } = await import("../lib/ipc-fake-spec");
+  const rows = planRows(spec, namesFor(spec), "123456789012");
+  return { run: applyRun.start({ kind: "practice" }, spec, rows), rows };
+}
+
+describe("Progress", () => {
+  it("renders the stream of events in order, then the report", async () => {
+    const { run, rows } = await startRun();
+    render(Progress);
+    await run;
+    const shown = screen
+      .getAllByTestId(/^progress-row-/)
+      .map((el) => el.getAttribute("data-testid"));
+    expect(shown).toEqual(rows.map((r) => `progress-row-${r.kind}-${r.name}`));
+    for (const el of screen.getAllByTestId(/^progress-row-/)) {
+      expect(el).toHaveAttribute("data-state", "created");
+      expect(el).toHaveTextContent("Created");
+    }
+    expect(screen.getByTestId("progress-report")).toHaveTextContent("The lab is ready");
+    expect(screen.queryByTestId("progress-cancel")).toBeNull();
+  });
+
+  it("applies each event to its row as it arrives", async () => {
+    fakeBackend.state().applyStepMs = 120;
+    const { run } = await startRun();
+    render(Progress);
+    const row = await screen.findByTestId(
+      "progress-row-s3_bucket-pipewright-ktb-artifacts-123456789012",
+    );
+    expect(row).toHaveAttribute("data-state", "pending");
+    await expect.poll(() => row.getAttribute("data-state"), { timeout: 2000 }).toBe("creating");
+    expect(row).toHaveTextContent("Creating");
+    await expect.poll(() => row.getAttribute("data-state"), { timeout: 2000 }).toBe("created");
+    await applyRun.cancel();
+    await run;
+  });
+
+  it("offers the connection page while the connection waits, and cancels", async () => {
+    fakeBackend.state().holdConnection = true;
+    const { run } = await startRun();
+    render(Progress);
+    const row = await screen.findByTestId("progress-row-connection-ktb-github");
+    const open = await within(row).findByTestId("connection-open");
+    expect(row).toHaveAttribute("data-state", "waiting");
+    expect(row).toHaveTextContent("AVAILABLE");
+    expect(open).toHaveTextContent("Open the connection page");
+    const user = userEvent.setup();
+    await user.click(open);
+
+    await user.click(screen.getByTestId("progress-cancel"));
+    await run;
+    expect(await screen.findByTestId("error")).toHaveAttribute("data-code", "cancelled");
+  });
+});
