@@ -137,3 +137,57 @@ export async function click(browser, selector) {
   await el.waitForClickable({ timeout: 15_000 });
   await browser.execute((node) => node.click(), el);
 }
+
+/**
+ * Types into an input the way the student does (value set, then an `input` event, which is
+ * what Svelte's bindings listen to).
+ */
+export async function fill(browser, selector, value) {
+  const el = await browser.$(selector);
+  await el.waitForExist({ timeout: 15_000 });
+  await browser.execute(
+    (node, v) => {
+      node.focus();
+      node.value = v;
+      node.dispatchEvent(new Event("input", { bubbles: true }));
+      node.dispatchEvent(new Event("change", { bubbles: true }));
+    },
+    el,
+    value,
+  );
+}
+
+/** Calls one JSON-protocol operation on the sandbox (it does not check signatures). */
+export async function sandboxCall(url, service, target, body) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/x-amz-json-1.0",
+      "X-Amz-Target": target,
+      Authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/ap-northeast-2/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${target}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Plays the console's "complete connection" handshake for every PENDING connection. */
+export async function completePendingConnections(url) {
+  const { Connections = [] } = await sandboxCall(
+    url,
+    "codestar-connections",
+    "CodeStar_connections_20191201.ListConnections",
+    {},
+  );
+  const pending = Connections.filter((c) => c.ConnectionStatus === "PENDING");
+  for (const c of pending) {
+    const res = await fetch(`${url}/_sandbox/connections/complete`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ connectionArn: c.ConnectionArn, status: "AVAILABLE" }),
+    });
+    if (!res.ok) throw new Error(`complete ${c.ConnectionArn}: HTTP ${res.status}`);
+  }
+  return pending.length;
+}

@@ -69,3 +69,5 @@ impl Sandbox {
         self.process.stop();
     }
 }
+
+pub mod watching;

@@ -6,6 +6,7 @@ mod credentials;
 mod down;
 mod spec;
 mod up;
+mod watch;
 
 use clap::{Parser, Subcommand};
 
@@ -42,6 +43,14 @@ enum Command {
     Down(down::DownArgs),
     /// Delete every resource carrying one Pipewright tag (instructors: all labs of an account).
     Sweep(down::SweepArgs),
+    /// Follow a lab's pipeline live: stages, build phases and logs, the rollout, the app's health.
+    Watch(watch::WatchArgs),
+    /// Start a run of a lab's pipeline (StartPipelineExecution).
+    Run(watch::RunArgs),
+    /// Stop a run of a lab's pipeline (the newest in progress unless --execution).
+    Stop(watch::StopArgs),
+    /// Retry the failed actions of the pipeline's latest failed stage.
+    Retry(watch::RetryArgs),
 }
 
 #[tokio::main]
@@ -58,6 +67,10 @@ async fn main() -> ExitCode {
         Command::Status(args) => return up::finish(up::status(args).await),
         Command::Down(args) => return up::finish(down::down(args).await),
         Command::Sweep(args) => return up::finish(down::sweep(args).await),
+        Command::Watch(args) => return up::finish(watch::watch(args).await),
+        Command::Run(args) => return up::finish(watch::run(args).await),
+        Command::Stop(args) => return up::finish(watch::stop(args).await),
+        Command::Retry(args) => return up::finish(watch::retry(args).await),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

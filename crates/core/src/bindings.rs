@@ -11,7 +11,7 @@ use crate::api::{
 };
 use crate::error::{ErrorCode, ErrorPayload};
 use crate::spec::{self, pricing};
-use crate::{apply, ledger, progress, teardown};
+use crate::{apply, ledger, progress, teardown, watch};
 
 /// The generated TypeScript, as it should be checked in.
 pub fn typescript() -> String {
@@ -72,6 +72,28 @@ pub fn typescript() -> String {
         teardown::TeardownFailure::decl(&cfg),
         teardown::Leftover::decl(&cfg),
         teardown::TeardownReport::decl(&cfg),
+        watch::WatchEvent::decl(&cfg),
+        watch::PipelineSnapshot::decl(&cfg),
+        watch::RunStatus::decl(&cfg),
+        watch::ExecutionSummary::decl(&cfg),
+        watch::SourceRevision::decl(&cfg),
+        watch::ExecutionTrigger::decl(&cfg),
+        watch::StageView::decl(&cfg),
+        watch::ActionView::decl(&cfg),
+        watch::ActionError::decl(&cfg),
+        watch::BuildView::decl(&cfg),
+        watch::BuildPhaseView::decl(&cfg),
+        watch::LogLine::decl(&cfg),
+        watch::RolloutView::decl(&cfg),
+        watch::DeploymentView::decl(&cfg),
+        watch::ServiceEvent::decl(&cfg),
+        watch::StoppedTask::decl(&cfg),
+        watch::HealthView::decl(&cfg),
+        watch::HealthState::decl(&cfg),
+        watch::Polling::decl(&cfg),
+        watch::Change::decl(&cfg),
+        watch::ChangeOp::decl(&cfg),
+        watch::RetryOutcome::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/core by `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core bindings`.\n// Do not edit by hand.\n\n",

@@ -214,7 +214,7 @@ impl Error {
 }
 
 /// An error as the UI receives it.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ErrorPayload {
     pub code: ErrorCode,
     pub message: String,

@@ -21,6 +21,7 @@ pub mod resources;
 pub mod spec;
 pub mod sweep;
 pub mod teardown;
+pub mod watch;
 
 pub use aws::{AwsContext, AwsSettings};
 pub use credentials::{CredentialStore, Secret, settings_for};

@@ -59,7 +59,11 @@ class ApplyRun {
   #onEvent(event: ProgressEvent): void {
     this.elapsedMs = Math.max(this.elapsedMs, event.elapsedMs);
     const key = rowKey(event);
-    const row = this.rows.find((r) => rowKey(r) === key);
+    // A name Review could only guess (the bucket's account id) is replaced by the real one.
+    const row =
+      this.rows.find((r) => rowKey(r) === key) ??
+      this.rows.find((r) => r.kind === event.kind && r.name.includes("<account-id>"));
+    if (row) row.name = event.name;
     const update = {
       state: event.state,
       message: event.message,

@@ -774,5 +774,5 @@ fn derive_stage(actions: &[ActionView]) -> Option<RunStatus> {
     if statuses.len() == actions.len() && statuses.iter().all(|s| *s == RunStatus::Succeeded) {
         return Some(RunStatus::Succeeded);
     }
-    statuses.first().copied()
+    Some(RunStatus::InProgress)
 }

@@ -1,0 +1,110 @@
+//! Commands of the Watch screen: follow a lab's pipeline (a `WatchEvent` stream through a
+//! `Channel`: one snapshot, then changes), and start, stop or retry its runs. The watch ends
+//! when the channel stops accepting messages (the window went away); starting, stopping or
+//! retrying a run wakes the lab's watchers so the graph moves at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use pipewright_core::api::CredentialSource;
+use pipewright_core::ledger::Ledger;
+use pipewright_core::progress::Cancel;
+use pipewright_core::spec::LabSpec;
+use pipewright_core::watch::{self, RetryOutcome, WatchEvent, WatchOptions, WatchTarget};
+use pipewright_core::{AwsContext, Error, ErrorPayload, settings_for};
+use tauri::State;
+use tauri::ipc::Channel;
+use tokio::sync::Notify;
+
+use crate::commands::Practice;
+
+type Reply<T> = Result<T, ErrorPayload>;
+
+/// The wake-up bell of each lab's running watches.
+fn bells() -> &'static Mutex<HashMap<String, Arc<Notify>>> {
+    static BELLS: OnceLock<Mutex<HashMap<String, Arc<Notify>>>> = OnceLock::new();
+    BELLS.get_or_init(Default::default)
+}
+
+fn bell(lab: &str) -> Arc<Notify> {
+    bells()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(lab.to_owned())
+        .or_insert_with(|| Arc::new(Notify::new()))
+        .clone()
+}
+
+fn ring(lab: &str) {
+    bell(lab).notify_one();
+}
+
+/// The lab's spec, as `apply` recorded it, and a context for its region.
+async fn lab(practice: &Practice, source: &CredentialSource, lab: &str) -> Result<(LabSpec, AwsContext), Error> {
+    let text = Ledger::open_default()?.lab_spec(lab)?.ok_or_else(|| Error::Invalid {
+        field: "lab".into(),
+        message: format!("no lab named {lab:?} has been created"),
+    })?;
+    let spec = LabSpec::from_toml(&text)?;
+    let sandbox = match source {
+        CredentialSource::Practice => Some(practice.ensure_started().await?),
+        _ => None,
+    };
+    let mut settings = settings_for(source, sandbox.as_deref()).await?;
+    settings.region = Some(spec.region.clone());
+    Ok((spec, AwsContext::load(&settings).await?))
+}
+
+#[tauri::command]
+pub async fn lab_watch(
+    practice: State<'_, Practice>,
+    source: CredentialSource,
+    lab: String,
+    on_event: Channel<WatchEvent>,
+) -> Reply<()> {
+    let (spec, aws) = self::lab(&practice, &source, &lab).await?;
+    let mut options = WatchOptions::for_context(&aws);
+    options.wake = bell(&lab);
+    let sink = move |event: WatchEvent| on_event.send(event).is_ok();
+    watch::watch(&aws, WatchTarget::for_spec(&spec), options, Cancel::never(), sink).await?;
+    Ok(())
+}
+
+/// Starts a run; returns its execution id.
+#[tauri::command]
+pub async fn lab_run(practice: State<'_, Practice>, source: CredentialSource, lab: String) -> Reply<String> {
+    let (spec, aws) = self::lab(&practice, &source, &lab).await?;
+    let id = watch::run(&aws, &spec.names().pipeline).await?;
+    ring(&lab);
+    Ok(id)
+}
+
+/// Stops `execution` (default: the newest in progress); `abandon` does not let running
+/// actions finish. Returns the stopped execution's id.
+#[tauri::command]
+pub async fn lab_stop(
+    practice: State<'_, Practice>,
+    source: CredentialSource,
+    lab: String,
+    execution: Option<String>,
+    abandon: bool,
+) -> Reply<String> {
+    let (spec, aws) = self::lab(&practice, &source, &lab).await?;
+    let id = watch::stop(&aws, &spec.names().pipeline, execution.as_deref(), abandon).await?;
+    ring(&lab);
+    Ok(id)
+}
+
+/// Retries the failed actions of the latest failed stage.
+#[tauri::command]
+pub async fn lab_retry(
+    practice: State<'_, Practice>,
+    source: CredentialSource,
+    lab: String,
+    execution: Option<String>,
+) -> Reply<RetryOutcome> {
+    let (spec, aws) = self::lab(&practice, &source, &lab).await?;
+    let out = watch::retry(&aws, &spec.names().pipeline, execution.as_deref()).await?;
+    ring(&lab);
+    Ok(out)
+}
