@@ -17,6 +17,7 @@ fn main() {
             "spec_names",
             "spec_cost",
             "fargate_sizes",
+            "spec_buildspec",
             "lab_apply",
             "lab_teardown",
             "lab_cancel",

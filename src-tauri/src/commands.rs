@@ -8,7 +8,7 @@ use pipewright_core::api::{
 use pipewright_core::credentials::{CredentialStore, profiles};
 use pipewright_core::practice::{self, SandboxProcess};
 use pipewright_core::spec::pricing::CostEstimate;
-use pipewright_core::spec::{FieldError, LabSpec, Region, ResourceNames, TaskSize};
+use pipewright_core::spec::{BuildspecMode, FieldError, LabSpec, Region, ResourceNames, TaskSize};
 use pipewright_core::{AwsContext, Error, ErrorPayload, identity, settings_for};
 use tauri::State;
 
@@ -142,4 +142,14 @@ pub fn spec_cost(spec: LabSpec) -> CostEstimate {
 #[tauri::command]
 pub fn fargate_sizes() -> Vec<TaskSize> {
     pipewright_core::spec::fargate_sizes()
+}
+
+/// The buildspec Pipewright gives the project for this spec: inline on the project, or the
+/// `buildspec.yml` the student commits. Neither names an account or a region.
+#[tauri::command]
+pub fn spec_buildspec(spec: LabSpec) -> String {
+    match spec.build.buildspec_mode {
+        BuildspecMode::Inline => pipewright_core::buildspec::inline(spec.registry.tag_immutability),
+        BuildspecMode::File => pipewright_core::buildspec::committed(spec.registry.tag_immutability),
+    }
 }

@@ -25,6 +25,7 @@ pub fn run() {
             commands::spec_names,
             commands::spec_cost,
             commands::fargate_sizes,
+            commands::spec_buildspec,
             labs::lab_apply,
             labs::lab_teardown,
             labs::lab_cancel,

@@ -145,6 +145,8 @@ impl Watching {
 
     /// Drops the receiving end only; returns the thread to join.
     pub fn drop_sink(mut self) -> std::thread::JoinHandle<WatchStats> {
+        // Dropping the handle cancels nothing: only the sink can end this watch now.
+        drop(self.cancel.take());
         let (_, dead) = mpsc::channel();
         drop(std::mem::replace(&mut self.events, dead));
         self.thread.take().unwrap()

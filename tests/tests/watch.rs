@@ -110,6 +110,7 @@ fn a_push_is_followed_stage_by_stage_with_every_change_in_order() {
     let phase_counts: Vec<usize> = c
         .history
         .iter()
+        .filter(|(_, s)| s.selected_execution_id.as_deref() == Some(id.as_str()))
         .filter_map(|(_, s)| s.stages.iter().flat_map(|st| &st.actions).find_map(|a| a.build.as_ref()))
         .map(|b| b.phases.len())
         .collect();
@@ -141,6 +142,7 @@ fn a_push_is_followed_stage_by_stage_with_every_change_in_order() {
     let growth: Vec<usize> = c
         .history
         .iter()
+        .filter(|(_, s)| s.selected_execution_id.as_deref() == Some(id.as_str()))
         .filter_map(|(_, s)| s.stages.iter().flat_map(|st| &st.actions).find_map(|a| a.build.as_ref()))
         .map(|b| b.log_tail.len())
         .collect();

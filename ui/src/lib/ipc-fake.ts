@@ -257,6 +257,8 @@ export async function fakeInvoke(
       return validate(args?.spec as LabSpec);
     case "spec_names":
       return namesFor(args?.spec as LabSpec);
+    case "spec_buildspec":
+      return "version: 0.2\nphases:\n  pre_build:\n    commands:\n      - echo fake buildspec (development only)\n";
     case "spec_cost":
       return costFor(args?.spec as LabSpec);
     case "fargate_sizes":

@@ -148,6 +148,11 @@ export function specNames(spec: LabSpec): Promise<ResourceNames> {
 }
 
 /** What the lab costs while it runs, in the spec's region. */
+/** The buildspec Pipewright sets on the project (or the buildspec.yml to commit). */
+export function specBuildspec(spec: LabSpec): Promise<string> {
+  return call("spec_buildspec", { spec });
+}
+
 export function specCost(spec: LabSpec): Promise<CostEstimate> {
   return call("spec_cost", { spec });
 }
