@@ -26,7 +26,7 @@ say "ui: lint, types, unit tests"
 say "sandbox: pytest"
 "$PIPEWRIGHT_SANDBOX_VENV/bin/python" -m pytest -q sandbox/tests
 
-say "app: end to end (tauri-driver + WebKitWebDriver under Xvfb)"
+say "app: end to end (tauri-driver + WebKitWebDriver under Xvfb, with a real Secret Service)"
 ensure_display
 trap '[ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null || true' EXIT
-(cd tests/e2e && PIPEWRIGHT_SCREENSHOTS=artifacts/screenshots npm test)
+(cd tests/e2e && PIPEWRIGHT_SCREENSHOTS=artifacts/screenshots ../../scripts/with-keyring.sh npm test)

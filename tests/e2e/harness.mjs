@@ -71,9 +71,9 @@ async function waitForPort(port, deadlineMs) {
  * Launches the app with the given OS language (LANG) and returns { browser, close }.
  * Each launch gets its own HOME and XDG folders so nothing leaks between runs.
  */
-export async function launchApp({ lang = "en_US.UTF-8", sandboxUrl } = {}) {
-  const home = mkdtempSync(join(tmpdir(), "pipewright-e2e-"));
-  for (const d of ["data", "config", "cache"]) mkdirSync(join(home, d));
+export async function launchApp({ lang = "en_US.UTF-8", sandboxUrl, env: extraEnv = {}, home: givenHome } = {}) {
+  const home = givenHome ?? mkdtempSync(join(tmpdir(), "pipewright-e2e-"));
+  for (const d of ["data", "config", "cache"]) mkdirSync(join(home, d), { recursive: true });
   const port = await freePort();
   const nativePort = await freePort();
   const env = {
@@ -87,6 +87,7 @@ export async function launchApp({ lang = "en_US.UTF-8", sandboxUrl } = {}) {
     LANGUAGE: lang.split(".")[0],
     LC_ALL: lang,
     PIPEWRIGHT_SANDBOX_URL: sandboxUrl ?? "",
+    ...extraEnv,
   };
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     env,
@@ -108,7 +109,7 @@ export async function launchApp({ lang = "en_US.UTF-8", sandboxUrl } = {}) {
       stopProcess(driver);
     }
   };
-  return { browser, close };
+  return { browser, close, home };
 }
 
 /** Waits for `selector` to show `text` (WebDriver screenshots lag the DOM). */

@@ -1,0 +1,52 @@
+// Stored access keys in the real app: add a set on the Connect screen, check who it is, and
+// prove the secret went only to the OS keyring (Secret Service under scripts/with-keyring.sh).
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { click, fill, launchApp, screenshot, startSandbox, stopProcess, waitForText } from "./harness.mjs";
+
+let sandbox;
+before(async () => {
+  sandbox = await startSandbox();
+});
+after(() => stopProcess(sandbox?.child));
+
+function filesUnder(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return filesUnder(path);
+    return e.isFile() ? [path] : [];
+  });
+}
+
+test("add keys on the Connect screen, check identity, and find the secret in no file", async () => {
+  // Made at run time and obviously fake; the sandbox accepts any keys.
+  const secret = ("e2eSecret" + randomBytes(24).toString("hex")).slice(0, 40);
+  const keyId = "AKIA" + randomBytes(8).toString("hex").toUpperCase();
+  // AWS_ENDPOINT_URL keeps every call of the stored keys on the local sandbox.
+  const { browser, close, home } = await launchApp({
+    lang: "en_US.UTF-8",
+    sandboxUrl: sandbox.url,
+    env: { AWS_ENDPOINT_URL: sandbox.url },
+  });
+  try {
+    await click(browser, '[data-testid="choice-keyring"] input');
+    await click(browser, '[data-testid="keys-add"]');
+    await fill(browser, "#keys-name", "class-1");
+    await fill(browser, "#keys-accessKeyId", keyId);
+    await fill(browser, "#keys-secretAccessKey", secret);
+    await screenshot(browser, "connect-add-keys");
+    await click(browser, '[data-testid="keys-save"]');
+    await (await browser.$('[data-testid="keys-form"]')).waitForExist({ reverse: true, timeout: 15_000 });
+    await click(browser, '[data-testid="check-identity"]');
+    await waitForText(browser, '[data-testid="whoami-account"]', "123456789012", 30_000);
+    const shown = await browser.execute(() => document.body.innerText);
+    assert.ok(!shown.includes(secret), "the secret is never shown back");
+  } finally {
+    await close();
+  }
+  const leaks = filesUnder(home).filter((f) => statSync(f).size < 50_000_000 && readFileSync(f).includes(secret));
+  assert.deepEqual(leaks, [], "no file under the app's HOME holds the secret");
+});
