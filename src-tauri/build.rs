@@ -24,6 +24,10 @@ fn main() {
             "lab_current",
             "lab_status",
             "open_url",
+            "lab_watch",
+            "lab_run",
+            "lab_stop",
+            "lab_retry",
         ])),
     )
     .expect("tauri build script");

@@ -3,6 +3,7 @@
 
 mod commands;
 mod labs;
+mod watch;
 
 use commands::Practice;
 
@@ -32,6 +33,10 @@ pub fn run() {
             labs::lab_current,
             labs::lab_status,
             labs::open_url,
+            watch::lab_watch,
+            watch::lab_run,
+            watch::lab_stop,
+            watch::lab_retry,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Pipewright");

@@ -78,10 +78,10 @@ pub async fn wait_idle(aws: &AwsContext, pipeline: &str) {
             .send()
             .await
             .unwrap();
-        let busy = out
-            .pipeline_execution_summaries()
-            .iter()
-            .any(|s| s.status().is_some_and(|s| s.as_str() == "InProgress" || s.as_str() == "Stopping"));
+        let busy = out.pipeline_execution_summaries().iter().any(|s| {
+            s.status()
+                .is_some_and(|s| s.as_str() == "InProgress" || s.as_str() == "Stopping")
+        });
         if !busy {
             return;
         }
@@ -202,7 +202,10 @@ impl Consumer {
             let left = until.saturating_duration_since(Instant::now());
             match w.events.recv_timeout(left) {
                 Ok((at, e)) => self.apply(at, &e),
-                Err(_) => panic!("timed out waiting for {what}; last snapshot: {:#?}", self.history.last()),
+                Err(_) => panic!(
+                    "timed out waiting for {what}; last snapshot: {:#?}",
+                    self.history.last()
+                ),
             }
         }
     }

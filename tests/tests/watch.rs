@@ -59,7 +59,11 @@ fn a_push_is_followed_stage_by_stage_with_every_change_in_order() {
     let at: Vec<usize> = order.iter().map(|l| position(&t, l)).collect();
     assert!(at.windows(2).all(|p| p[0] < p[1]), "out of order: {t:?}");
     // No status ever goes back (InProgress after Succeeded) for the followed run.
-    for (_, s) in c.history.iter().filter(|(_, s)| s.selected_execution_id.as_deref() == Some(&id)) {
+    for (_, s) in c
+        .history
+        .iter()
+        .filter(|(_, s)| s.selected_execution_id.as_deref() == Some(&id))
+    {
         for a in s.stages.iter().flat_map(|st| &st.actions) {
             let later = t.iter().position(|(_, l)| *l == format!("{}:Succeeded", a.name));
             if a.status == Some(RunStatus::InProgress) {
@@ -71,7 +75,11 @@ fn a_push_is_followed_stage_by_stage_with_every_change_in_order() {
                             .flat_map(|st| &st.actions)
                             .any(|b| b.name == a.name && b.status == Some(RunStatus::Succeeded))
                 });
-                assert!(later.is_some() && first_done.is_none_or(|d| d > now), "{} regressed", a.name);
+                assert!(
+                    later.is_some() && first_done.is_none_or(|d| d > now),
+                    "{} regressed",
+                    a.name
+                );
             }
         }
     }
@@ -111,7 +119,12 @@ fn a_push_is_followed_stage_by_stage_with_every_change_in_order() {
         .history
         .iter()
         .filter(|(_, s)| s.selected_execution_id.as_deref() == Some(id.as_str()))
-        .filter_map(|(_, s)| s.stages.iter().flat_map(|st| &st.actions).find_map(|a| a.build.as_ref()))
+        .filter_map(|(_, s)| {
+            s.stages
+                .iter()
+                .flat_map(|st| &st.actions)
+                .find_map(|a| a.build.as_ref())
+        })
         .map(|b| b.phases.len())
         .collect();
     assert!(phase_counts.windows(2).all(|p| p[0] <= p[1]), "{phase_counts:?}");
@@ -143,10 +156,18 @@ fn a_push_is_followed_stage_by_stage_with_every_change_in_order() {
         .history
         .iter()
         .filter(|(_, s)| s.selected_execution_id.as_deref() == Some(id.as_str()))
-        .filter_map(|(_, s)| s.stages.iter().flat_map(|st| &st.actions).find_map(|a| a.build.as_ref()))
+        .filter_map(|(_, s)| {
+            s.stages
+                .iter()
+                .flat_map(|st| &st.actions)
+                .find_map(|a| a.build.as_ref())
+        })
         .map(|b| b.log_tail.len())
         .collect();
-    assert!(growth.iter().filter(|n| **n > 0 && **n < shown.len()).count() > 0, "lines arrived in steps");
+    assert!(
+        growth.iter().filter(|n| **n > 0 && **n < shown.len()).count() > 0,
+        "lines arrived in steps"
+    );
 
     let deploy = actions.iter().find(|a| a.name == "Deploy").unwrap();
     let rollout = deploy.rollout.as_ref().expect("the rollout is shown");
@@ -191,7 +212,12 @@ fn a_failed_build_shows_its_error_and_retry_turns_it_green() {
     let w = Watching::start(&sb, &spec, |o| o.probe = HealthProbe::Off);
     let mut c = Consumer::default();
     c.until(&w, 30, "the first snapshot", |_| true);
-    let id = push(&sb, &spec, "badc0ffee0000000000000000000000000000000", "Break the tests");
+    let id = push(
+        &sb,
+        &spec,
+        "badc0ffee0000000000000000000000000000000",
+        "Break the tests",
+    );
     w.wake.notify_one();
     c.until(&w, 60, "the run to fail", |s| {
         execution_status(s, &id) == Some(RunStatus::Failed)
@@ -203,7 +229,10 @@ fn a_failed_build_shows_its_error_and_retry_turns_it_green() {
     assert_eq!(action.status, Some(RunStatus::Failed));
     let err = action.error_details.as_ref().expect("error details");
     assert_eq!(err.code.as_deref(), Some("JobFailed"));
-    assert!(err.message.as_deref().unwrap().contains("COMMAND_EXECUTION_ERROR"), "{err:?}");
+    assert!(
+        err.message.as_deref().unwrap().contains("COMMAND_EXECUTION_ERROR"),
+        "{err:?}"
+    );
     let phases = &action.build.as_ref().unwrap().phases;
     let failed = phases.iter().find(|p| p.status.as_deref() == Some("FAILED")).unwrap();
     assert_eq!(failed.name, "BUILD");
@@ -290,7 +319,12 @@ fn queued_runs_appear_and_are_followed_in_order() {
 
 /// Runs `pipewright watch --lab --exit-when-done --json`, pushes once its first line is out,
 /// and returns its exit code and how many lines it printed.
-fn watch_cli_until_done(sb: &Sandbox, home: &std::path::Path, spec: &pipewright_core::spec::LabSpec, commit: &str) -> (Option<i32>, usize) {
+fn watch_cli_until_done(
+    sb: &Sandbox,
+    home: &std::path::Path,
+    spec: &pipewright_core::spec::LabSpec,
+    commit: &str,
+) -> (Option<i32>, usize) {
     let mut child = Command::new(cli_bin())
         .args(["watch", "--exit-when-done", "--json", "--lab", &spec.name])
         .env("AWS_ENDPOINT_URL", &sb.url)
@@ -361,7 +395,11 @@ fn cli_watch_exits_0_after_a_successful_run_and_1_after_a_failed_one() {
             .send()
             .await
             .unwrap();
-        out.pipeline_execution_summaries()[0].status().unwrap().as_str().to_owned()
+        out.pipeline_execution_summaries()[0]
+            .status()
+            .unwrap()
+            .as_str()
+            .to_owned()
     });
     assert_eq!(status, "Stopped");
     sb.stop();

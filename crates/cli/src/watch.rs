@@ -205,7 +205,12 @@ impl View {
             let _ = writeln!(out, "{line}");
             self.last_line = line;
         }
-        if let Some(build) = snap.stages.iter().flat_map(|s| &s.actions).find_map(|a| a.build.as_ref()) {
+        if let Some(build) = snap
+            .stages
+            .iter()
+            .flat_map(|s| &s.actions)
+            .find_map(|a| a.build.as_ref())
+        {
             if self.logs_printed.0 != build.id {
                 self.logs_printed = (build.id.clone(), 0);
             }
@@ -309,7 +314,11 @@ fn one_line(snap: &PipelineSnapshot) -> String {
         .iter()
         .map(|s| {
             let detail = s.actions.first().map(action_detail).unwrap_or_default();
-            let detail = if detail.is_empty() { String::new() } else { format!(" ({detail})") };
+            let detail = if detail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({detail})")
+            };
             format!("{} {} {}{detail}", symbol(s.status), s.name, status_text(s.status))
         })
         .collect();
@@ -323,7 +332,10 @@ fn short(id: &str) -> &str {
 /// The whole screen.
 fn render(snap: &PipelineSnapshot, now: f64) -> String {
     const W: usize = 30;
-    let mut s = format!("Pipeline {} ({})  polling: {:?}\n", snap.pipeline, snap.region, snap.polling);
+    let mut s = format!(
+        "Pipeline {} ({})  polling: {:?}\n",
+        snap.pipeline, snap.region, snap.polling
+    );
     if let Some(p) = &snap.problem {
         s += &format!("! {}\n", p.message);
     }
@@ -429,7 +441,12 @@ fn render(snap: &PipelineSnapshot, now: f64) -> String {
             .as_ref()
             .and_then(|r| r.message.clone())
             .unwrap_or_default();
-        s += &format!("  {} {} {:<10?} {msg}\n", symbol(Some(e.status)), short(&e.id), e.status);
+        s += &format!(
+            "  {} {} {:<10?} {msg}\n",
+            symbol(Some(e.status)),
+            short(&e.id),
+            e.status
+        );
     }
     s
 }

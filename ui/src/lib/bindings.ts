@@ -388,3 +388,158 @@ skipped: Array<Leftover>, failed: Array<TeardownFailure>,
  * The final inventory. Empty in a dry run (nothing was checked after deleting).
  */
 leftovers: Array<Leftover>, };
+
+export type WatchEvent = { "kind": "snapshot", snapshot: PipelineSnapshot, } | { "kind": "changes", changes: Array<Change>, } | { "kind": "heartbeat" };
+
+export type PipelineSnapshot = { pipeline: string, region: string, 
+/**
+ * Newest first, as AWS lists them (the most recent 20).
+ */
+executions: Array<ExecutionSummary>, 
+/**
+ * The execution `stages` describe: the one asked for, else the oldest still running
+ * (so QUEUED runs are followed one after the other), else the newest.
+ */
+selectedExecutionId: string | null, stages: Array<StageView>, health: HealthView, 
+/**
+ * Whether the watcher polls fast (a run is in progress), slowly (idle) or backs off.
+ */
+polling: Polling, 
+/**
+ * The last poll's failure (network, throttling, permissions); `null` once a poll works.
+ */
+problem: ErrorPayload | null, };
+
+export type RunStatus = "InProgress" | "Stopping" | "Stopped" | "Succeeded" | "Superseded" | "Failed" | "Cancelled" | "Abandoned" | "Unknown";
+
+export type ExecutionSummary = { id: string, status: RunStatus, statusSummary: string | null, startedAt: number | null, updatedAt: number | null, 
+/**
+ * Set once the execution is over (its last update).
+ */
+endedAt: number | null, sourceRevision: SourceRevision | null, trigger: ExecutionTrigger | null, 
+/**
+ * Why it was stopped, if it was (the reason given to StopPipelineExecution).
+ */
+stopReason: string | null, };
+
+export type SourceRevision = { commitId: string, 
+/**
+ * The commit message (from the revision summary, which GitHub sources send as JSON).
+ */
+message: string | null, 
+/**
+ * Known once the execution's Source action has been looked at.
+ */
+branch: string | null, url: string | null, };
+
+export type ExecutionTrigger = { type: string, detail: string | null, };
+
+export type StageView = { name: string, 
+/**
+ * The stage's status in the selected execution; `null`: not reached (yet).
+ */
+status: RunStatus | null, 
+/**
+ * The selected execution finished the previous stage and waits to enter this one
+ * (another execution holds it: QUEUED / SUPERSEDED modes).
+ */
+waiting: boolean, actions: Array<ActionView>, };
+
+export type ActionView = { name: string, runOrder: number, 
+/**
+ * AWS's provider name: `CodeStarSourceConnection`, `CodeBuild`, `ECS`...
+ */
+provider: string | null, 
+/**
+ * The latest attempt's status in the selected execution; `null`: not started.
+ */
+status: RunStatus | null, startedAt: number | null, updatedAt: number | null, summary: string | null, errorDetails: ActionError | null, 
+/**
+ * The build id, deployment id or commit id behind the action.
+ */
+externalId: string | null, 
+/**
+ * The page for this run (the build, the commit, the service).
+ */
+externalUrl: string | null, 
+/**
+ * The console page of what the action runs (the project, the service, the branch).
+ */
+consoleUrl: string | null, build: BuildView | null, rollout: RolloutView | null, };
+
+export type ActionError = { code: string | null, message: string | null, };
+
+export type BuildView = { id: string, 
+/**
+ * `IN_PROGRESS`, `SUCCEEDED`, `FAILED`, `FAULT`, `STOPPED`, `TIMED_OUT`.
+ */
+status: string | null, currentPhase: string | null, phases: Array<BuildPhaseView>, 
+/**
+ * The build's log lines read so far, oldest first (the last 1000; see `Change`).
+ */
+logTail: Array<LogLine>, logsUrl: string | null, };
+
+export type BuildPhaseView = { 
+/**
+ * `SUBMITTED`, `QUEUED`, `PROVISIONING`, `DOWNLOAD_SOURCE`, `INSTALL`, `PRE_BUILD`,
+ * `BUILD`, `POST_BUILD`, `UPLOAD_ARTIFACTS`, `FINALIZING`, `COMPLETED`.
+ */
+name: string, 
+/**
+ * `null` while the phase runs; then `SUCCEEDED`, `FAILED`...
+ */
+status: string | null, startedAt: number | null, endedAt: number | null, durationSeconds: number | null, 
+/**
+ * Why a phase failed (`COMMAND_EXECUTION_ERROR: Error while executing command...`).
+ */
+contexts: Array<string>, };
+
+export type LogLine = { 
+/**
+ * Epoch milliseconds.
+ */
+at: number, text: string, };
+
+export type RolloutView = { cluster: string, service: string, 
+/**
+ * PRIMARY (the new one) first, then ACTIVE (draining) ones.
+ */
+deployments: Array<DeploymentView>, 
+/**
+ * The service's most recent events, newest first (at most 5).
+ */
+events: Array<ServiceEvent>, 
+/**
+ * Tasks that stopped recently and why (a failed rollout's best clue).
+ */
+stoppedTasks: Array<StoppedTask>, };
+
+export type DeploymentView = { id: string, status: string | null, taskDefinition: string | null, desired: number, running: number, pending: number, failed: number, 
+/**
+ * `IN_PROGRESS`, `COMPLETED` or `FAILED`.
+ */
+rolloutState: string | null, rolloutReason: string | null, updatedAt: number | null, };
+
+export type ServiceEvent = { id: string, at: number | null, message: string, };
+
+export type StoppedTask = { taskArn: string, stoppedReason: string | null, stoppedAt: number | null, };
+
+export type HealthView = { 
+/**
+ * `http://<load balancer DNS name>/`, once known.
+ */
+url: string | null, state: HealthState, httpStatus: number | null, message: string | null, };
+
+export type HealthState = "waiting" | "disabled" | "healthy" | "unhealthy" | "unreachable";
+
+export type Polling = "fast" | "slow" | "backoff";
+
+export type Change = { op: ChangeOp, 
+/**
+ * A JSON Pointer into the snapshot; for `add` it ends with `/-`.
+ */
+path: string, value: unknown, };
+
+export type ChangeOp = "replace" | "add";
+
+export type RetryOutcome = { executionId: string, stage: string, };

@@ -157,7 +157,7 @@ impl Follower {
         self.executions = executions;
         let active = self.active();
         self.idle_polls = if active { 0 } else { self.idle_polls + 1 };
-        if active || changed || self.stages.is_empty() || self.idle_polls % 4 == 0 {
+        if active || changed || self.stages.is_empty() || self.idle_polls.is_multiple_of(4) {
             self.pipeline_state().await?;
         }
         self.select();
@@ -287,10 +287,8 @@ impl Follower {
         self.run_orders.clear();
         for s in out.pipeline().map(|p| p.stages()).unwrap_or_default() {
             for a in s.actions() {
-                self.run_orders.insert(
-                    (s.name().to_owned(), a.name().to_owned()),
-                    a.run_order().unwrap_or(1),
-                );
+                self.run_orders
+                    .insert((s.name().to_owned(), a.name().to_owned()), a.run_order().unwrap_or(1));
             }
         }
     }
@@ -354,7 +352,10 @@ impl Follower {
                 break;
             }
         }
-        if let Some(b) = records.iter().find_map(|r| r.output.get("BranchName").or(r.config.get("BranchName"))) {
+        if let Some(b) = records
+            .iter()
+            .find_map(|r| r.output.get("BranchName").or(r.config.get("BranchName")))
+        {
             self.branches.insert(execution.to_owned(), b.clone());
             if let Some(rev) = self
                 .executions
@@ -449,7 +450,11 @@ impl Follower {
             for e in lines {
                 f.view.log_tail.push(LogLine {
                     at: e.timestamp().unwrap_or_default() as f64,
-                    text: e.message().unwrap_or_default().trim_end_matches(['\n', '\r']).to_owned(),
+                    text: e
+                        .message()
+                        .unwrap_or_default()
+                        .trim_end_matches(['\n', '\r'])
+                        .to_owned(),
                 });
             }
             let next = out.next_forward_token().map(str::to_owned);
@@ -599,9 +604,7 @@ impl Follower {
         if !deployed {
             return Ok(());
         }
-        let due = self
-            .last_probe
-            .is_none_or(|t| t.elapsed() >= self.timing.health_every);
+        let due = self.last_probe.is_none_or(|t| t.elapsed() >= self.timing.health_every);
         if !due {
             return Ok(());
         }
@@ -653,9 +656,8 @@ impl Follower {
                 StageView {
                     name: s.name.clone(),
                     status,
-                    waiting: selected.is_some_and(|sel| {
-                        self.inbound.get(&s.name).is_some_and(|w| w.iter().any(|i| i == sel))
-                    }),
+                    waiting: selected
+                        .is_some_and(|sel| self.inbound.get(&s.name).is_some_and(|w| w.iter().any(|i| i == sel))),
                     actions,
                 }
             })
@@ -719,9 +721,7 @@ fn action_record(d: &aws_sdk_codepipeline::types::ActionExecutionDetail) -> Acti
     ActionRecord {
         stage: d.stage_name().unwrap_or_default().to_owned(),
         name: d.action_name().unwrap_or_default().to_owned(),
-        provider: input
-            .and_then(|i| i.action_type_id())
-            .map(|t| t.provider().to_owned()),
+        provider: input.and_then(|i| i.action_type_id()).map(|t| t.provider().to_owned()),
         status: d.status().map(|s| RunStatus::from_aws(s.as_str())),
         started_at: ms(d.start_time()),
         updated_at: ms(d.last_update_time()),
@@ -735,7 +735,11 @@ fn action_record(d: &aws_sdk_codepipeline::types::ActionExecutionDetail) -> Acti
         external_id: result.and_then(|r| r.external_execution_id()).map(str::to_owned),
         external_url: result.and_then(|r| r.external_execution_url()).map(str::to_owned),
         config: input.and_then(|i| i.configuration()).cloned().unwrap_or_default(),
-        output: d.output().and_then(|o| o.output_variables()).cloned().unwrap_or_default(),
+        output: d
+            .output()
+            .and_then(|o| o.output_variables())
+            .cloned()
+            .unwrap_or_default(),
     }
 }
 
@@ -766,7 +770,12 @@ fn derive_stage(actions: &[ActionView]) -> Option<RunStatus> {
     if statuses.is_empty() {
         return None;
     }
-    for s in [RunStatus::Failed, RunStatus::InProgress, RunStatus::Stopping, RunStatus::Stopped] {
+    for s in [
+        RunStatus::Failed,
+        RunStatus::InProgress,
+        RunStatus::Stopping,
+        RunStatus::Stopped,
+    ] {
         if statuses.contains(&s) {
             return Some(s);
         }

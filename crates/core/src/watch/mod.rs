@@ -44,7 +44,7 @@ pub use snapshot::*;
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum WatchEvent {
     /// The whole picture; always the first event.
-    Snapshot { snapshot: PipelineSnapshot },
+    Snapshot { snapshot: Box<PipelineSnapshot> },
     /// Apply these, in order, to the snapshot (see [`change`]).
     Changes { changes: Vec<Change> },
     /// Nothing changed for a while; the watch is alive.
@@ -189,7 +189,7 @@ pub async fn watch(
         snapshot.problem = problem;
         let event = match &sent {
             None => Some(WatchEvent::Snapshot {
-                snapshot: snapshot.clone(),
+                snapshot: Box::new(snapshot.clone()),
             }),
             Some(old) => {
                 let changes = diff(old, &snapshot);
