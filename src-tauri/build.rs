@@ -18,6 +18,8 @@ fn main() {
             "spec_cost",
             "fargate_sizes",
             "spec_buildspec",
+            "practice_push",
+            "notify",
             "lab_apply",
             "lab_teardown",
             "lab_cancel",

@@ -6,7 +6,7 @@ use pipewright_core::api::{
     AppInfo, CredentialSet, CredentialSource, CredentialSummary, Identity, ProfileSummary, SandboxStatus,
 };
 use pipewright_core::credentials::{CredentialStore, profiles};
-use pipewright_core::practice::{self, SandboxProcess};
+use pipewright_core::practice::{self, SandboxProcess, StartedRun};
 use pipewright_core::spec::pricing::CostEstimate;
 use pipewright_core::spec::{BuildspecMode, FieldError, LabSpec, Region, ResourceNames, TaskSize};
 use pipewright_core::{AwsContext, Error, ErrorPayload, identity, settings_for};
@@ -152,4 +152,30 @@ pub fn spec_buildspec(spec: LabSpec) -> String {
         BuildspecMode::Inline => pipewright_core::buildspec::inline(spec.registry.tag_immutability),
         BuildspecMode::File => pipewright_core::buildspec::committed(spec.registry.tag_immutability),
     }
+}
+
+/// Practice mode's `git push`: a commit on the lab's repository and branch, which starts the
+/// pipeline through its trigger as GitHub would. Only the sandbox has this.
+#[tauri::command]
+pub async fn practice_push(practice: State<'_, Practice>, spec: LabSpec, message: String) -> Reply<Vec<StartedRun>> {
+    let Some(url) = practice.url() else {
+        return Err(Error::Invalid {
+            field: "source".into(),
+            message: "a simulated push needs practice mode's sandbox".into(),
+        }
+        .into());
+    };
+    Ok(practice::simulate_push(&url, &spec.source.repository, &spec.source.branch, &message, &[]).await?)
+}
+
+/// A desktop notification (a run finished). The UI writes the text in the student's language.
+#[tauri::command]
+pub fn notify(app: tauri::AppHandle, title: String, body: String) -> Reply<()> {
+    use tauri_plugin_notification::NotificationExt;
+    app.notification()
+        .builder()
+        .title(title)
+        .body(body)
+        .show()
+        .map_err(|e| Error::Internal(format!("notification: {e}")).into())
 }

@@ -9,6 +9,7 @@ use commands::Practice;
 
 pub fn run() {
     tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .manage(Practice::from_env())
         .manage(labs::Labs::default())
         .invoke_handler(tauri::generate_handler![
@@ -27,6 +28,8 @@ pub fn run() {
             commands::spec_cost,
             commands::fargate_sizes,
             commands::spec_buildspec,
+            commands::practice_push,
+            commands::notify,
             labs::lab_apply,
             labs::lab_teardown,
             labs::lab_cancel,

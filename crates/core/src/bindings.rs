@@ -27,6 +27,7 @@ pub fn typescript() -> String {
         ProfileSummary::decl(&cfg),
         SandboxStatus::decl(&cfg),
         AppInfo::decl(&cfg),
+        crate::practice::StartedRun::decl(&cfg),
         spec::LabSpec::decl(&cfg),
         spec::SourceSpec::decl(&cfg),
         spec::ConnectionChoice::decl(&cfg),

@@ -85,3 +85,58 @@ pub fn default_script() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sandbox/run"))
 }
+
+/// A pipeline run a simulated push started.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StartedRun {
+    pub pipeline_name: String,
+    pub pipeline_execution_id: String,
+}
+
+/// Practice mode's stand-in for `git push`: tells the sandbox that `repository`'s `branch`
+/// got a commit, which starts every pipeline whose trigger matches (as GitHub's webhook does).
+pub async fn simulate_push(
+    sandbox_url: &str,
+    repository: &str,
+    branch: &str,
+    message: &str,
+    paths: &[String],
+) -> Result<Vec<StartedRun>> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        started: Vec<StartedRun>,
+    }
+    let commit_id = format!("{:040x}", fastrand_u128());
+    let body = serde_json::json!({
+        "repository": repository,
+        "branch": branch,
+        "commitId": commit_id,
+        "message": message,
+        "paths": paths,
+    });
+    let answer: Answer = reqwest::Client::new()
+        .post(format!("{sandbox_url}/_sandbox/push"))
+        .json(&body)
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| Error::Internal(format!("the sandbox refused the push: {e}")))?
+        .json()
+        .await
+        .map_err(|e| Error::Internal(format!("the sandbox's push answer: {e}")))?;
+    Ok(answer.started)
+}
+
+/// A commit-id-looking number; uniqueness is all that matters here.
+fn fastrand_u128() -> u128 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    (u128::from(h.finish()) << 64) | u128::from(std::collections::hash_map::RandomState::new().build_hasher().finish())
+}

@@ -45,6 +45,8 @@ export type AppInfo = { version: string,
  */
 locale: string | null, };
 
+export type StartedRun = { pipelineName: string, pipelineExecutionId: string, };
+
 export type LabSpec = { 
 /**
  * The lab's id: unique per account, the prefix of every resource name and the value of
