@@ -60,11 +60,14 @@ pub async fn lab_watch(
     practice: State<'_, Practice>,
     source: CredentialSource,
     lab: String,
+    execution: Option<String>,
     on_event: Channel<WatchEvent>,
 ) -> Reply<()> {
     let (spec, aws) = self::lab(&practice, &source, &lab).await?;
     let mut options = WatchOptions::for_context(&aws);
     options.wake = bell(&lab);
+    // Pinned to one execution (picked from the list), else the watcher chooses.
+    options.execution = execution;
     let sink = move |event: WatchEvent| on_event.send(event).is_ok();
     watch::watch(&aws, WatchTarget::for_spec(&spec), options, Cancel::never(), sink).await?;
     Ok(())

@@ -107,7 +107,7 @@ pub async fn simulate_push(
     struct Answer {
         started: Vec<StartedRun>,
     }
-    let commit_id = format!("{:040x}", fastrand_u128());
+    let commit_id = format!("{:032x}{:08x}", fastrand_u128(), fastrand_u128() as u32);
     let body = serde_json::json!({
         "repository": repository,
         "branch": branch,

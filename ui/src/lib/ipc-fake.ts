@@ -14,6 +14,7 @@ import type {
   ProgressEvent,
 } from "./bindings";
 import { costFor, defaultSpec, fargateSizes, namesFor, validate } from "./ipc-fake-spec";
+import { fakeWatch, fakeWatchInvoke } from "./ipc-fake-watch";
 import { planRows } from "./plan";
 import { REGIONS } from "./regions";
 
@@ -71,6 +72,7 @@ let state = initialState();
 export const fakeBackend = {
   reset(): void {
     state = initialState();
+    fakeWatch.reset();
   },
   state(): FakeState {
     return state;
@@ -274,6 +276,13 @@ export async function fakeInvoke(
       return [];
     case "open_url":
       return null;
+    case "lab_watch":
+    case "lab_run":
+    case "lab_stop":
+    case "lab_retry":
+    case "practice_push":
+    case "notify":
+      return fakeWatchInvoke(command, args, state.currentLab?.name ?? "ktb");
     default:
       throw notFound("internal", `command ${command} not found`);
   }

@@ -29,6 +29,7 @@ import type {
   TaskSize,
 } from "./bindings";
 import { fakeInvoke } from "./ipc-fake";
+import type { RetryOutcome, StartedRun, WatchEvent } from "./bindings";
 
 /** A rejected command, carrying the Rust side's error payload. */
 export class IpcError extends Error {
@@ -197,4 +198,76 @@ export function labStatus(source: CredentialSource, lab: string): Promise<Resour
 /** Opens a page (e.g. the AWS console's connection page) in the system browser. */
 export function openUrl(url: string): Promise<void> {
   return call("open_url", { url });
+}
+
+/** A running `lab_watch`: `done` settles when it ends; `stop()` ignores any later event. */
+export type WatchHandle = { done: Promise<void>; stop(): void };
+
+/**
+ * Follows the lab's pipeline: `onEvent` gets a snapshot, then changes and heartbeats (see
+ * components/watch/changes.ts). `execution` pins it to one execution; `null`: the watcher
+ * chooses (the oldest running, else the newest). The Rust side ends once it can no longer
+ * send; after `stop()` events are dropped here.
+ */
+export function labWatch(
+  source: CredentialSource,
+  lab: string,
+  execution: string | null,
+  onEvent: (event: WatchEvent) => void,
+): WatchHandle {
+  let stopped = false;
+  const deliver = (event: WatchEvent) => {
+    if (!stopped) onEvent(event);
+  };
+  if (inTauri()) {
+    const channel = new Channel<WatchEvent>();
+    channel.onmessage = deliver;
+    return {
+      done: call("lab_watch", { source, lab, execution, onEvent: channel }),
+      stop() {
+        stopped = true;
+        channel.onmessage = () => {};
+      },
+    };
+  }
+  return {
+    done: call("lab_watch", { source, lab, execution, onEvent: deliver, alive: () => !stopped }),
+    stop() {
+      stopped = true;
+    },
+  };
+}
+
+/** Starts a run of the lab's pipeline ("Release change"); answers its execution id. */
+export function labRun(source: CredentialSource, lab: string): Promise<string> {
+  return call("lab_run", { source, lab });
+}
+
+/** Stops an execution (`null`: the newest running); `abandon` does not wait for actions. */
+export function labStop(
+  source: CredentialSource,
+  lab: string,
+  execution: string | null,
+  abandon: boolean,
+): Promise<string> {
+  return call("lab_stop", { source, lab, execution, abandon });
+}
+
+/** Retries the failed actions of the execution's failed stage. */
+export function labRetry(
+  source: CredentialSource,
+  lab: string,
+  execution: string | null,
+): Promise<RetryOutcome> {
+  return call("lab_retry", { source, lab, execution });
+}
+
+/** Practice mode only: a simulated `git push` to the lab's repository and branch. */
+export function practicePush(spec: LabSpec, message: string): Promise<StartedRun[]> {
+  return call("practice_push", { spec, message });
+}
+
+/** Shows an OS notification (the text already in the student's language). */
+export function notify(title: string, body: string): Promise<void> {
+  return call("notify", { title, body });
 }

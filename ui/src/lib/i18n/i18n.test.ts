@@ -49,6 +49,17 @@ describe("languages", () => {
     expect(keys(ko).sort()).toEqual(keys(en).sort());
   });
 
+  it("has the same keys in each screen's own English and Korean messages", () => {
+    const parts = import.meta.glob<{ default: object }>("./*.{en,ko}.json", { eager: true });
+    const names = Object.keys(parts).filter((path) => path.endsWith(".en.json"));
+    expect(names).toContain("./watch.en.json");
+    for (const name of names) {
+      const korean = parts[name.replace(/\.en\.json$/, ".ko.json")];
+      expect(korean, name).toBeDefined();
+      expect(keys(korean.default).sort(), name).toEqual(keys(parts[name].default).sort());
+    }
+  });
+
   it("explains every error code in both languages", () => {
     for (const messages of [en, ko]) {
       const errors = messages.errors as Record<string, { title?: string; hint?: string }>;

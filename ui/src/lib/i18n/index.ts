@@ -11,6 +11,8 @@
 import { addMessages, init, locale } from "svelte-i18n";
 import en from "./en.json";
 import ko from "./ko.json";
+import watchEn from "./watch.en.json";
+import watchKo from "./watch.ko.json";
 
 export { _, locale, number, date } from "svelte-i18n";
 
@@ -47,6 +49,8 @@ export function setupI18n(): Language {
   if (!started) {
     addMessages("en", en);
     addMessages("ko", ko);
+    addMessages("en", watchEn);
+    addMessages("ko", watchKo);
     init({ fallbackLocale: "en", initialLocale: language });
     locale.subscribe((value) => {
       if (typeof document !== "undefined" && value) {

@@ -1,0 +1,126 @@
+import { render, screen, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { watchSession } from "../lib/components/watch/session.svelte";
+import { fakeNotifications, fakeWatch } from "../lib/ipc-fake-watch";
+import Watch from "./Watch.svelte";
+
+const node = (stage: string) => screen.getByTestId(`watch-node-${stage}-${stage}`);
+const runStatus = () => screen.getByTestId("watch-run-status").getAttribute("data-status");
+
+async function push(message: string) {
+  const user = userEvent.setup();
+  const input = await screen.findByTestId("watch-push-message");
+  await user.clear(input);
+  await user.type(input, message);
+  await user.click(screen.getByTestId("watch-push"));
+}
+
+describe("Watch", () => {
+  beforeEach(() => {
+    watchSession.reset();
+    fakeWatch.state().stepMs = 30;
+  });
+  afterEach(() => watchSession.reset());
+
+  it("shows the last run, and status in words as well as colour", async () => {
+    render(Watch);
+    await screen.findByTestId("watch-graph");
+    expect(runStatus()).toBe("Failed");
+    for (const name of ["Source"]) {
+      expect(screen.getByRole("button", { name: new RegExp(`^${name}: Succeeded`) })).toBe(
+        node(name),
+      );
+    }
+    expect(screen.getByRole("button", { name: /^Build: Failed/ })).toBe(node("Build"));
+    expect(screen.getByRole("button", { name: /^Deploy: Not started/ })).toBe(node("Deploy"));
+    expect(node("Build")).toHaveTextContent("Failed");
+  });
+
+  it("lists the runs newest first", async () => {
+    render(Watch);
+    await screen.findByTestId("watch-graph");
+    await push("Newest change");
+    await expect.poll(() => screen.getAllByTestId("watch-execution").length).toBe(3);
+    const rows = screen.getAllByTestId("watch-execution");
+    expect(rows[0]).toHaveTextContent("Newest change");
+    expect(rows[1]).toHaveTextContent("Try the failing test");
+    expect(rows[2]).toHaveTextContent("Add a health check route");
+    await expect.poll(runStatus, { timeout: 5000 }).toBe("Succeeded");
+  });
+
+  it("renders a run's state changes in order, then notifies once", async () => {
+    render(Watch);
+    await screen.findByTestId("watch-graph");
+    const seen: Record<string, string[]> = { Source: [], Build: [], Deploy: [] };
+    const record = () => {
+      for (const stage of Object.keys(seen)) {
+        const status = node(stage).getAttribute("data-status")!;
+        if (seen[stage].at(-1) !== status) seen[stage].push(status);
+      }
+    };
+    await push("Update the greeting");
+    await expect
+      .poll(
+        () => {
+          record();
+          return screen.getByTestId("watch-run-commit").textContent?.includes("Update") &&
+            runStatus() === "Succeeded"
+            ? "done"
+            : "running";
+        },
+        { timeout: 5000, interval: 5 },
+      )
+      .toBe("done");
+    record();
+    for (const stage of ["Build", "Deploy"]) {
+      expect(seen[stage].slice(-2), stage).toEqual(["InProgress", "Succeeded"]);
+    }
+    expect(seen.Deploy).not.toContain("Failed");
+    expect(screen.getByRole("button", { name: /^Deploy: Succeeded/ })).toBeInTheDocument();
+    await expect.poll(() => fakeNotifications.length).toBe(1);
+    expect(fakeNotifications[0].title).toBe("Pipeline succeeded");
+  });
+
+  it("explains a failed build, enables Retry, and a retry turns it green", async () => {
+    fakeWatch.state().stepMs = 5;
+    render(Watch);
+    await screen.findByTestId("watch-graph");
+    await push("This will fail the tests");
+    await expect
+      .poll(
+        () =>
+          screen.getByTestId("watch-run-commit").textContent?.includes("This will fail") &&
+          runStatus(),
+        { timeout: 5000 },
+      )
+      .toBe("Failed");
+    const details = screen.getByTestId("watch-details");
+    expect(within(details).getByTestId("watch-error-code")).toHaveTextContent("JobFailed");
+    expect(within(details).getByTestId("watch-error-message")).toHaveTextContent(
+      "COMMAND_EXECUTION_ERROR",
+    );
+    expect(within(details).getByTestId("watch-hint")).toHaveTextContent("build log");
+    expect(within(details).getByTestId("watch-log")).toHaveTextContent("Tests: 1 failed");
+    expect(within(details).getByTestId("watch-phases")).toHaveTextContent("FAILED");
+    expect(screen.getByRole("button", { name: /^Build: Failed/ })).toBe(node("Build"));
+    const retry = screen.getByTestId("watch-retry");
+    expect(retry).toBeEnabled();
+    await expect.poll(() => fakeNotifications.map((n) => n.title)).toContain("Pipeline failed");
+
+    await userEvent.setup().click(retry);
+    await expect.poll(runStatus, { timeout: 5000 }).toBe("Succeeded");
+    expect(screen.getByTestId("watch-retry")).toBeDisabled();
+    expect(node("Deploy")).toHaveAttribute("data-status", "Succeeded");
+  });
+
+  it("pins the graph to a run picked from the list", async () => {
+    render(Watch);
+    await screen.findByTestId("watch-graph");
+    const older = screen.getAllByTestId("watch-execution")[1];
+    await userEvent.setup().click(within(older).getByTestId("watch-execution-show"));
+    await expect.poll(runStatus).toBe("Succeeded");
+    expect(screen.getByTestId("watch-run-commit")).toHaveTextContent("Add a health check route");
+    expect(screen.getByTestId("watch-follow-latest")).toBeInTheDocument();
+  });
+});
