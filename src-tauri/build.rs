@@ -25,6 +25,7 @@ fn main() {
             "lab_cancel",
             "lab_current",
             "lab_status",
+            "lab_summaries",
             "open_url",
             "lab_watch",
             "lab_run",

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use pipewright_core::api::CredentialSource;
 use pipewright_core::apply::{self, ApplyOptions, ApplyReport, ResourceStatus};
-use pipewright_core::ledger::Ledger;
+use pipewright_core::ledger::{LabSummary, Ledger};
 use pipewright_core::progress::{Cancel, CancelHandle, Progress, ProgressEvent};
 use pipewright_core::spec::LabSpec;
 use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
@@ -124,6 +124,13 @@ pub fn lab_current(labs: State<'_, Labs>) -> Reply<Option<LabSpec>> {
         Some(toml) => Ok(Some(LabSpec::from_toml(&toml)?)),
         None => Ok(None),
     }
+}
+
+/// Every lab in the ledger with how many of its resources may still exist, so the app can
+/// remind the student, on start, of a lab that is still billing.
+#[tauri::command]
+pub fn lab_summaries(labs: State<'_, Labs>) -> Reply<Vec<LabSummary>> {
+    Ok(labs.ledger()?.lab_summaries()?)
 }
 
 #[tauri::command]

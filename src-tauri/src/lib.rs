@@ -35,6 +35,7 @@ pub fn run() {
             labs::lab_cancel,
             labs::lab_current,
             labs::lab_status,
+            labs::lab_summaries,
             labs::open_url,
             watch::lab_watch,
             watch::lab_run,

@@ -5,6 +5,7 @@ import { setupI18n } from "./lib/i18n";
 import { applyRun } from "./lib/apply.svelte";
 import { fakeBackend } from "./lib/ipc-fake";
 import { specStore } from "./lib/spec.svelte";
+import { teardownRun } from "./lib/teardown.svelte";
 
 beforeEach(() => {
   localStorage.clear();
@@ -12,5 +13,6 @@ beforeEach(() => {
   fakeBackend.reset();
   specStore.reset();
   applyRun.reset();
+  teardownRun.reset();
   setupI18n();
 });

@@ -67,6 +67,7 @@ pub fn typescript() -> String {
         progress::ProgressEvent::decl(&cfg),
         ledger::ResourceState::decl(&cfg),
         ledger::LedgerResource::decl(&cfg),
+        ledger::LabSummary::decl(&cfg),
         apply::ApplyReport::decl(&cfg),
         apply::ResourceStatus::decl(&cfg),
         teardown::TeardownItem::decl(&cfg),

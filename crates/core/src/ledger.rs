@@ -91,6 +91,15 @@ impl ResourceState {
             other => return Err(Error::Internal(format!("ledger: unknown resource state {other:?}"))),
         })
     }
+
+    /// True while the resource may exist in the account (and bill): intent, created, adopted
+    /// or deleting. Reused resources are not the lab's; deleted ones are gone.
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            ResourceState::Intent | ResourceState::Created | ResourceState::Adopted | ResourceState::Deleting
+        )
+    }
 }
 
 /// One resource of a lab as the ledger knows it.
@@ -104,6 +113,20 @@ pub struct LedgerResource {
     pub state: ResourceState,
     /// ARN or id once AWS has answered the create call.
     pub physical_id: Option<String>,
+}
+
+/// A lab in the ledger and how much of it may still be in the account, for the app's
+/// "this lab is still running" reminder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LabSummary {
+    pub name: String,
+    pub region: String,
+    /// When the lab was first recorded, in milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub created_at_ms: i64,
+    /// Resources that may still exist (see `ResourceState::is_live`): 0 once torn down.
+    pub live_resources: u32,
 }
 
 /// One AWS call, as the audit trail keeps it.
@@ -207,6 +230,25 @@ impl Ledger {
             let mut st = c.prepare("SELECT name FROM labs ORDER BY name")?;
             st.query_map([], |r| r.get(0))?.collect()
         })
+    }
+
+    /// Every lab, oldest first, with its count of live resources.
+    pub fn lab_summaries(&self) -> Result<Vec<LabSummary>> {
+        let labs: Vec<(String, String, i64)> = self.with(|c| {
+            let mut st = c.prepare("SELECT name, region, created_at FROM labs ORDER BY created_at, name")?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect()
+        })?;
+        labs.into_iter()
+            .map(|(name, region, created_at_ms)| {
+                let live = self.resources(&name)?.iter().filter(|r| r.state.is_live()).count();
+                Ok(LabSummary {
+                    live_resources: u32::try_from(live).unwrap_or(u32::MAX),
+                    name,
+                    region,
+                    created_at_ms,
+                })
+            })
+            .collect()
     }
 
     /// Written before the create call is sent. Keeps an existing row's later state (a rerun
@@ -377,6 +419,38 @@ mod tests {
         l.record_intent("ktb", "ecs_cluster", "ktb-cluster", "deploy").unwrap();
         assert_eq!(l.resources("ktb").unwrap()[0].state, ResourceState::Created);
         assert_eq!(l.resources("ktb").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn summaries_count_only_what_may_still_bill() {
+        let l = ledger_with_lab();
+        l.upsert_lab("old", "us-east-1", None, "name = \"old\"").unwrap();
+        let rows = [
+            ("s3_bucket", "b", None),
+            ("iam_role", "r", Some(ResourceState::Created)),
+            ("ecs_cluster", "c", Some(ResourceState::Adopted)),
+            ("load_balancer", "lb", Some(ResourceState::Deleting)),
+            ("connection", "gh", Some(ResourceState::Reused)),
+            ("ecr_repository", "repo", Some(ResourceState::Deleted)),
+        ];
+        for (kind, name, state) in rows {
+            l.record_intent("ktb", kind, name, "deploy").unwrap();
+            if let Some(state) = state {
+                l.set_state("ktb", kind, name, state, None).unwrap();
+            }
+        }
+        l.record_intent("old", "iam_role", "r", "build").unwrap();
+        l.set_state("old", "iam_role", "r", ResourceState::Deleted, None)
+            .unwrap();
+
+        let summaries = l.lab_summaries().unwrap();
+        let ktb = summaries.iter().find(|s| s.name == "ktb").unwrap();
+        assert_eq!(ktb.live_resources, 4, "intent, created, adopted and deleting");
+        assert_eq!(ktb.region, "ap-northeast-2");
+        assert!(ktb.created_at_ms > 0);
+        let old = summaries.iter().find(|s| s.name == "old").unwrap();
+        assert_eq!((old.live_resources, old.region.as_str()), (0, "us-east-1"));
+        assert_eq!(summaries.len(), 2);
     }
 
     #[test]

@@ -339,6 +339,16 @@ step: string, state: ResourceState,
  */
 physicalId: string | null, };
 
+export type LabSummary = { name: string, region: string, 
+/**
+ * When the lab was first recorded, in milliseconds since the Unix epoch.
+ */
+createdAtMs: number, 
+/**
+ * Resources that may still exist (see `ResourceState::is_live`): 0 once torn down.
+ */
+liveResources: number, };
+
 export type ApplyReport = { lab: string, 
 /**
  * The app's address once deployed: `http://<load balancer DNS name>`.

@@ -14,6 +14,7 @@ import type {
   ProgressEvent,
 } from "./bindings";
 import { costFor, defaultSpec, fargateSizes, namesFor, validate } from "./ipc-fake-spec";
+import { fakeTeardown, fakeTeardownRun } from "./ipc-fake-teardown";
 import { fakeWatch, fakeWatchInvoke } from "./ipc-fake-watch";
 import { planRows } from "./plan";
 import { REGIONS } from "./regions";
@@ -73,6 +74,7 @@ export const fakeBackend = {
   reset(): void {
     state = initialState();
     fakeWatch.reset();
+    fakeTeardown.reset();
   },
   state(): FakeState {
     return state;
@@ -133,6 +135,7 @@ async function fakeApply(
   state.cancelled.delete(lab);
   state.connectionCompleted = false;
   state.currentLab = spec;
+  fakeTeardown.state().removed.delete(lab);
   const rows = planRows(spec, namesFor(spec), PRACTICE_ACCOUNT);
   const emit = (
     row: (typeof rows)[number],
@@ -274,6 +277,25 @@ export async function fakeInvoke(
       return state.currentLab;
     case "lab_status":
       return [];
+    case "lab_teardown": {
+      const lab = String(args?.lab);
+      const known = fakeTeardown.state().summaries.some((s) => s.name === lab);
+      if (state.currentLab?.name !== lab && !known) {
+        throw { code: "invalid", message: `no lab named "${lab}"`, hint: null, field: "lab" };
+      }
+      const spec =
+        state.currentLab?.name === lab ? state.currentLab : defaultSpec(lab, "octo/sample-app");
+      const onEvent = args?.onEvent as (event: ProgressEvent) => void;
+      return fakeTeardownRun(
+        spec,
+        PRACTICE_ACCOUNT,
+        Boolean(args?.dryRun),
+        onEvent,
+        state.cancelled,
+      );
+    }
+    case "lab_summaries":
+      return fakeTeardown.state().summaries;
     case "open_url":
       return null;
     case "lab_watch":

@@ -30,6 +30,7 @@ import type {
 } from "./bindings";
 import { fakeInvoke } from "./ipc-fake";
 import type { RetryOutcome, StartedRun, WatchEvent } from "./bindings";
+import type { LabSummary, TeardownReport } from "./bindings";
 
 /** A rejected command, carrying the Rust side's error payload. */
 export class IpcError extends Error {
@@ -180,7 +181,31 @@ export function labApply(
   return call("lab_apply", { source, spec, onEvent });
 }
 
-/** Asks a running apply to stop after the call in flight. */
+/**
+ * Removes everything the lab created, reporting each resource through `onEvent`; with
+ * `dryRun`, only lists what would be removed, in order. Resolves with the report, whose
+ * `leftovers` is the final inventory; rejects with `cancelled` after `labCancel`.
+ */
+export function labTeardown(
+  source: CredentialSource,
+  lab: string,
+  dryRun: boolean,
+  onEvent: (event: ProgressEvent) => void,
+): Promise<TeardownReport> {
+  if (inTauri()) {
+    const channel = new Channel<ProgressEvent>();
+    channel.onmessage = onEvent;
+    return call("lab_teardown", { source, lab, dryRun, onEvent: channel });
+  }
+  return call("lab_teardown", { source, lab, dryRun, onEvent });
+}
+
+/** Every lab in the ledger, with how many of its resources may still exist (and bill). */
+export function labSummaries(): Promise<LabSummary[]> {
+  return call("lab_summaries");
+}
+
+/** Asks a running apply or teardown to stop after the call in flight. */
 export function labCancel(lab: string): Promise<void> {
   return call("lab_cancel", { lab });
 }

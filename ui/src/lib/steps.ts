@@ -21,7 +21,7 @@ export type NavItem = {
 export const NAV_ITEMS: readonly NavItem[] = [
   { id: "connect", step: null, comingNext: false },
   ...STEP_IDS.map((id, i) => ({ id, step: i + 1, comingNext: false })),
-  ...LATER_IDS.map((id) => ({ id, step: null, comingNext: id === "teardown" })),
+  ...LATER_IDS.map((id) => ({ id, step: null, comingNext: false })),
 ];
 
 /** The fields each step asks for, in the order the lecture's console screens show them. */

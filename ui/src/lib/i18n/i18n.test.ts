@@ -53,6 +53,7 @@ describe("languages", () => {
     const parts = import.meta.glob<{ default: object }>("./*.{en,ko}.json", { eager: true });
     const names = Object.keys(parts).filter((path) => path.endsWith(".en.json"));
     expect(names).toContain("./watch.en.json");
+    expect(names).toContain("./teardown.en.json");
     for (const name of names) {
       const korean = parts[name.replace(/\.en\.json$/, ".ko.json")];
       expect(korean, name).toBeDefined();

@@ -13,6 +13,8 @@ import en from "./en.json";
 import ko from "./ko.json";
 import watchEn from "./watch.en.json";
 import watchKo from "./watch.ko.json";
+import teardownEn from "./teardown.en.json";
+import teardownKo from "./teardown.ko.json";
 
 export { _, locale, number, date } from "svelte-i18n";
 
@@ -51,6 +53,8 @@ export function setupI18n(): Language {
     addMessages("ko", ko);
     addMessages("en", watchEn);
     addMessages("ko", watchKo);
+    addMessages("en", teardownEn);
+    addMessages("ko", teardownKo);
     init({ fallbackLocale: "en", initialLocale: language });
     locale.subscribe((value) => {
       if (typeof document !== "undefined" && value) {

@@ -1,0 +1,143 @@
+// Teardown in the real app, practice mode: create the lab, reopen the app (same data folder)
+// and see the "still running" reminder, open Teardown from it, check the plan, remove
+// everything, and see the proof that nothing is left. Saves screenshots of the plan, the
+// run, and the result (English, Korean, dark).
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import {
+  click,
+  completePendingConnections,
+  fill,
+  launchApp,
+  screenshot,
+  screenshotDir,
+  startSandbox,
+  stopProcess,
+  waitForText,
+} from "./harness.mjs";
+
+let sandbox;
+before(async () => {
+  sandbox = await startSandbox();
+});
+after(() => stopProcess(sandbox?.child));
+
+/** Review → Create, completing the GitHub handshake through the sandbox's page. */
+async function createLab(browser) {
+  await click(browser, '[data-testid="check-identity"]');
+  await waitForText(browser, '[data-testid="whoami-account"]', "123456789012", 30_000);
+  await click(browser, '[data-testid="nav-source"]');
+  await waitForText(browser, '[data-testid="screen-title"]', "Source");
+  await fill(browser, '[data-testid="field-source.repository"] input', "octo/hello-ktb");
+  await click(browser, '[data-testid="nav-review"]');
+  await waitForText(browser, '[data-testid="review-resources"]', "ktb");
+  const create = await browser.$('[data-testid="review-create"]');
+  await create.waitForEnabled({ timeout: 15_000, timeoutMsg: "Create stays disabled: the spec has errors" });
+  await click(browser, '[data-testid="review-create"]');
+  const deadline = Date.now() + 60_000;
+  while ((await completePendingConnections(sandbox.url)) === 0) {
+    assert.ok(Date.now() < deadline, "no connection ever waited for the handshake");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await waitForText(browser, '[data-testid="progress-report"]', "", 120_000);
+}
+
+/** Every row of the run as [kind, name, state]. */
+function rows(browser) {
+  return browser.execute(() =>
+    [...document.querySelectorAll('[data-testid="teardown-row"]')].map((el) => [
+      el.getAttribute("data-kind"),
+      el.getAttribute("data-name"),
+      el.getAttribute("data-state"),
+    ]),
+  );
+}
+
+test("a reopened app reminds of the running lab; Teardown removes it and proves nothing is left", async () => {
+  const first = await launchApp({ lang: "en_US.UTF-8", sandboxUrl: sandbox.url });
+  try {
+    await createLab(first.browser);
+  } finally {
+    await first.close();
+  }
+
+  // Same HOME: the same ledger, so the app knows the lab is still there.
+  const { browser, close } = await launchApp({ lang: "en_US.UTF-8", sandboxUrl: sandbox.url, home: first.home });
+  try {
+    const reminder = await waitForText(browser, '[data-testid="running-lab-reminder"]', "Lab ktb is still running");
+    assert.match(await reminder.getText(), /bills until torn down/);
+    await screenshot(browser, "running-lab-reminder");
+    await click(browser, '[data-testid="running-lab-open"]');
+    await waitForText(browser, '[data-testid="screen-title"]', "Tear down the lab");
+
+    // The dry run: what will be removed, in order.
+    const plan = await browser.$('[data-testid="teardown-plan"]');
+    await plan.waitForExist({ timeout: 60_000, timeoutMsg: "the dry run never listed the plan" });
+    const planned = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="teardown-plan-item"]')].map((el) => el.getAttribute("data-kind")),
+    );
+    assert.ok(planned.includes("load_balancer"), `the plan lists the load balancer: ${planned}`);
+    assert.equal(planned[0], "ecs_service", `the service goes first: ${planned}`);
+    assert.ok(planned.length >= 15, `the plan lists the lab's resources: ${planned}`);
+    await screenshot(browser, "teardown-plan");
+    await click(browser, '[data-testid="theme-toggle"]');
+    await screenshot(browser, "teardown-plan-dark");
+    await click(browser, '[data-testid="theme-toggle"]');
+
+    await click(browser, '[data-testid="teardown-start"]');
+    await fill(browser, '[data-testid="teardown-confirm-input"]', "ktb");
+    await screenshot(browser, "teardown-confirm");
+    await click(browser, '[data-testid="teardown-confirm"]');
+
+    // The run: catch it while something is being deleted, if it is not over first.
+    const until = Date.now() + 180_000;
+    let shotRunning = false;
+    for (;;) {
+      const clean = await browser.execute(() => document.querySelector('[data-testid="teardown-clean"]') !== null);
+      if (clean) break;
+      const failed = await browser.execute(
+        () => document.querySelector('[data-testid="teardown-failed"], [data-testid="error"]')?.textContent ?? null,
+      );
+      assert.equal(failed, null, "teardown reported a problem");
+      if (!shotRunning) {
+        const states = (await rows(browser)).map(([, , s]) => s);
+        if (states.includes("deleted") && states.some((s) => s === "deleting" || s === "waiting")) {
+          shotRunning = true;
+          mkdirSync(screenshotDir, { recursive: true });
+          await browser.saveScreenshot(join(screenshotDir, "teardown-running.png"));
+        }
+      }
+      assert.ok(Date.now() < until, `teardown never came back clean: ${JSON.stringify(await rows(browser))}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    await waitForText(browser, '[data-testid="teardown-clean"]', "0 resources left");
+    const done = await rows(browser);
+    assert.ok(done.length >= planned.length, `a row per planned resource: ${JSON.stringify(done)}`);
+    for (const [kind, name, state] of done) assert.equal(state, "deleted", `${kind} ${name}`);
+    const leftovers = await browser.execute(() => document.querySelector('[data-testid="teardown-leftovers"]'));
+    assert.equal(leftovers, null, "no leftovers");
+    await screenshot(browser, "teardown-done");
+
+    await click(browser, '[data-testid="theme-toggle"]');
+    await screenshot(browser, "teardown-done-dark");
+    await click(browser, '[data-testid="theme-toggle"]');
+    await browser.execute(() => {
+      const select = document.querySelector('[data-testid="lang-switch"]');
+      select.value = "ko";
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    await waitForText(browser, '[data-testid="teardown-clean"]', "남은 리소스 0개");
+    await screenshot(browser, "teardown-done-ko");
+
+    // With the lab gone, no other screen reminds of it any more.
+    await click(browser, '[data-testid="nav-review"]');
+    await waitForText(browser, '[data-testid="screen-title"]', "검토");
+    const still = await browser.execute(() => document.querySelector('[data-testid="running-lab-reminder"]'));
+    assert.equal(still, null, "the reminder is gone after a clean teardown");
+  } finally {
+    await close();
+  }
+});

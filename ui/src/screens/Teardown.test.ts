@@ -1,0 +1,175 @@
+import { render, screen, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { applyRun } from "../lib/apply.svelte";
+import type { LabSpec } from "../lib/bindings";
+import { fakeBackend } from "../lib/ipc-fake";
+import { fakeTeardown } from "../lib/ipc-fake-teardown";
+import { defaultSpec } from "../lib/ipc-fake-spec";
+import { teardownRun } from "../lib/teardown.svelte";
+import Teardown from "./Teardown.svelte";
+
+/** A lab the fake backend "created": lab_current answers it, lab_teardown finds it. */
+function createdLab(): LabSpec {
+  const spec = defaultSpec("ktb", "octo/sample-app");
+  fakeBackend.state().currentLab = spec;
+  return spec;
+}
+
+const planKinds = () =>
+  screen.getAllByTestId("teardown-plan-item").map((el) => el.getAttribute("data-kind"));
+
+async function confirmRemoval(user: ReturnType<typeof userEvent.setup>) {
+  await user.click(await screen.findByTestId("teardown-start"));
+  const input = screen.getByTestId("teardown-confirm-input");
+  expect(input).toHaveFocus();
+  await user.keyboard("ktb{Enter}");
+}
+
+describe("Teardown", () => {
+  it("lists what will be removed, in reverse order, grouped by step", async () => {
+    createdLab();
+    render(Teardown);
+    const plan = await screen.findByTestId("teardown-plan");
+    expect(screen.getByTestId("teardown-lab")).toHaveTextContent("ktb");
+    expect(screen.getByTestId("teardown-summary")).toHaveTextContent(
+      "18 resources will be removed",
+    );
+    const kinds = planKinds();
+    // The service goes first and the GitHub connection last: the reverse of creation.
+    expect(kinds[0]).toBe("ecs_service");
+    expect(kinds.at(-1)).toBe("connection");
+    expect(kinds).toContain("load_balancer");
+    expect(kinds).not.toContain("pipeline_stage");
+    const steps = within(plan)
+      .getAllByRole("heading", { level: 3 })
+      .map((h) => h.textContent?.trim());
+    expect(steps).toEqual(["5 Deploy", "4 Registry", "3 Build", "2 Pipeline", "1 Source"]);
+    for (const item of screen.getAllByTestId("teardown-plan-item")) {
+      expect(item).toHaveAttribute("data-state", "pending");
+      expect(item).toHaveTextContent("To remove");
+    }
+  });
+
+  it("asks for the lab's name before removing, and backs out with Escape", async () => {
+    createdLab();
+    const user = userEvent.setup();
+    render(Teardown);
+    await user.click(await screen.findByTestId("teardown-start"));
+    const confirm = screen.getByTestId("teardown-confirm");
+    expect(confirm).toBeDisabled();
+    expect(confirm).toHaveTextContent("Remove 18 resources");
+    await user.keyboard("kt");
+    expect(confirm).toBeDisabled();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("teardown-confirm")).toBeNull();
+    expect(screen.queryByTestId("teardown-row")).toBeNull();
+    expect(screen.getByTestId("teardown-start")).toBeInTheDocument();
+  });
+
+  it("removes every resource, row by row, then proves nothing is left", async () => {
+    createdLab();
+    fakeTeardown.state().stepMs = 15;
+    const user = userEvent.setup();
+    render(Teardown);
+    await confirmRemoval(user);
+    expect(await screen.findByTestId("teardown-cancel")).toBeInTheDocument();
+    const states = () => screen.queryAllByTestId("teardown-row").map((r) => r.dataset.state);
+    await expect.poll(() => states().includes("deleting"), { timeout: 2000 }).toBe(true);
+    const clean = await screen.findByTestId("teardown-clean", {}, { timeout: 3000 });
+    expect(clean).toHaveTextContent("0 resources left — nothing is billing");
+    expect(clean).toHaveTextContent("18 resources removed");
+    const rows = screen.getAllByTestId("teardown-row");
+    expect(rows).toHaveLength(18);
+    for (const row of rows) {
+      expect(row).toHaveAttribute("data-state", "deleted");
+      expect(row).toHaveTextContent("Deleted");
+    }
+    expect(screen.getByTestId("teardown-summary")).toHaveTextContent("18 of 18 removed");
+    expect(screen.queryByTestId("teardown-cancel")).toBeNull();
+    expect(screen.queryByTestId("teardown-leftovers")).toBeNull();
+    expect(screen.queryByTestId("teardown-start")).toBeNull();
+  });
+
+  it("shows a failure with what to do, and Try again finishes the job", async () => {
+    createdLab();
+    fakeTeardown.state().failKind = "load_balancer";
+    const user = userEvent.setup();
+    render(Teardown);
+    await confirmRemoval(user);
+    const failed = await screen.findByTestId("teardown-failed");
+    expect(failed).toHaveTextContent("1 resource could not be removed");
+    expect(failed).toHaveTextContent("What to do:");
+    expect(failed).toHaveTextContent("delete it in the AWS console");
+    expect(screen.getByTestId("teardown-leftovers")).toHaveTextContent("ktb-alb");
+    expect(screen.queryByTestId("teardown-clean")).toBeNull();
+    const lb = screen
+      .getAllByTestId("teardown-row")
+      .find((r) => r.getAttribute("data-kind") === "load_balancer")!;
+    expect(lb).toHaveAttribute("data-state", "failed");
+
+    await user.click(screen.getByTestId("teardown-retry"));
+    await screen.findByTestId("teardown-clean");
+    expect(lb).toHaveAttribute("data-state", "deleted");
+    for (const row of screen.getAllByTestId("teardown-row")) {
+      expect(row).toHaveAttribute("data-state", "deleted");
+    }
+  });
+
+  it("stops when cancelled and offers to remove the rest", async () => {
+    createdLab();
+    fakeTeardown.state().stepMs = 40;
+    const user = userEvent.setup();
+    render(Teardown);
+    await confirmRemoval(user);
+    await user.click(await screen.findByTestId("teardown-cancel"));
+    expect(await screen.findByTestId("error")).toHaveAttribute("data-code", "cancelled");
+    const left = screen
+      .getAllByTestId("teardown-row")
+      .filter((r) => r.getAttribute("data-state") !== "deleted");
+    expect(left.length).toBeGreaterThan(0);
+
+    fakeTeardown.state().stepMs = 0;
+    expect(screen.getByTestId("teardown-retry")).toHaveTextContent("Remove the rest");
+    await user.click(screen.getByTestId("teardown-retry"));
+    await screen.findByTestId("teardown-clean");
+  });
+
+  it("keeps the proof when reopened, and checks afresh once the lab is created again", async () => {
+    const spec = createdLab();
+    const user = userEvent.setup();
+    const first = render(Teardown);
+    await confirmRemoval(user);
+    await screen.findByTestId("teardown-clean");
+    first.unmount();
+
+    const again = render(Teardown);
+    expect(screen.getByTestId("teardown-clean")).toBeInTheDocument();
+    again.unmount();
+
+    await applyRun.start({ kind: "practice" }, spec, []);
+    render(Teardown);
+    await screen.findByTestId("teardown-plan");
+    expect(screen.queryByTestId("teardown-clean")).toBeNull();
+    expect(screen.getAllByTestId("teardown-plan-item")).toHaveLength(18);
+  });
+
+  it("says so when no lab has been created", async () => {
+    render(Teardown);
+    expect(await screen.findByTestId("teardown-no-lab")).toHaveTextContent(
+      "No lab has been created yet",
+    );
+    expect(screen.queryByTestId("teardown-start")).toBeNull();
+  });
+
+  it("speaks Korean", async () => {
+    createdLab();
+    const { setLanguage } = await import("../lib/i18n");
+    setLanguage("ko");
+    render(Teardown);
+    await screen.findByTestId("teardown-plan");
+    expect(screen.getByTestId("screen-title")).toHaveTextContent("실습 정리");
+    expect(screen.getByTestId("teardown-start")).toHaveTextContent("모두 삭제");
+    expect(teardownRun.plan?.length).toBe(18);
+  });
+});
