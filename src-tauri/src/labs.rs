@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use pipewright_core::api::CredentialSource;
-use pipewright_core::apply::{self, ApplyOptions, ApplyReport, ResourceStatus};
+use pipewright_core::apply::{self, ApplyOptions, ApplyReport, LabStatus};
 use pipewright_core::ledger::{LabSummary, Ledger};
 use pipewright_core::progress::{Cancel, CancelHandle, Progress, ProgressEvent};
 use pipewright_core::spec::LabSpec;
@@ -139,7 +139,7 @@ pub async fn lab_status(
     labs: State<'_, Labs>,
     source: CredentialSource,
     lab: String,
-) -> Reply<Vec<ResourceStatus>> {
+) -> Reply<LabStatus> {
     let aws = context(&practice, &source).await?;
     Ok(apply::status(&aws, labs.ledger()?, &lab).await?)
 }
@@ -160,18 +160,27 @@ pub fn open_url(practice: State<'_, Practice>, url: String) -> Reply<()> {
     Ok(())
 }
 
-/// AWS console pages (any region's console host) over https, or the running sandbox's own
-/// `/_sandbox/` pages.
+/// AWS console pages (any region's console host) over https, a load balancer's own address
+/// (the student's deployed app, served over plain http on port 80 as the lecture sets it up),
+/// or the running sandbox's own `/_sandbox/` pages.
 fn openable(url: &str, sandbox_base: Option<&str>) -> bool {
     if let Some(base) = sandbox_base
         && url.starts_with(&format!("{base}/_sandbox/"))
     {
         return true;
     }
+    let host_of = |rest: &str| rest.split(['/', '?', '#']).next().unwrap_or_default().to_owned();
+    if let Some(rest) = url.strip_prefix("http://") {
+        let host = host_of(rest);
+        let plain = host
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+        return plain && (host.ends_with(".elb.amazonaws.com") || host.ends_with(".elb.amazonaws.com.cn"));
+    }
     let Some(rest) = url.strip_prefix("https://") else {
         return false;
     };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host_of(rest);
     host == "console.aws.amazon.com" || host.ends_with(".console.aws.amazon.com")
 }
 
@@ -180,7 +189,7 @@ mod tests {
     use super::openable;
 
     #[test]
-    fn only_console_and_sandbox_pages_open() {
+    fn only_console_load_balancer_and_sandbox_pages_open() {
         let sandbox = Some("http://127.0.0.1:4566");
         assert!(openable(
             "https://console.aws.amazon.com/codesuite/settings/connections",
@@ -196,5 +205,16 @@ mod tests {
         assert!(!openable("http://console.aws.amazon.com/", None));
         assert!(!openable("https://evil.example/?console.aws.amazon.com/", None));
         assert!(!openable("file:///etc/passwd", sandbox));
+        assert!(openable(
+            "http://ktb-alb-1234567890.ap-northeast-2.elb.amazonaws.com",
+            None
+        ));
+        assert!(openable(
+            "http://ktb-alb-1.ap-northeast-2.elb.amazonaws.com/health",
+            None
+        ));
+        assert!(!openable("http://evil.example/.elb.amazonaws.com", None));
+        assert!(!openable("http://user@ktb-alb.elb.amazonaws.com", None));
+        assert!(!openable("http://elb.amazonaws.com.evil.example/", None));
     }
 }

@@ -661,6 +661,13 @@ fn full_up_builds_the_lecture_pipeline_and_a_rerun_creates_nothing() {
     );
 
     runtime().block_on(async { inventory(&sb.aws().await, &spec).await });
+    // What a reopened app shows: every resource present, and the same address.
+    let status = runtime()
+        .block_on(async { pipewright_core::apply::status(&sb.aws().await, ledger.clone(), "ktb").await })
+        .expect("status");
+    assert!(status.complete(), "{:?}", status.resources);
+    assert_eq!(status.resources.len(), 19);
+    assert_eq!(status.url, report.url);
     check_pipeline(&sb, &spec);
     check_bucket_versioning(&sb, &spec.names().artifact_bucket("123456789012"));
 

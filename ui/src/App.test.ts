@@ -76,4 +76,12 @@ describe("the app shell", () => {
     expect(after).not.toBe(before);
     expect(localStorage.getItem("pipewright.theme")).toBe(after);
   });
+
+  it("reopens on the screen the student left, and remembers the next one", async () => {
+    localStorage.setItem("pipewright.screen", "review");
+    render(App);
+    expect(screen.getByTestId("screen-title")).toHaveTextContent("Review");
+    await userEvent.setup().click(screen.getByTestId("nav-build"));
+    expect(localStorage.getItem("pipewright.screen")).toBe("build");
+  });
 });

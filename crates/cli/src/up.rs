@@ -204,14 +204,14 @@ pub async fn status(args: StatusArgs) -> Result<ExitCode, Error> {
     })?;
     let spec = LabSpec::from_toml(&text)?;
     let aws = context(&args.account, &spec.region).await?;
-    let rows = apply::status(&aws, ledger, &args.lab).await?;
+    let status = apply::status(&aws, ledger, &args.lab).await?;
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&rows).map_err(|e| Error::Internal(e.to_string()))?
+            serde_json::to_string_pretty(&status).map_err(|e| Error::Internal(e.to_string()))?
         );
     } else {
-        for r in &rows {
+        for r in &status.resources {
             let ledger_state = r.ledger_state.map(|s| s.as_str()).unwrap_or("-");
             let aws_state = match (r.exists, r.ours) {
                 (Some(true), Some(true)) => "exists",
@@ -228,6 +228,14 @@ pub async fn status(args: StatusArgs) -> Result<ExitCode, Error> {
             );
         }
     }
-    let complete = rows.iter().all(|r| r.exists == Some(true));
-    Ok(if complete { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    if !args.json
+        && let Some(url) = &status.url
+    {
+        println!("app: {url}");
+    }
+    Ok(if status.complete() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -55,6 +55,23 @@ pub struct ApplyReport {
     pub resources: Vec<crate::ledger::LedgerResource>,
 }
 
+/// A lab as `status` sees it: every planned resource, and the app's address when the load
+/// balancer exists (so a reopened app can show it without running Apply again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LabStatus {
+    pub lab: String,
+    pub url: Option<String>,
+    pub resources: Vec<ResourceStatus>,
+}
+
+impl LabStatus {
+    /// Every resource exists in AWS.
+    pub fn complete(&self) -> bool {
+        self.resources.iter().all(|r| r.exists == Some(true))
+    }
+}
+
 /// One resource of a lab as `status` sees it: the ledger's view plus AWS's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -187,6 +204,7 @@ pub async fn apply(
 ) -> Result<ApplyReport> {
     refuse_invalid(spec)?;
     let facts = discover(aws, ledger.clone(), spec, &options, cancel.clone()).await?;
+    ledger.check_account(&spec.name, &facts.account_id)?;
     ledger.upsert_lab(&spec.name, &facts.region, Some(&facts.account_id), &spec.to_toml()?)?;
     let cx = Arc::new(context(
         aws,
@@ -365,7 +383,7 @@ fn not_ours(cx: &Ctx, node: &Node) -> Error {
 }
 
 /// Every resource of a lab recorded in the ledger: the ledger's state plus a fresh describe.
-pub async fn status(aws: &AwsContext, ledger: Arc<Ledger>, lab: &str) -> Result<Vec<ResourceStatus>> {
+pub async fn status(aws: &AwsContext, ledger: Arc<Ledger>, lab: &str) -> Result<LabStatus> {
     let text = ledger.lab_spec(lab)?.ok_or_else(|| Error::Invalid {
         field: "lab".into(),
         message: format!("no lab named {lab:?} in the ledger"),
@@ -373,6 +391,7 @@ pub async fn status(aws: &AwsContext, ledger: Arc<Ledger>, lab: &str) -> Result<
     let spec = LabSpec::from_toml(&text)?;
     let options = ApplyOptions::for_context(aws);
     let facts = discover(aws, ledger.clone(), &spec, &options, Cancel::never()).await?;
+    ledger.check_account(lab, &facts.account_id)?;
     let cx = context(
         aws,
         ledger.clone(),
@@ -403,5 +422,10 @@ pub async fn status(aws: &AwsContext, ledger: Arc<Ledger>, lab: &str) -> Result<
             message,
         });
     }
-    Ok(out)
+    let dns = cx.with_outputs(|o| o.load_balancer_dns.clone());
+    Ok(LabStatus {
+        lab: lab.to_owned(),
+        url: dns.map(|d| format!("http://{d}")),
+        resources: out,
+    })
 }

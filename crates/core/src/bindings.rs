@@ -69,6 +69,7 @@ pub fn typescript() -> String {
         ledger::LedgerResource::decl(&cfg),
         ledger::LabSummary::decl(&cfg),
         apply::ApplyReport::decl(&cfg),
+        apply::LabStatus::decl(&cfg),
         apply::ResourceStatus::decl(&cfg),
         teardown::TeardownItem::decl(&cfg),
         teardown::TeardownFailure::decl(&cfg),

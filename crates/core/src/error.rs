@@ -46,6 +46,8 @@ pub enum ErrorCode {
     NotOurs,
     /// The account has no default VPC in the region (the lab runs in the default VPC).
     NoDefaultVpc,
+    /// The lab was created in another AWS account than the credentials in use.
+    WrongAccount,
     /// Something AWS had to finish (a connection handshake, a load balancer, a service
     /// rollout) did not finish before the deadline.
     WaitTimeout,
@@ -74,6 +76,7 @@ impl ErrorCode {
             ErrorCode::ProfileNotFound => "profile_not_found",
             ErrorCode::NotOurs => "not_ours",
             ErrorCode::NoDefaultVpc => "no_default_vpc",
+            ErrorCode::WrongAccount => "wrong_account",
             ErrorCode::WaitTimeout => "wait_timeout",
             ErrorCode::Cancelled => "cancelled",
             ErrorCode::Internal => "internal",
@@ -117,6 +120,13 @@ pub enum Error {
     NotOurs { kind: String, name: String, lab: String },
     #[error("region {region} has no default VPC")]
     NoDefaultVpc { region: String },
+    /// The ledger recorded the lab in `expected`; the credentials belong to `actual`.
+    #[error("lab {lab:?} was created in AWS account {expected}, but these credentials belong to account {actual}")]
+    WrongAccount {
+        lab: String,
+        expected: String,
+        actual: String,
+    },
     #[error("gave up waiting for {what} after {seconds} s")]
     WaitTimeout { what: String, seconds: u64 },
     #[error("cancelled")]
@@ -157,6 +167,7 @@ impl Error {
             Error::ProfileNotFound(_) => ErrorCode::ProfileNotFound,
             Error::NotOurs { .. } => ErrorCode::NotOurs,
             Error::NoDefaultVpc { .. } => ErrorCode::NoDefaultVpc,
+            Error::WrongAccount { .. } => ErrorCode::WrongAccount,
             Error::WaitTimeout { .. } => ErrorCode::WaitTimeout,
             Error::Cancelled => ErrorCode::Cancelled,
             Error::Internal(_) => ErrorCode::Internal,
@@ -189,6 +200,9 @@ impl Error {
             }
             ErrorCode::NoDefaultVpc => {
                 "Create one in the VPC console (Actions → Create default VPC), or pick another region."
+            }
+            ErrorCode::WrongAccount => {
+                "Connect with the credentials of the account the lab was created in, or give this lab another name."
             }
             ErrorCode::WaitTimeout => "Run the same command again: it carries on from where it stopped.",
             ErrorCode::Cancelled => "Run the same command again to carry on; nothing is lost.",

@@ -213,6 +213,30 @@ impl Ledger {
         })
     }
 
+    /// The account the lab was created in, when Apply recorded it.
+    pub fn lab_account(&self, name: &str) -> Result<Option<String>> {
+        self.with(|c| {
+            c.query_row("SELECT account FROM labs WHERE name = ?1", [name], |r| r.get(0))
+                .optional()
+                .map(Option::flatten)
+        })
+    }
+
+    /// Refuses to touch lab `name` from another account than the one it was created in: a
+    /// rerun or a teardown there would act on whatever carries the same tag in that account.
+    pub fn check_account(&self, name: &str, actual: &str) -> Result<()> {
+        match self.lab_account(name)? {
+            Some(expected) if !expected.is_empty() && !actual.is_empty() && expected != actual => {
+                Err(Error::WrongAccount {
+                    lab: name.to_owned(),
+                    expected,
+                    actual: actual.to_owned(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The lab touched last (applied or torn down), for the app to reopen where the student was.
     pub fn latest_lab(&self) -> Result<Option<String>> {
         self.with(|c| {
@@ -494,5 +518,20 @@ mod tests {
             .unwrap();
         let err = Ledger::open(&path).err().unwrap();
         assert!(err.to_string().contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn a_lab_is_only_touched_from_the_account_it_was_created_in() {
+        let l = Ledger::in_memory().unwrap();
+        l.check_account("ktb", "111111111111")
+            .expect("unknown lab: nothing to compare");
+        l.upsert_lab("ktb", "us-east-1", Some("111111111111"), "x").unwrap();
+        l.check_account("ktb", "111111111111").unwrap();
+        let err = l.check_account("ktb", "222222222222").unwrap_err();
+        assert_eq!(err.code(), crate::error::ErrorCode::WrongAccount);
+        assert!(err.to_string().contains("111111111111") && err.to_string().contains("222222222222"));
+        // A rerun without an account (never recorded) keeps the first one.
+        l.upsert_lab("ktb", "us-east-1", None, "x").unwrap();
+        assert_eq!(l.lab_account("ktb").unwrap().as_deref(), Some("111111111111"));
     }
 }

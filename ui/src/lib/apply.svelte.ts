@@ -1,14 +1,17 @@
 // The lab being created: started by Review's "Create", shown by Progress. Kept outside the
-// screens so a run keeps streaming while the student looks at another screen.
+// screens so a run keeps streaming while the student looks at another screen. After the app
+// is reopened, `resume` fills the same rows from the ledger and AWS (`lab_status`), so the
+// student sees the lab where they left it and can finish it with one click.
 import type {
   ApplyReport,
   CredentialSource,
   ErrorPayload,
   LabSpec,
+  LabStatus,
   NodeState,
   ProgressEvent,
 } from "./bindings";
-import { labApply, labCancel, toErrorPayload } from "./ipc";
+import { labApply, labCancel, labStatus, toErrorPayload } from "./ipc";
 import { rowKey, type PlanRow } from "./plan";
 
 export type RunRow = PlanRow & {
@@ -28,6 +31,10 @@ class ApplyRun {
   error = $state<ErrorPayload | null>(null);
   /** Milliseconds since the run started, from its latest event. */
   elapsedMs = $state(0);
+  /** Set when the rows came from `lab_status` (a lab from an earlier session), not a run. */
+  resumed = $state<LabStatus | null>(null);
+  /** True while `resume` asks AWS what exists. */
+  checking = $state(false);
 
   /** Creates the lab, with `plan` as the rows shown before the first event arrives. */
   async start(source: CredentialSource, spec: LabSpec, plan: PlanRow[]): Promise<void> {
@@ -42,6 +49,7 @@ class ApplyRun {
       errorCode: null,
     }));
     this.running = true;
+    this.resumed = null;
     this.cancelling = false;
     this.report = null;
     this.error = null;
@@ -53,6 +61,57 @@ class ApplyRun {
     } finally {
       this.running = false;
       this.cancelling = false;
+    }
+  }
+
+  /**
+   * Shows a lab from an earlier session as it stands now. Does nothing while a run is shown.
+   * A complete lab gets the same report a finished run has (its address included).
+   */
+  async resume(source: CredentialSource, lab: string): Promise<void> {
+    if (this.running || this.checking || (this.lab !== null && this.resumed === null)) return;
+    this.checking = true;
+    this.error = null;
+    try {
+      const status = await labStatus(source, lab);
+      if (this.running) return;
+      if (status.resources.length === 0) {
+        this.reset();
+        return;
+      }
+      this.lab = status.lab;
+      this.resumed = status;
+      this.elapsedMs = 0;
+      this.rows = status.resources.map((r) => ({
+        step: r.step as PlanRow["step"],
+        kind: r.kind,
+        name: r.name,
+        reused: r.ledgerState === "reused",
+        state:
+          r.exists === true ? (r.ledgerState === "created" ? "created" : "adopted") : "pending",
+        message: r.exists === null ? r.message : null,
+        elapsedMs: null,
+        url: null,
+        errorCode: null,
+      }));
+      const complete = status.resources.every((r) => r.exists === true);
+      this.report = complete
+        ? {
+            lab: status.lab,
+            url: status.url,
+            resources: status.resources.map((r) => ({
+              kind: r.kind,
+              name: r.name,
+              step: r.step,
+              state: r.ledgerState ?? "created",
+              physicalId: r.physicalId,
+            })),
+          }
+        : null;
+    } catch (e) {
+      this.error = toErrorPayload(e);
+    } finally {
+      this.checking = false;
     }
   }
 
@@ -95,6 +154,7 @@ class ApplyRun {
 
   reset(): void {
     this.lab = null;
+    this.resumed = null;
     this.rows = [];
     this.running = false;
     this.cancelling = false;

@@ -1,7 +1,7 @@
 // Generated from crates/core by `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core bindings`.
 // Do not edit by hand.
 
-export type ErrorCode = "no_region" | "no_credentials" | "invalid_key_id" | "signature_mismatch" | "expired_token" | "clock_skew" | "no_network" | "unknown_region" | "access_denied" | "aws" | "invalid" | "keyring_unavailable" | "credential_not_found" | "profile_not_found" | "not_ours" | "no_default_vpc" | "wait_timeout" | "cancelled" | "internal";
+export type ErrorCode = "no_region" | "no_credentials" | "invalid_key_id" | "signature_mismatch" | "expired_token" | "clock_skew" | "no_network" | "unknown_region" | "access_denied" | "aws" | "invalid" | "keyring_unavailable" | "credential_not_found" | "profile_not_found" | "not_ours" | "no_default_vpc" | "wrong_account" | "wait_timeout" | "cancelled" | "internal";
 
 export type ErrorPayload = { code: ErrorCode, message: string, hint: string | null, field: string | null, };
 
@@ -354,6 +354,8 @@ export type ApplyReport = { lab: string,
  * The app's address once deployed: `http://<load balancer DNS name>`.
  */
 url: string | null, resources: Array<LedgerResource>, };
+
+export type LabStatus = { lab: string, url: string | null, resources: Array<ResourceStatus>, };
 
 export type ResourceStatus = { step: string, kind: string, name: string, 
 /**

@@ -1,13 +1,36 @@
 // Which credentials the student chose on the Connect screen and who they turned out to be.
-// Kept outside the screen so it survives moving between steps.
+// Kept outside the screen so it survives moving between steps, and remembered across restarts
+// (the kind and the profile or key-set *name* only: secrets stay in the keyring) so reopening
+// the app returns to the lab with the same account.
 import type { CredentialSource, Identity } from "./bindings";
 
 export type SourceKind = CredentialSource["kind"];
 
+export const CONNECTION_KEY = "pipewright.connection";
+
+type Saved = { kind: SourceKind; profile: string; keys: string };
+
+function readSaved(): Saved | null {
+  try {
+    const raw = localStorage.getItem(CONNECTION_KEY);
+    const saved = raw ? (JSON.parse(raw) as Partial<Saved>) : null;
+    if (!saved || !["practice", "profile", "keyring"].includes(saved.kind ?? "")) return null;
+    return {
+      kind: saved.kind as SourceKind,
+      profile: typeof saved.profile === "string" ? saved.profile : "",
+      keys: typeof saved.keys === "string" ? saved.keys : "",
+    };
+  } catch {
+    return null;
+  }
+}
+
+const saved = readSaved();
+
 class Connection {
-  kind = $state<SourceKind>("practice");
-  profile = $state<string>("");
-  keys = $state<string>("");
+  kind = $state<SourceKind>(saved?.kind ?? "practice");
+  profile = $state<string>(saved?.profile ?? "");
+  keys = $state<string>(saved?.keys ?? "");
   identity = $state<Identity | null>(null);
   /** The source `identity` was checked with. */
   checkedKind = $state<SourceKind | null>(null);
@@ -21,6 +44,16 @@ class Connection {
         return this.profile ? { kind: "profile", name: this.profile } : null;
       case "keyring":
         return this.keys ? { kind: "keyring", name: this.keys } : null;
+    }
+  }
+
+  /** Remembers the choice (names only) for the next start. */
+  save(): void {
+    try {
+      const value: Saved = { kind: this.kind, profile: this.profile, keys: this.keys };
+      localStorage.setItem(CONNECTION_KEY, JSON.stringify(value));
+    } catch {
+      // storage disabled: the choice lasts for this session
     }
   }
 

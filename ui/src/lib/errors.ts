@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   "profile_not_found",
   "not_ours",
   "no_default_vpc",
+  "wrong_account",
   "wait_timeout",
   "cancelled",
   "internal",

@@ -11,6 +11,7 @@ import type {
   Identity,
   LabSpec,
   ProfileSummary,
+  LabStatus,
   ProgressEvent,
 } from "./bindings";
 import { costFor, defaultSpec, fargateSizes, namesFor, validate } from "./ipc-fake-spec";
@@ -39,6 +40,8 @@ type FakeState = {
   failKind: string | null;
   /** What lab_current answers. */
   currentLab: LabSpec | null;
+  /** lab_status: kinds that AWS no longer has (an interrupted or half-removed lab). */
+  missingKinds: string[];
   /** Labs asked to stop by lab_cancel. */
   cancelled: Set<string>;
   connectionCompleted: boolean;
@@ -63,6 +66,7 @@ function initialState(): FakeState {
     holdConnection: false,
     failKind: null,
     currentLab: null,
+    missingKinds: [],
     cancelled: new Set(),
     connectionCompleted: false,
   };
@@ -123,6 +127,28 @@ function identityFor(source: CredentialSource): Identity {
       };
     }
   }
+}
+
+/** lab_status: the lab last created here, all present until torn down. */
+function fakeStatus(lab: string): LabStatus {
+  const spec = state.currentLab;
+  if (!spec || spec.name !== lab || fakeTeardown.state().removed.has(lab)) {
+    return { lab, url: null, resources: [] };
+  }
+  return {
+    lab,
+    url: `http://${namesFor(spec).load_balancer}-1234567890.${spec.region}.elb.amazonaws.com`,
+    resources: planRows(spec, namesFor(spec), PRACTICE_ACCOUNT).map((row) => ({
+      step: row.step,
+      kind: row.kind,
+      name: row.name,
+      ledgerState: row.reused ? "reused" : "created",
+      physicalId: `arn:aws:fake:::${row.kind}/${row.name}`,
+      exists: !state.missingKinds.includes(row.kind),
+      ours: true,
+      message: null,
+    })),
+  };
 }
 
 /** lab_apply: walks the plan, reporting each resource, as the Rust engine does. */
@@ -276,7 +302,7 @@ export async function fakeInvoke(
     case "lab_current":
       return state.currentLab;
     case "lab_status":
-      return [];
+      return fakeStatus(String(args?.lab));
     case "lab_teardown": {
       const lab = String(args?.lab);
       const known = fakeTeardown.state().summaries.some((s) => s.name === lab);

@@ -24,7 +24,7 @@ import type {
   ProgressEvent,
   Region,
   ResourceNames,
-  ResourceStatus,
+  LabStatus,
   SandboxStatus,
   TaskSize,
 } from "./bindings";
@@ -216,7 +216,7 @@ export function labCurrent(): Promise<LabSpec | null> {
 }
 
 /** What AWS and the ledger say about each of the lab's resources now. */
-export function labStatus(source: CredentialSource, lab: string): Promise<ResourceStatus[]> {
+export function labStatus(source: CredentialSource, lab: string): Promise<LabStatus> {
   return call("lab_status", { source, lab });
 }
 

@@ -65,4 +65,38 @@ describe("Progress", () => {
     await run;
     expect(await screen.findByTestId("error")).toHaveAttribute("data-code", "cancelled");
   });
+
+  it("shows a lab from an earlier session as it stands, with its address and what next", async () => {
+    const { run } = await startRun();
+    await run;
+    applyRun.reset(); // the app was closed and reopened
+    render(Progress);
+    const report = await screen.findByTestId("progress-report");
+    expect(report).toHaveTextContent("elb.amazonaws.com");
+    expect(screen.getByTestId("progress-summary")).toHaveTextContent("checked just now");
+    expect(screen.getByTestId("progress-watch")).toBeEnabled();
+    expect(screen.getByTestId("progress-teardown")).toBeEnabled();
+    expect(screen.queryByTestId("progress-resume")).toBeNull();
+  });
+
+  it("offers to finish a lab that was interrupted, and finishes it", async () => {
+    const { run } = await startRun();
+    await run;
+    applyRun.reset();
+    fakeBackend.state().missingKinds = ["ecs_service", "load_balancer"];
+    render(Progress);
+    const resume = await screen.findByTestId("progress-resume");
+    const total = screen.getAllByTestId(/^progress-row-/).length;
+    expect(resume).toHaveTextContent(`${total - 2} of ${total} resources exist`);
+    expect(screen.queryByTestId("progress-report")).toBeNull();
+    const missing = screen
+      .getAllByTestId(/^progress-row-/)
+      .filter((el) => el.getAttribute("data-state") === "pending");
+    expect(missing).toHaveLength(2);
+
+    fakeBackend.state().missingKinds = [];
+    await userEvent.setup().click(screen.getByTestId("progress-finish"));
+    expect(await screen.findByTestId("progress-report")).toHaveTextContent("The lab is ready");
+    expect(screen.queryByTestId("progress-resume")).toBeNull();
+  });
 });

@@ -325,6 +325,7 @@ pub async fn teardown(
     })?;
     let spec = LabSpec::from_toml(&text)?;
     let facts = facts(aws, ledger.clone(), &spec, &options, cancel.clone()).await?;
+    ledger.check_account(lab, &facts.account_id)?;
     let run = Arc::new(Run::new(
         context(aws, ledger, &spec, facts, &options, progress, cancel.clone()),
         options,
