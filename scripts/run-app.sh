@@ -22,7 +22,9 @@ trap cleanup EXIT
 
 app="$CARGO_TARGET_DIR/debug/pipewright-app"
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
-  exec "$app"
+  # Not exec: the EXIT trap must stop the sandbox when the window closes.
+  "$app"
+  exit
 fi
 
 ensure_display
