@@ -10,15 +10,18 @@ cd "$root"
 say "rust: format"
 cargo fmt --all --check
 
-say "rust: build"
-cargo build --workspace --exclude pipewright-app --tests
+# One cargo invocation shape for the build, the tests and the app binary the e2e tests drive:
+# the same feature set everywhere, so each dependency compiles once (the AWS SDK crates are
+# most of the build). The app embeds ui/dist, so the ui is built first.
+say "build ui"
+(cd ui && npm run build --silent)
+rust=(--workspace --features pipewright-app/custom-protocol)
+
+say "rust: build (libraries, binaries incl. the app, tests)"
+cargo build "${rust[@]}" --bins --tests
 
 say "rust: tests (inside a D-Bus session with an unlocked gnome-keyring)"
-scripts/with-keyring.sh cargo test --workspace --exclude pipewright-app --no-fail-fast
-
-build_app
-say "app shell: unit tests (same features as the app build, so Tauri compiles once)"
-cargo test -p pipewright-app --features custom-protocol
+scripts/with-keyring.sh cargo test "${rust[@]}" --no-fail-fast
 
 say "ui: lint, types, unit tests"
 (cd ui && npm run lint --silent && npm run check --silent && npm test --silent)
