@@ -34,9 +34,11 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! command -v cargo >/dev/null; then
-  echo "Rust is missing: install it with rustup (https://rustup.rs), then run this again." >&2
-  exit 1
+# Rust: the distributions' packages are older than the workspace's rust-version (1.94), so a
+# machine without cargo gets the stable toolchain through rustup, as rustup.rs documents.
+if ! command -v cargo >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo" ]; then
+  say "install Rust (rustup, stable, minimal profile)"
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component rustfmt,clippy >&2
 fi
 
 export PATH="$HOME/.cargo/bin:$PATH"
