@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { watchSession } from "../lib/components/watch/session.svelte";
 import { fakeNotifications, fakeWatch } from "../lib/ipc-fake-watch";
+import { setLanguage } from "../lib/i18n";
 import Watch from "./Watch.svelte";
 
 const node = (stage: string) => screen.getByTestId(`watch-node-${stage}-${stage}`);
@@ -128,5 +129,15 @@ describe("Watch", () => {
     await expect.poll(runStatus).toBe("Succeeded");
     expect(screen.getByTestId("watch-run-commit")).toHaveTextContent("Add a health check route");
     expect(screen.getByTestId("watch-follow-latest")).toBeInTheDocument();
+  });
+
+  it("writes times in the app's language, not the webview's", async () => {
+    setLanguage("ko");
+    render(Watch);
+    await screen.findByTestId("watch-graph");
+    expect(screen.getByTestId("watch-run-started").textContent).toMatch(
+      /\d{4}\. \d{1,2}\. \d{1,2}\./,
+    );
+    expect(screen.getAllByTestId("watch-execution")[0].textContent).toMatch(/월/);
   });
 });
