@@ -41,11 +41,7 @@ fn ring(lab: &str) {
 
 /// The lab's spec, as `apply` recorded it, and a context for its region.
 async fn lab(practice: &Practice, source: &CredentialSource, lab: &str) -> Result<(LabSpec, AwsContext), Error> {
-    let text = Ledger::open_default()?.lab_spec(lab)?.ok_or_else(|| Error::Invalid {
-        field: "lab".into(),
-        message: format!("no lab named {lab:?} has been created"),
-    })?;
-    let spec = LabSpec::from_toml(&text)?;
+    let spec = Ledger::open_default()?.spec_of(lab)?;
     let sandbox = match source {
         CredentialSource::Practice => Some(practice.ensure_started().await?),
         _ => None,

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use clap::Args;
 use pipewright_core::ledger::Ledger;
 use pipewright_core::progress::{Cancel, Progress, ProgressEvent};
-use pipewright_core::spec::LabSpec;
 use pipewright_core::sweep::{self, TagRule};
 use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
 use pipewright_core::{AwsContext, Error};
@@ -191,11 +190,7 @@ where
 
 pub async fn down(args: DownArgs) -> Result<ExitCode, Error> {
     let ledger = Arc::new(Ledger::open_default()?);
-    let text = ledger.lab_spec(&args.lab)?.ok_or_else(|| Error::Invalid {
-        field: "lab".into(),
-        message: format!("no lab named {:?} in the ledger (see `pipewright status`)", args.lab),
-    })?;
-    let spec = LabSpec::from_toml(&text)?;
+    let spec = ledger.spec_of(&args.lab)?;
     let aws = context(&args.account, &spec.region).await?;
     let lab = args.lab.clone();
     run(args.yes, args.dry_run, args.json, &aws, |options, progress, cancel| {

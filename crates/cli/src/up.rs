@@ -198,11 +198,7 @@ pub async fn up(args: UpArgs) -> Result<ExitCode, Error> {
 
 pub async fn status(args: StatusArgs) -> Result<ExitCode, Error> {
     let ledger = Arc::new(Ledger::open_default()?);
-    let text = ledger.lab_spec(&args.lab)?.ok_or_else(|| Error::Invalid {
-        field: "lab".into(),
-        message: format!("no lab named {:?} in the ledger", args.lab),
-    })?;
-    let spec = LabSpec::from_toml(&text)?;
+    let spec = ledger.spec_of(&args.lab)?;
     let aws = context(&args.account, &spec.region).await?;
     let status = apply::status(&aws, ledger, &args.lab).await?;
     if args.json {

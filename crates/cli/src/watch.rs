@@ -77,11 +77,7 @@ pub struct RetryArgs {
 }
 
 fn lab_spec(lab: &str) -> Result<LabSpec, Error> {
-    let text = Ledger::open_default()?.lab_spec(lab)?.ok_or_else(|| Error::Invalid {
-        field: "lab".into(),
-        message: format!("no lab named {lab:?} in the ledger (create it with `pipewright up`)"),
-    })?;
-    LabSpec::from_toml(&text)
+    Ledger::open_default()?.spec_of(lab)
 }
 
 pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {

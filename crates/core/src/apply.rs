@@ -384,11 +384,7 @@ fn not_ours(cx: &Ctx, node: &Node) -> Error {
 
 /// Every resource of a lab recorded in the ledger: the ledger's state plus a fresh describe.
 pub async fn status(aws: &AwsContext, ledger: Arc<Ledger>, lab: &str) -> Result<LabStatus> {
-    let text = ledger.lab_spec(lab)?.ok_or_else(|| Error::Invalid {
-        field: "lab".into(),
-        message: format!("no lab named {lab:?} in the ledger"),
-    })?;
-    let spec = LabSpec::from_toml(&text)?;
+    let spec = ledger.spec_of(lab)?;
     let options = ApplyOptions::for_context(aws);
     let facts = discover(aws, ledger.clone(), &spec, &options, Cancel::never()).await?;
     ledger.check_account(lab, &facts.account_id)?;

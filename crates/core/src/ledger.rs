@@ -213,6 +213,17 @@ impl Ledger {
         })
     }
 
+    /// The spec lab `name` was applied with; a field error naming the lab when there is none.
+    pub fn spec_of(&self, name: &str) -> Result<crate::spec::LabSpec> {
+        let text = self.lab_spec(name)?.ok_or_else(|| Error::Invalid {
+            field: "lab".into(),
+            message: format!(
+                "no lab named {name:?} in the ledger: create it first (Create on Review, or `pipewright up`)"
+            ),
+        })?;
+        crate::spec::LabSpec::from_toml(&text)
+    }
+
     /// The account the lab was created in, when Apply recorded it.
     pub fn lab_account(&self, name: &str) -> Result<Option<String>> {
         self.with(|c| {

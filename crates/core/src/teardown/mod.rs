@@ -319,11 +319,7 @@ pub async fn teardown(
     progress: Progress,
     cancel: Cancel,
 ) -> Result<TeardownReport> {
-    let text = ledger.lab_spec(lab)?.ok_or_else(|| Error::Invalid {
-        field: "lab".into(),
-        message: format!("no lab named {lab:?} in the ledger"),
-    })?;
-    let spec = LabSpec::from_toml(&text)?;
+    let spec = ledger.spec_of(lab)?;
     let facts = facts(aws, ledger.clone(), &spec, &options, cancel.clone()).await?;
     ledger.check_account(lab, &facts.account_id)?;
     let run = Arc::new(Run::new(
