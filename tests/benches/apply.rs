@@ -2,35 +2,18 @@
 //! latency on every AWS call, once with 4 calls in flight and once with 1. Prints both times
 //! and their ratio. `cargo bench -p pipewright-tests --bench apply`
 
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pipewright_core::apply::{self, ApplyOptions};
 use pipewright_core::ledger::Ledger;
-use pipewright_core::progress::{Cancel, NodeState, Progress};
+use pipewright_core::progress::Cancel;
 use pipewright_core::spec::LabSpec;
-use pipewright_tests::Sandbox;
+use pipewright_tests::{Sandbox, handshaking_progress};
 use serde_json::json;
 
 fn run(sb: &Sandbox, lab: &str, concurrency: usize) -> (Duration, usize) {
-    let (tx, rx) = mpsc::channel::<String>();
-    let url = sb.url.clone();
-    let completer = std::thread::spawn(move || {
-        for arn in rx {
-            reqwest::blocking::Client::new()
-                .post(format!("{url}/_sandbox/connections/complete"))
-                .json(&json!({ "connectionArn": arn }))
-                .send()
-                .unwrap();
-        }
-    });
-    let tx = Mutex::new(tx);
-    let progress = Progress::new(move |e| {
-        if e.kind == "connection" && e.state == NodeState::Waiting {
-            let arn = e.detail.and_then(|d| d.physical_id).unwrap();
-            tx.lock().unwrap().send(arn).unwrap();
-        }
-    });
+    let (progress, completer) = handshaking_progress(sb, |_| {});
     // Each run its own lab and GitHub owner, so the second reuses nothing of the first.
     let spec = LabSpec::new(lab, &format!("{lab}/app"));
     let ledger = Arc::new(Ledger::in_memory().unwrap());

@@ -13,17 +13,6 @@ use pipewright_core::watch::{HealthProbe, RunStatus};
 use pipewright_tests::Sandbox;
 use pipewright_tests::watching::*;
 
-fn calls(sb: &Sandbox) -> usize {
-    sb.get("/_sandbox/calls")["calls"].as_array().unwrap().len()
-}
-
-fn clear(sb: &Sandbox) {
-    reqwest::blocking::Client::new()
-        .delete(format!("{}/_sandbox/calls", sb.url))
-        .send()
-        .unwrap();
-}
-
 fn pct(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[((v.len() - 1) as f64 * p).round() as usize]
@@ -37,7 +26,7 @@ fn main() {
     c.until(&w, 30, "the first snapshot", |_| true);
 
     // Idle.
-    clear(&sb);
+    sb.delete("/_sandbox/calls");
     let idle_for = Duration::from_secs(10);
     let started = Instant::now();
     while started.elapsed() < idle_for {
@@ -45,11 +34,11 @@ fn main() {
             c.apply(at, &e);
         }
     }
-    let idle_calls = calls(&sb);
+    let idle_calls = sb.calls().len();
     let idle_per_min = idle_calls as f64 * 60.0 / idle_for.as_secs_f64();
 
     // A push while idle (no wake-up): how long until the watcher shows the new run.
-    clear(&sb);
+    sb.delete("/_sandbox/calls");
     let pushed_at = now_ms();
     let run_started = Instant::now();
     let id = push(&sb, &spec, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "Bench");
@@ -60,7 +49,7 @@ fn main() {
         execution_status(s, &id).is_some_and(|st| !st.is_active())
     });
     let run_secs = run_started.elapsed().as_secs_f64();
-    let run_calls = calls(&sb);
+    let run_calls = sb.calls().len();
     assert_eq!(execution_status(c.last(), &id), Some(RunStatus::Succeeded));
 
     // Delay of each action status change: receipt time minus the sandbox's change time.

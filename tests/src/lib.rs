@@ -2,9 +2,13 @@
 //! 127.0.0.1 port and hands out contexts and control calls pointed at it.
 
 use std::path::PathBuf;
+use std::sync::{Mutex, mpsc};
+use std::thread::JoinHandle;
 
 use pipewright_core::practice::SandboxProcess;
+use pipewright_core::progress::{NodeState, Progress, ProgressEvent};
 use pipewright_core::{AwsContext, AwsSettings};
+use serde_json::{Value, json};
 
 pub const REGION: &str = pipewright_core::practice::PRACTICE_REGION;
 
@@ -48,14 +52,37 @@ impl Sandbox {
     }
 
     /// POSTs JSON to one of the sandbox's `/_sandbox/...` control endpoints.
-    pub fn control(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+    pub fn control(&self, path: &str, body: Value) -> Value {
+        control(&self.url, path, body)
+    }
+
+    /// DELETEs one of the control endpoints (`/_sandbox/calls`, `/_sandbox/faults`).
+    pub fn delete(&self, path: &str) {
         reqwest::blocking::Client::new()
-            .post(format!("{}{}", self.url, path))
-            .json(&body)
+            .delete(format!("{}{path}", self.url))
             .send()
             .and_then(|r| r.error_for_status())
-            .and_then(|r| r.json())
-            .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+            .unwrap_or_else(|e| panic!("DELETE {path}: {e}"));
+    }
+
+    /// Every AWS call received since the last clear, as (operation, outcome).
+    pub fn calls(&self) -> Vec<(String, String)> {
+        self.get("/_sandbox/calls")["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["operation"].as_str().unwrap().to_owned(),
+                    c["outcome"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Plays the console's "complete connection" handshake for one PENDING connection.
+    pub fn complete_connection(&self, arn: &str) {
+        complete_connection(&self.url, arn);
     }
 
     pub fn get(&self, path: &str) -> serde_json::Value {
@@ -68,6 +95,48 @@ impl Sandbox {
     pub fn stop(mut self) {
         self.process.stop();
     }
+}
+
+fn control(url: &str, path: &str, body: Value) -> Value {
+    reqwest::blocking::Client::new()
+        .post(format!("{url}{path}"))
+        .json(&body)
+        .send()
+        .and_then(|r| r.error_for_status())
+        .and_then(|r| r.json())
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+}
+
+fn complete_connection(url: &str, arn: &str) {
+    control(
+        url,
+        "/_sandbox/connections/complete",
+        json!({ "connectionArn": arn, "status": "AVAILABLE" }),
+    );
+}
+
+/// Progress for an Apply on the sandbox that completes each GitHub handshake Apply waits for,
+/// from a plain thread (sandbox control calls block, Apply's runtime must not). `also` sees
+/// every event first. The thread ends when Apply drops the Progress: join it afterwards.
+pub fn handshaking_progress(
+    sb: &Sandbox,
+    also: impl Fn(&ProgressEvent) + Send + Sync + 'static,
+) -> (Progress, JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel::<String>();
+    let url = sb.url.clone();
+    let completer = std::thread::spawn(move || rx.into_iter().for_each(|arn| complete_connection(&url, &arn)));
+    let tx = Mutex::new(tx);
+    let progress = Progress::new(move |e| {
+        also(&e);
+        if e.kind == "connection" && e.state == NodeState::Waiting {
+            let arn = e
+                .detail
+                .and_then(|d| d.physical_id)
+                .expect("a waiting connection names its ARN");
+            tx.lock().unwrap().send(arn).unwrap();
+        }
+    });
+    (progress, completer)
 }
 
 pub mod watching;

@@ -2,14 +2,14 @@
 //! thread of its own (so the test's thread stays free for blocking sandbox control calls),
 //! and rebuild the snapshot from its events as a consumer does.
 
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use pipewright_core::AwsContext;
 use pipewright_core::apply::{self, ApplyOptions};
 use pipewright_core::ledger::Ledger;
-use pipewright_core::progress::{Cancel, CancelHandle, NodeState, Progress};
+use pipewright_core::progress::{Cancel, CancelHandle};
 use pipewright_core::spec::LabSpec;
 use pipewright_core::watch::{
     self, PipelineSnapshot, RunStatus, WatchEvent, WatchOptions, WatchStats, WatchTarget, apply_changes,
@@ -36,25 +36,7 @@ pub fn now_ms() -> f64 {
 /// on creation) is over.
 pub fn build_lab(sb: &Sandbox, lab: &str, owner: &str, ledger: Arc<Ledger>) -> LabSpec {
     let spec = LabSpec::new(lab, &format!("{owner}/app"));
-    let (tx, rx) = mpsc::channel::<String>();
-    let url = sb.url.clone();
-    let completer = std::thread::spawn(move || {
-        for arn in rx {
-            reqwest::blocking::Client::new()
-                .post(format!("{url}/_sandbox/connections/complete"))
-                .json(&json!({ "connectionArn": arn }))
-                .send()
-                .and_then(|r| r.error_for_status())
-                .unwrap();
-        }
-    });
-    let tx = Mutex::new(tx);
-    let progress = Progress::new(move |e| {
-        if e.kind == "connection" && e.state == NodeState::Waiting {
-            let arn = e.detail.and_then(|d| d.physical_id).unwrap();
-            tx.lock().unwrap().send(arn).unwrap();
-        }
-    });
+    let (progress, completer) = crate::handshaking_progress(sb, |_| {});
     runtime().block_on(async {
         let aws = sb.aws().await;
         let options = ApplyOptions::for_context(&aws);

@@ -9,14 +9,14 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 
 use pipewright_core::apply::{self, ApplyOptions, ApplyReport};
 use pipewright_core::ledger::{Ledger, ResourceState};
-use pipewright_core::progress::{Cancel, NodeState, Progress};
+use pipewright_core::progress::{Cancel, NodeState};
 use pipewright_core::spec::LabSpec;
 use pipewright_core::{AwsContext, Error};
-use pipewright_tests::{REGION, Sandbox, cli_bin};
+use pipewright_tests::{REGION, Sandbox, cli_bin, handshaking_progress};
 use serde_json::{Value, json};
 
 const TIME_SCALE: f64 = 0.01;
@@ -32,46 +32,12 @@ fn spec(lab: &str, owner: &str) -> LabSpec {
     LabSpec::new(lab, &format!("{owner}/app"))
 }
 
-/// Completes every connection handshake the progress events ask for, from a plain thread.
-fn handshake_completer(url: String) -> (mpsc::Sender<String>, std::thread::JoinHandle<()>) {
-    let (tx, rx) = mpsc::channel::<String>();
-    let thread = std::thread::spawn(move || {
-        for arn in rx {
-            complete(&url, &arn);
-        }
-    });
-    (tx, thread)
-}
-
-fn complete(url: &str, arn: &str) {
-    reqwest::blocking::Client::new()
-        .post(format!("{url}/_sandbox/connections/complete"))
-        .json(&json!({ "connectionArn": arn, "status": "AVAILABLE" }))
-        .send()
-        .and_then(|r| r.error_for_status())
-        .unwrap();
-}
-
 fn up(sb: &Sandbox, spec: &LabSpec, ledger: Arc<Ledger>, concurrency: usize) -> Result<ApplyReport, Error> {
-    let (tx, thread) = handshake_completer(sb.url.clone());
-    let tx = std::sync::Mutex::new(tx);
-    let progress = Progress::new(move |e| {
+    let (progress, thread) = handshaking_progress(sb, |e| {
         if e.kind == "connection" && e.state == NodeState::Waiting {
-            let arn = e
-                .detail
-                .as_ref()
-                .and_then(|d| d.physical_id.clone())
-                .expect("waiting event names the connection");
-            assert!(
-                e.detail
-                    .as_ref()
-                    .unwrap()
-                    .url
-                    .as_deref()
-                    .unwrap()
-                    .ends_with("/_sandbox/connections")
-            );
-            tx.lock().unwrap().send(arn).unwrap();
+            // In practice mode the handshake page is the sandbox's own.
+            let url = e.detail.as_ref().and_then(|d| d.url.as_deref());
+            assert!(url.unwrap().ends_with("/_sandbox/connections"), "{url:?}");
         }
     });
     let result = runtime().block_on(async {
@@ -82,27 +48,6 @@ fn up(sb: &Sandbox, spec: &LabSpec, ledger: Arc<Ledger>, concurrency: usize) -> 
     });
     let _ = thread.join().is_ok();
     result
-}
-
-fn calls(sb: &Sandbox) -> Vec<(String, String)> {
-    sb.get("/_sandbox/calls")["calls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["operation"].as_str().unwrap().to_owned(),
-                c["outcome"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn clear_calls(sb: &Sandbox) {
-    reqwest::blocking::Client::new()
-        .delete(format!("{}/_sandbox/calls", sb.url))
-        .send()
-        .unwrap();
 }
 
 fn creating_calls(calls: &[(String, String)]) -> Vec<String> {
@@ -671,10 +616,10 @@ fn full_up_builds_the_lecture_pipeline_and_a_rerun_creates_nothing() {
     check_pipeline(&sb, &spec);
     check_bucket_versioning(&sb, &spec.names().artifact_bucket("123456789012"));
 
-    clear_calls(&sb);
+    sb.delete("/_sandbox/calls");
     let again = up(&sb, &spec, ledger, 4).expect("second up");
     assert_eq!(again.resources.len(), 19);
-    let made = creating_calls(&calls(&sb));
+    let made = creating_calls(&sb.calls());
     assert!(made.is_empty(), "a rerun made {made:?}");
     sb.stop();
 }
@@ -706,7 +651,7 @@ fn a_spec_with_errors_makes_no_aws_call() {
     // The core refuses too, before its first call.
     let err = up(&sb, &bad, Arc::new(Ledger::in_memory().unwrap()), 4).unwrap_err();
     assert_eq!(err.code().as_str(), "invalid");
-    assert!(calls(&sb).is_empty(), "{:?}", calls(&sb));
+    assert!(sb.calls().is_empty(), "{:?}", sb.calls());
     sb.stop();
 }
 
@@ -725,11 +670,11 @@ fn a_resource_with_our_name_but_not_our_tag_is_refused() {
             .await
             .unwrap();
     });
-    clear_calls(&sb);
+    sb.delete("/_sandbox/calls");
     let err = up(&sb, &spec, Arc::new(Ledger::in_memory().unwrap()), 4).unwrap_err();
     assert_eq!(err.code().as_str(), "not_ours", "{err}");
     assert!(err.to_string().contains(&repo), "{err}");
-    let calls = calls(&sb);
+    let calls = sb.calls();
     assert!(
         !calls
             .iter()
@@ -761,7 +706,7 @@ fn throttling_faults_are_retried_to_the_end() {
     );
     let spec = spec("ktb", "octo");
     up(&sb, &spec, Arc::new(Ledger::in_memory().unwrap()), 4).expect("up under throttling");
-    let throttled = calls(&sb).iter().filter(|(_, o)| o == "ThrottlingException").count();
+    let throttled = sb.calls().iter().filter(|(_, o)| o == "ThrottlingException").count();
     assert!(throttled > 10, "faults fired {throttled} times");
     reqwest::blocking::Client::new()
         .delete(format!("{}/_sandbox/faults", sb.url))
@@ -801,7 +746,7 @@ fn run_cli(
         lines += 1;
         let e: Value = serde_json::from_str(&line).unwrap();
         if e["kind"] == "connection" && e["state"] == "waiting" {
-            complete(&sb.url, e["detail"]["physicalId"].as_str().unwrap());
+            sb.complete_connection(e["detail"]["physicalId"].as_str().unwrap());
         }
         if Some(lines) == kill_after {
             child.kill().unwrap();

@@ -9,7 +9,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pipewright_core::AwsContext;
@@ -18,7 +18,7 @@ use pipewright_core::ledger::{Ledger, ResourceState};
 use pipewright_core::progress::{Cancel, NodeState, Progress, ProgressEvent};
 use pipewright_core::spec::LabSpec;
 use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
-use pipewright_tests::{Sandbox, cli_bin};
+use pipewright_tests::{Sandbox, cli_bin, handshaking_progress};
 use serde_json::{Value, json};
 
 const TIME_SCALE: f64 = 0.01;
@@ -36,27 +36,9 @@ fn spec(lab: &str) -> LabSpec {
     LabSpec::new(lab, &format!("owner-{lab}/app"))
 }
 
-fn complete(url: &str, arn: &str) {
-    reqwest::blocking::Client::new()
-        .post(format!("{url}/_sandbox/connections/complete"))
-        .json(&json!({ "connectionArn": arn, "status": "AVAILABLE" }))
-        .send()
-        .and_then(|r| r.error_for_status())
-        .unwrap();
-}
-
 /// A full `up` through the core, completing the GitHub handshake from a plain thread.
 fn up(sb: &Sandbox, spec: &LabSpec, ledger: Arc<Ledger>) {
-    let (tx, rx) = mpsc::channel::<String>();
-    let url = sb.url.clone();
-    let completer = std::thread::spawn(move || rx.into_iter().for_each(|arn| complete(&url, &arn)));
-    let tx = Mutex::new(tx);
-    let progress = Progress::new(move |e| {
-        if e.kind == "connection" && e.state == NodeState::Waiting {
-            let arn = e.detail.as_ref().and_then(|d| d.physical_id.clone()).unwrap();
-            tx.lock().unwrap().send(arn).unwrap();
-        }
-    });
+    let (progress, completer) = handshaking_progress(sb, |_| {});
     runtime()
         .block_on(async {
             let aws = sb.aws().await;
@@ -93,27 +75,6 @@ fn down(
         .expect("teardown runs");
     let events = events.lock().unwrap().clone();
     (report, events)
-}
-
-fn calls(sb: &Sandbox) -> Vec<(String, String)> {
-    sb.get("/_sandbox/calls")["calls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["operation"].as_str().unwrap().to_owned(),
-                c["outcome"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn clear(sb: &Sandbox, path: &str) {
-    reqwest::blocking::Client::new()
-        .delete(format!("{}{path}", sb.url))
-        .send()
-        .unwrap();
 }
 
 /// Everything of the lab still in the account, found through the SDK without Pipewright's
@@ -248,9 +209,9 @@ fn teardown_after_a_full_up_leaves_nothing_and_a_dry_run_deletes_nothing() {
     let before = sdk_inventory(&sb, &spec);
     assert!(before.len() >= 16, "{before:?}");
 
-    clear(&sb, "/_sandbox/calls");
+    sb.delete("/_sandbox/calls");
     let (dry, _) = down(&sb, ledger.clone(), "full", |o| o.dry_run = true);
-    let deletes: Vec<_> = calls(&sb).into_iter().filter(|(op, _)| is_delete(op)).collect();
+    let deletes: Vec<_> = sb.calls().into_iter().filter(|(op, _)| is_delete(op)).collect();
     assert!(deletes.is_empty(), "a dry run called {deletes:?}");
     let order: Vec<&str> = dry.would_delete.iter().map(|d| d.kind.as_str()).collect();
     let pos = |k: &str| {
@@ -359,10 +320,11 @@ fn a_failing_deletion_is_retried_or_reported_with_the_rest_deleted() {
     let flaky = spec("flaky");
     up(&sb, &flaky, ledger.clone());
     set_faults(&sb, Some(2));
-    clear(&sb, "/_sandbox/calls");
+    sb.delete("/_sandbox/calls");
     let (report, _) = down(&sb, ledger.clone(), "flaky", |_| {});
     assert!(report.is_clean(), "{report:#?}");
-    let attempts: Vec<String> = calls(&sb)
+    let attempts: Vec<String> = sb
+        .calls()
         .into_iter()
         .filter(|(op, _)| op == "DeleteRepository")
         .map(|(_, o)| o)
@@ -408,7 +370,7 @@ fn a_failing_deletion_is_retried_or_reported_with_the_rest_deleted() {
     assert_eq!(row.state, ResourceState::Deleting);
 
     // Resumed once AWS answers again.
-    clear(&sb, "/_sandbox/faults");
+    sb.delete("/_sandbox/faults");
     let (report, _) = down(&sb, ledger, "broken", |_| {});
     assert!(report.is_clean(), "{report:#?}");
     assert_eq!(report.deleted.len(), 1);
@@ -438,7 +400,7 @@ fn up_killed(sb: &Sandbox, home: &std::path::Path, spec_path: &std::path::Path, 
     for (i, line) in BufReader::new(stdout).lines().enumerate() {
         let e: Value = serde_json::from_str(&line.unwrap()).unwrap();
         if e["kind"] == "connection" && e["state"] == "waiting" {
-            complete(&sb.url, e["detail"]["physicalId"].as_str().unwrap());
+            sb.complete_connection(e["detail"]["physicalId"].as_str().unwrap());
         }
         if i + 1 == kill_after {
             child.kill().unwrap();
