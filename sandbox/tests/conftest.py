@@ -18,6 +18,7 @@ import json
 import os
 import selectors
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -28,6 +29,7 @@ import pytest
 from botocore.config import Config
 
 SANDBOX_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(SANDBOX_DIR))  # unit tests import pipewright_sandbox directly
 REGION = "ap-northeast-2"
 TIME_SCALE = "0.01"
 START_TIMEOUT = 300  # seconds; the first run may have to build the venv
