@@ -163,6 +163,18 @@ class Call:
     def json_version(self) -> str:
         return "1.0" if "x-amz-json-1.0" in self.content_type else "1.1"
 
+    def param_items(self) -> list[tuple[str, str]]:
+        """Every request parameter as (name, string value): form and query fields as sent
+        (`GroupId.1`), JSON leaves with dotted paths (`networkConfiguration.awsvpcConfiguration
+        .securityGroups.0`)."""
+        items = [(k, v) for src in (self.query, self.form) for k, vs in src.items() for v in vs]
+        if self.json_protocol and self.body.strip():
+            try:
+                _flatten("", json.loads(self.body), items)
+            except ValueError:
+                pass
+        return items
+
     def _operation(self) -> str:
         if self.target:
             return self.target.rsplit(".", 1)[-1]
@@ -172,6 +184,17 @@ class Call:
         if self.service == "s3":
             return s3_operation(self.method, self.path, self.query, self.environ)
         return f"{self.method} {_path_pattern(self.path)}"
+
+
+def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _flatten(f"{prefix}.{i}", v, out)
+    elif value is not None:
+        out.append((prefix, str(value)))
 
 
 def _path_pattern(path: str) -> str:
@@ -349,6 +372,13 @@ class SandboxApp:
                                     status, ftype)
                 return self._send(call, start_response, *resp)
 
+        try:
+            for check in registry.REQUEST_CHECKS:
+                check(call)
+        except AwsError as err:
+            return self._send(call, start_response,
+                              *render_error(call, err.code, err.message, err.status))
+
         handler = JSON_HANDLERS.get(tuple(call.target.rsplit(".", 1))) if call.target else None
         prefix = call.target.rsplit(".", 1)[0] if call.target else ""
         if handler is None and prefix in registry.OWNED_PREFIXES:
@@ -524,6 +554,22 @@ def _reset_connection(environ: dict) -> None:
 @registry.control("GET", "/_sandbox/health")
 def _health(body: dict, query: dict) -> dict:
     return {"status": "ok", "timeScale": CLOCK.scale}
+
+
+@registry.control("GET", "/_sandbox/clock")
+def _get_clock(body: dict, query: dict) -> dict:
+    return {"timeScale": CLOCK.scale}
+
+
+@registry.control("POST", "/_sandbox/clock")
+def _post_clock(body: dict, query: dict) -> dict:
+    """Change the pace while running (practice mode: AWS's pace or faster). Waits in flight
+    keep the progress they made and go on at the new pace."""
+    scale = body.get("timeScale")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+        raise ValueError('body must be {"timeScale": X} with X > 0')
+    CLOCK.scale = float(scale)
+    return {"timeScale": CLOCK.scale}
 
 
 @registry.control("GET", "/_sandbox/calls")

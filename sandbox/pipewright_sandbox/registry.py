@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -43,6 +44,10 @@ JsonHandler = Callable[[dict, RequestInfo], dict]
 ControlHandler = Callable[[dict, dict], "tuple[int, Any, str] | dict"]
 
 JSON_HANDLERS: dict[tuple[str, str], JsonHandler] = {}
+# Checks run on every AWS request before it is answered (after fault rules). Each gets the
+# request (app.Call: .service, .operation, .region, .param_items()) and may raise AwsError,
+# which is sent back instead of the answer (e.g. a security group not visible yet).
+REQUEST_CHECKS: list[Callable[[Any], None]] = []
 CONTROL_ROUTES: dict[tuple[str, str], ControlHandler] = {}
 # X-Amz-Target prefixes whose whole API the sandbox answers (moto has no backend for them):
 # an operation not registered under such a prefix gets UnknownOperationException, not moto's 500.
@@ -80,14 +85,44 @@ def control(method: str, path: str):
 class Clock:
     """Simulated durations in AWS's proportions, shrunk by the time scale.
 
-    `scale` 1.0 is real time; 0.01 makes a 90 s ALB provisioning take 0.9 s.
+    `scale` 1.0 is real time; 0.01 makes a 90 s ALB provisioning take 0.9 s. The scale may
+    change while the sandbox runs (POST /_sandbox/clock), so waits are kept on the "AWS
+    clock" (`aws_now()`, in AWS seconds): it advances 1/scale AWS seconds per wall second, and
+    a new scale changes the pace from that moment on without losing the progress made.
     """
 
     def __init__(self, scale: float = 1.0):
-        self.scale = scale
+        self._lock = threading.Lock()
+        self._scale = scale
+        self._wall0 = time.monotonic()
+        self._aws0 = 0.0
+
+    @property
+    def scale(self) -> float:
+        return self._scale
+
+    @scale.setter
+    def scale(self, value: float) -> None:
+        if value <= 0:
+            raise ValueError("the time scale must be > 0")
+        with self._lock:
+            now = time.monotonic()
+            self._aws0 += (now - self._wall0) / self._scale
+            self._wall0, self._scale = now, float(value)
 
     def seconds(self, aws_seconds: float) -> float:
-        return aws_seconds * self.scale
+        """Wall seconds an AWS duration takes at the current pace."""
+        return aws_seconds * self._scale
+
+    def aws_now(self) -> float:
+        """The AWS clock: AWS seconds elapsed since start, at the paces set so far."""
+        with self._lock:
+            return self._aws0 + (time.monotonic() - self._wall0) / self._scale
+
+    def wall_time_of(self, aws_time: float) -> float:
+        """The wall-clock time (time.time()) at which the AWS clock read / will read aws_time,
+        assuming the current pace."""
+        return time.time() - (self.aws_now() - aws_time) * self._scale
 
 
 CLOCK = Clock(float(os.environ.get("PIPEWRIGHT_SANDBOX_TIME_SCALE", "1.0")))
