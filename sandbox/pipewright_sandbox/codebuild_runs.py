@@ -4,8 +4,22 @@ moto's builds jump to SUCCEEDED on the first BatchGetBuilds, append duplicate ph
 poll, use ISO strings where AWS sends epoch seconds, and write no logs. We answer StartBuild,
 BatchGetBuilds and StopBuild ourselves; the builds stay registered in moto's CodeBuild backend
 (build_history / build_metadata_history) so ListBuilds and ListBuildsForProject keep working.
-Phases advance from the shared ticker (pipeline.add_ticker); each phase writes the lines a
-docker build-and-push buildspec prints into the build's CloudWatch Logs stream.
+Phases advance from the shared ticker (pipeline.add_ticker) on the AWS clock; each phase writes
+the lines a docker build-and-push buildspec prints into the build's CloudWatch Logs stream.
+
+The build runs as the project's service role (service_roles "build.*" steps), checked when
+each phase ends, as CodeBuild meets them:
+- PROVISIONING: CodeBuild assumes the role and opens the log stream (logs:CreateLogGroup if
+  the group is missing, CreateLogStream, PutLogEvents). AWS fails the build there when it
+  cannot write logs (ACCESS_DENIED "Service role ... does not allow AWS CodeBuild to create
+  Amazon CloudWatch Logs log streams ..."), so the sandbox does too;
+- DOWNLOAD_SOURCE: reading the input artifact (s3:GetObject), and for a full clone
+  (CODEBUILD_CLONE_REF) using the connection;
+- PRE_BUILD: `aws ecr get-login-password` (ecr:GetAuthorizationToken);
+- POST_BUILD: `docker push` (the ECR layer and image actions on the repository); the image
+  lands in ECR only when the push is allowed and the repository exists;
+- UPLOAD_ARTIFACTS: writing the output artifact (s3:PutObject).
+A refusal fails that phase with CodeBuild's context and the command's output in the log.
 """
 
 from __future__ import annotations
@@ -15,11 +29,16 @@ import json
 import time
 import uuid
 
+from . import service_roles
 from .registry import AWS_DURATIONS, CLOCK, STATE_LOCK, AwsError, RequestInfo, json_op
 
 PREFIX = "CodeBuild_20161006"
 FAIL_CONTEXT = ("COMMAND_EXECUTION_ERROR",
                 "Error while executing command: npm test. Reason: exit status 1")
+# A failure in these phases ends the build (straight to FINALIZING); after BUILD, POST_BUILD
+# still runs, as CodeBuild does.
+ABORTING_PHASES = ("PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD", "POST_BUILD",
+                   "UPLOAD_ARTIFACTS")
 
 
 def _phase_plan() -> list[tuple[str, float]]:
@@ -47,14 +66,21 @@ def _logs(account: str, region: str):
     return logs_backends[account][region]
 
 
+def _c(msg: str) -> str:
+    """A line from CodeBuild's agent (as opposed to the commands' own output)."""
+    return "[Container] {ts}.000000 " + msg
+
+
 class BuildRun:
     """Drives one build dict through its phases and writes its log lines."""
 
-    def __init__(self, account: str, region: str, build: dict, project: dict, fail: bool):
+    def __init__(self, account: str, region: str, build: dict, project: dict, fail: bool,
+                 artifacts: dict | None = None):
         self.account, self.region, self.build, self.fail = account, region, build, fail
+        self.artifacts = artifacts or {}  # {"input": {bucket, key, connection}, "output": ...}
         self.plan = _phase_plan()
         self.idx = 0
-        self.phase_started = time.time()
+        self.phase_started = CLOCK.aws_now()  # on the AWS clock
         env = {v["name"]: v.get("value", "")
                for v in (project.get("environment") or {}).get("environmentVariables") or []}
         self.env = env
@@ -63,46 +89,55 @@ class BuildRun:
         self.tag = (build.get("resolvedSourceVersion") or "latest")[:7]
         build["pw_image_uri"] = f"{self.repo_uri}:{self.tag}"
         build["pw_container_name"] = env.get("CONTAINER_NAME")
+        self.role = project.get("serviceRole") or ""
+        self.session = "AWSCodeBuild-" + build["id"].split(":", 1)[1]
+        self.logs_ok = False  # the log stream is open (checked in PROVISIONING)
         self.stopped = False
 
     @property
     def done(self) -> bool:
         return self.build["buildComplete"]
 
+    def check(self, step: str, **facts):
+        return service_roles.check(step, self.account, self.region, self.role, self.session,
+                                   source_arn=self.build["arn"], **facts)
+
     def advance(self, now: float) -> None:
+        """Move on to where the AWS clock `now` says the build is."""
         while not self.done:
             name, aws_secs = self.plan[self.idx]
             if name == "COMPLETED":
-                self._complete(now)
+                self._complete(CLOCK.wall_time_of(self.phase_started))
                 return
-            if now - self.phase_started < CLOCK.seconds(aws_secs):
+            if now - self.phase_started < aws_secs:
                 return
-            failed = self.fail and name == "BUILD"
-            self._end_phase(self.phase_started + CLOCK.seconds(aws_secs),
-                            "FAILED" if failed else "SUCCEEDED", FAIL_CONTEXT if failed else None)
+            status, context, lines = _phase_outcome(self, name)
+            self._end_phase(self.phase_started + aws_secs, status, context, lines)
 
-    def _end_phase(self, at: float, status: str, context: tuple | None) -> None:
+    def _end_phase(self, at: float, status: str, context: tuple | None, lines: list) -> None:
         phase = self.build["phases"][-1]
-        phase.update(phaseStatus=status, endTime=at,
-                     durationInSeconds=int(round((at - phase["startTime"]) / CLOCK.scale)))
+        wall = CLOCK.wall_time_of(at)
+        phase.update(phaseStatus=status, endTime=wall,
+                     durationInSeconds=int(round(at - self.phase_started)))
         if context:
             phase["contexts"] = [{"statusCode": context[0], "message": context[1]}]
-        self._write(_lines_after(self, phase["phaseType"], status))
-        self.idx += 1
+        self._write(lines + _lines_after(phase["phaseType"], status, context))
+        if status == "FAILED" and phase["phaseType"] in ABORTING_PHASES:
+            self.idx = [p for p, _ in self.plan].index("FINALIZING")
+        else:
+            self.idx += 1
         self.phase_started = at
         name = self.plan[self.idx][0]
         self.build["currentPhase"] = name
-        self.build["phases"].append({"phaseType": name, "startTime": at})
+        self.build["phases"].append({"phaseType": name, "startTime": wall})
         self._write(_lines_before(self, name))
 
-    def _complete(self, now: float) -> None:
+    def _complete(self, wall: float) -> None:
         statuses = [p.get("phaseStatus") for p in self.build["phases"]]
         self.build["buildStatus"] = "STOPPED" if self.stopped else \
             "FAILED" if "FAILED" in statuses else "SUCCEEDED"
-        self.build["endTime"] = now
+        self.build["endTime"] = wall
         self.build["buildComplete"] = True
-        if self.build["buildStatus"] == "SUCCEEDED":
-            _push_image(self)
 
     def stop(self, now: float) -> None:
         if self.done:
@@ -110,39 +145,160 @@ class BuildRun:
         self.stopped = True
         phase = self.build["phases"][-1]
         phase.update(phaseStatus="STOPPED", endTime=now,
-                     durationInSeconds=int(round((now - phase["startTime"]) / CLOCK.scale)))
-        self._write([f"Phase complete: {phase['phaseType']} State: STOPPED"])
+                     durationInSeconds=int(round(CLOCK.aws_now() - self.phase_started)))
+        self._write([_c(f"Phase complete: {phase['phaseType']} State: STOPPED")])
         self.idx = len(self.plan) - 1
         self.build["currentPhase"] = "COMPLETED"
         self.build["phases"].append({"phaseType": "COMPLETED", "startTime": now})
         self._complete(now)
 
     def _write(self, lines: list[str]) -> None:
-        if not lines:
+        if not lines or not self.logs_ok:
             return
         logs = self.build["logs"]
-        backend = _logs(self.account, self.region)
-        group, stream = logs.get("groupName"), logs.get("streamName")
-        if not group or not stream:
-            return
-        if group not in backend.groups:
-            backend.create_log_group(group, tags={})
-        if stream not in backend.groups[group].streams:
-            backend.create_log_stream(group, stream)
         now = time.time()
         stamp = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime(now))
         events = [{"timestamp": int(now * 1000), "message": line.replace("{ts}", stamp)}
                   for line in lines]
-        backend.put_log_events(group, stream, events)
+        _logs(self.account, self.region).put_log_events(logs["groupName"], logs["streamName"],
+                                                         events)
 
 
-def _c(msg: str) -> str:
-    """A line from CodeBuild's agent (as opposed to the commands' own output)."""
-    return "[Container] {ts}.000000 " + msg
+# ---------------------------------------------------------------------------------------------
+# What happens when each phase ends: (status, context or None, output lines)
+
+OK = ("SUCCEEDED", None, [])
+
+
+def _phase_outcome(run: BuildRun, phase: str) -> tuple[str, tuple | None, list[str]]:
+    if phase == "PROVISIONING":
+        return _provision(run)
+    if phase == "DOWNLOAD_SOURCE":
+        return _download_source(run)
+    if phase == "PRE_BUILD":
+        return _ecr_login(run)
+    if phase == "BUILD" and run.fail:
+        return "FAILED", FAIL_CONTEXT, []
+    if phase == "POST_BUILD":
+        return _push(run)
+    if phase == "UPLOAD_ARTIFACTS":
+        return _upload_artifacts(run)
+    return OK
+
+
+def _provision(run: BuildRun):
+    """CodeBuild assumes the service role and opens the build's log stream."""
+    logs = run.build["logs"]
+    if logs.get("cloudWatchLogs", {}).get("status") == "DISABLED":
+        refusal = run.check("build.logs", only=())  # no calls: just whether it can assume
+        return ("FAILED", ("ACCESS_DENIED", refusal.message), []) if refusal else OK
+    group, stream = logs["groupName"], logs["streamName"]
+    backend = _logs(run.account, run.region)
+    new_group = group not in backend.groups
+    refusal = run.check("build.logs", group=group, stream=stream, new_group=new_group)
+    if refusal and refusal.kind == "assume":
+        return "FAILED", ("ACCESS_DENIED", refusal.message), []
+    if refusal:
+        return "FAILED", ("ACCESS_DENIED", (
+            f"Service role {run.role} does not allow AWS CodeBuild to create Amazon CloudWatch "
+            f"Logs log streams for build {run.build['arn']}. Error message: "
+            f"{refusal.message}")), []
+    if new_group:
+        backend.create_log_group(group, tags={})
+    if stream not in backend.groups[group].streams:
+        backend.create_log_stream(group, stream)
+    run.logs_ok = True
+    return OK
+
+
+def _download_source(run: BuildRun):
+    src = run.artifacts.get("input") or {}
+    refusal = run.check("build.source", bucket=src.get("bucket", ""), key=src.get("key"),
+                        connection=src.get("connection"))
+    if refusal is None:
+        return OK
+    version = run.build.get("resolvedSourceVersion") or ""
+    if refusal.action == "s3:GetObject":
+        message = (f"AccessDenied: {refusal.message}\n\tstatus code: 403, request id: "
+                   f"{_request_id()}, host id: {_request_id()} for primary source and source "
+                   f"version arn:aws:s3:::{src.get('bucket')}/{src.get('key')}")
+    else:
+        message = (f"AccessDeniedException: {refusal.message} for primary source and source "
+                   f"version {version}")
+    return "FAILED", ("CLIENT_ERROR", message), []
+
+
+def _request_id() -> str:
+    return uuid.uuid4().hex[:16].upper()
+
+
+def _login_command(run: BuildRun) -> str:
+    return (f"aws ecr get-login-password --region {run.region} | docker login --username AWS "
+            f"--password-stdin {run.account}.dkr.ecr.{run.region}.amazonaws.com")
+
+
+def _ecr_login(run: BuildRun):
+    refusal = run.check("build.ecr_login")
+    command = _login_command(run)
+    if refusal is None:
+        return "SUCCEEDED", None, [
+            "WARNING! Your password will be stored unencrypted in /root/.docker/config.json.",
+            "Login Succeeded",
+            _c("Running command IMAGE_TAG=$(echo $CODEBUILD_RESOLVED_SOURCE_VERSION | cut -c 1-7)")]
+    return "FAILED", ("COMMAND_EXECUTION_ERROR", f"Error while executing command: {command}. "
+                      "Reason: exit status 1"), [
+        "", f"An error occurred (AccessDeniedException) when calling the GetAuthorizationToken "
+        f"operation: {refusal.message}",
+        "Error: Cannot perform an interactive login from a non TTY device",
+        _c(f"Command did not exit successfully {command} exit status 1")]
+
+
+def _push(run: BuildRun):
+    """`docker push` of both tags; the image lands in ECR only when it is allowed."""
+    from moto.ecr.models import ecr_backends
+
+    if run.fail:  # the build failed: nothing was built to push
+        return OK
+    uri, name = run.repo_uri, run.repo_uri.split("/", 1)[1] if "/" in run.repo_uri else ""
+    command = "docker push $REPOSITORY_URI:latest"
+    failed = ("FAILED", ("COMMAND_EXECUTION_ERROR",
+                         f"Error while executing command: {command}. Reason: exit status 1"))
+    lines = [f"The push refers to repository [{uri}]"]
+    refusal = run.check("build.push", repository=name)
+    if refusal is not None:
+        return (*failed, lines + [f"denied: {refusal.message}",
+                                  _c(f"Command did not exit successfully {command} exit status 1")])
+    if name not in ecr_backends[run.account][run.region].repositories:
+        return (*failed, lines + [
+            f"name unknown: The repository with name '{name}' does not exist in the registry "
+            f"with id '{run.account}'",
+            _c(f"Command did not exit successfully {command} exit status 1")])
+    digest = _push_image(run, name)
+    return "SUCCEEDED", None, lines + [
+        f"latest: digest: {digest} size: 1783",
+        _c("Running command docker push $REPOSITORY_URI:$IMAGE_TAG"),
+        f"{run.tag}: digest: {digest} size: 1783",
+        _c("Running command echo Writing image definitions file..."),
+        "Writing image definitions file...",
+        _c("Running command printf '[{\"name\":\"%s\",\"imageUri\":\"%s\"}]' $CONTAINER_NAME "
+           "$REPOSITORY_URI:$IMAGE_TAG > imagedefinitions.json")]
+
+
+def _upload_artifacts(run: BuildRun):
+    out = run.artifacts.get("output") or {}
+    refusal = run.check("build.artifacts", bucket=out.get("bucket", ""), key=out.get("key"))
+    if refusal is None:
+        return OK
+    return "FAILED", ("CLIENT_ERROR", (
+        f"AccessDenied: {refusal.message}\n\tstatus code: 403, request id: {_request_id()}, "
+        f"host id: {_request_id()} for primary artifact")), []
+
+
+# ---------------------------------------------------------------------------------------------
+# Log lines
 
 
 def _lines_before(run: BuildRun, phase: str) -> list[str]:
-    region, account, uri, tag = run.region, run.account, run.repo_uri, run.tag
     src = "/codebuild/output/src" + run.build["id"][-6:] + "/src"
     if phase == "DOWNLOAD_SOURCE":
         return [_c("Running on CodeBuild On-demand"), _c("Waiting for agent ping"),
@@ -153,12 +309,7 @@ def _lines_before(run: BuildRun, phase: str) -> list[str]:
                 _c("Entering phase INSTALL")]
     if phase == "PRE_BUILD":
         return [_c("Entering phase PRE_BUILD"), _c("Running command echo Logging in to Amazon ECR..."),
-                "Logging in to Amazon ECR...",
-                _c(f"Running command aws ecr get-login-password --region {region} | docker login "
-                   f"--username AWS --password-stdin {account}.dkr.ecr.{region}.amazonaws.com"),
-                "WARNING! Your password will be stored unencrypted in /root/.docker/config.json.",
-                "Login Succeeded",
-                _c("Running command IMAGE_TAG=$(echo $CODEBUILD_RESOLVED_SOURCE_VERSION | cut -c 1-7)")]
+                "Logging in to Amazon ECR...", _c(f"Running command {_login_command(run)}")]
     if phase == "BUILD":
         lines = [_c("Entering phase BUILD"), _c("Running command echo Build started on `date`"),
                  _c("Running command npm install && npm test")]
@@ -172,18 +323,12 @@ def _lines_before(run: BuildRun, phase: str) -> list[str]:
                         "#3 [2/5] WORKDIR /app", "#4 [3/5] COPY package*.json ./",
                         "#5 [4/5] RUN npm ci --omit=dev", "#6 [5/5] COPY . .",
                         f"#7 writing image sha256:{digest} done",
-                        f"#7 naming to {uri}:latest done",
+                        f"#7 naming to {run.repo_uri}:latest done",
                         _c("Running command docker tag $REPOSITORY_URI:latest $REPOSITORY_URI:$IMAGE_TAG")]
     if phase == "POST_BUILD":
-        return [_c("Entering phase POST_BUILD"), _c("Running command docker push $REPOSITORY_URI:latest"),
-                f"The push refers to repository [{uri}]", "latest: digest: sha256:"
-                + hashlib.sha256(uri.encode()).hexdigest() + " size: 1783",
-                _c("Running command docker push $REPOSITORY_URI:$IMAGE_TAG"),
-                f"{tag}: digest: sha256:" + hashlib.sha256(uri.encode()).hexdigest() + " size: 1783",
-                _c("Running command echo Writing image definitions file..."),
-                "Writing image definitions file...",
-                _c("Running command printf '[{\"name\":\"%s\",\"imageUri\":\"%s\"}]' $CONTAINER_NAME "
-                   "$REPOSITORY_URI:$IMAGE_TAG > imagedefinitions.json")]
+        lines = [_c("Entering phase POST_BUILD")]
+        return lines if run.fail else lines + [
+            _c("Running command docker push $REPOSITORY_URI:latest")]
     if phase == "UPLOAD_ARTIFACTS":
         return [_c("Entering phase UPLOAD_ARTIFACTS"), _c("Expanding base directory path: ."),
                 _c("Assembling file list"), _c("Expanding imagedefinitions.json"),
@@ -191,22 +336,19 @@ def _lines_before(run: BuildRun, phase: str) -> list[str]:
     return []
 
 
-def _lines_after(run: BuildRun, phase: str, status: str) -> list[str]:
+def _lines_after(phase: str, status: str, context: tuple | None) -> list[str]:
     if phase in ("SUBMITTED", "QUEUED", "PROVISIONING"):
         return []
-    lines = [_c(f"Phase complete: {phase} State: {status}")]
-    code, msg = FAIL_CONTEXT if status == "FAILED" else ("", "")
-    return lines + [_c(f"Phase context status code: {code} Message: {msg}")]
+    code, msg = context if status == "FAILED" and context else ("", "")
+    return [_c(f"Phase complete: {phase} State: {status}"),
+            _c(f"Phase context status code: {code} Message: {msg}")]
 
 
-def _push_image(run: BuildRun) -> None:
-    """Land the built image in ECR when REPOSITORY_URI names a repository we hold."""
+def _push_image(run: BuildRun, name: str) -> str:
+    """Land the built image in ECR under both tags; returns its digest."""
     from moto.ecr.models import ecr_backends
 
-    name = run.repo_uri.split("/", 1)[1] if "/" in run.repo_uri else ""
     ecr = ecr_backends[run.account][run.region]
-    if name not in ecr.repositories:
-        return
     manifest = json.dumps({"schemaVersion": 2, "mediaType":
                            "application/vnd.docker.distribution.manifest.v2+json",
                            "config": {"digest": "sha256:" + hashlib.sha256(
@@ -216,8 +358,9 @@ def _push_image(run: BuildRun) -> None:
     for tag in (run.tag, "latest"):
         try:
             ecr.put_image(name, manifest, tag)
-        except Exception:  # an immutable tag already there: AWS's push would fail too
+        except Exception:  # an immutable tag already there: left as it was
             pass
+    return "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
 
 
 def _project(account: str, region: str, name: str) -> dict:
@@ -230,7 +373,8 @@ def _project(account: str, region: str, name: str) -> dict:
 
 
 def start_build(account: str, region: str, project_name: str, source_version: str | None,
-                fail: bool = False, initiator: str | None = None, env_overrides=None) -> dict:
+                fail: bool = False, initiator: str | None = None, env_overrides=None,
+                artifacts: dict | None = None) -> dict:
     """Start a progressing build; returns its AWS-shaped dict (also kept in moto)."""
     project = _project(account, region, project_name)
     name = project["name"]
@@ -263,7 +407,7 @@ def start_build(account: str, region: str, project_name: str, source_version: st
                              f"/log-events/{stream.replace('/', '$252F')}",
                  "cloudWatchLogsArn": f"arn:aws:logs:{region}:{account}:log-group:{group}"
                                       f":log-stream:{stream}",
-                 "cloudWatchLogs": {"status": "ENABLED", "groupName": group,
+                 "cloudWatchLogs": {"status": cw.get("status") or "ENABLED", "groupName": group,
                                     **({"streamName": cw["streamName"]} if cw.get("streamName") else {})},
                  "s3Logs": {"status": "DISABLED", "encryptionDisabled": False}},
         "timeoutInMinutes": project.get("timeoutInMinutes") or 60,
@@ -274,7 +418,7 @@ def start_build(account: str, region: str, project_name: str, source_version: st
     if project.get("vpcConfig"):
         build["vpcConfig"] = project["vpcConfig"]
     cb.build_metadata_history[name].append(build)
-    RUNS[build_id] = BuildRun(account, region, build, project, fail)
+    RUNS[build_id] = BuildRun(account, region, build, project, fail, artifacts)
     return build
 
 
@@ -325,9 +469,10 @@ def stop_build(body: dict, info: RequestInfo) -> dict:
 
 
 def _tick(now: float) -> None:
+    aws_now = CLOCK.aws_now()
     for build_id, run in list(RUNS.items()):
         if not run.done:
-            run.advance(now)
+            run.advance(aws_now)
 
 
 def install() -> None:

@@ -13,6 +13,11 @@ a newer execution arriving there replaces the older waiting one (which becomes S
 and an execution never enters a stage a newer one already entered. QUEUED: waiting
 executions enter in arrival order, none is dropped. PARALLEL: no locks at all.
 
+Every action runs as the pipeline's service role (service_roles "pipeline.*" steps): a
+role CodePipeline cannot assume, or one whose policies refuse a call the action makes, fails
+the action with AWS's message in errorDetails. DisableStageTransition/EnableStageTransition
+hold executions at a stage's inbound transition (or after a stage, Outbound) until enabled.
+
 Control routes: POST /_sandbox/push (a git push that fires matching pipelines' triggers),
 POST /_sandbox/fail-stage (the next N runs of a stage fail).
 """
@@ -112,7 +117,8 @@ class ActionRun:
         self.name = decl["name"]
         self.status = "InProgress"
         self.start = self.updated = time.time()
-        self.ends_at = self.start
+        self.ends_at = CLOCK.aws_now()  # AWS clock time at which a timed action ends
+        self.session = str(int(self.start * 1000))  # the role session CodePipeline opens
         self.summary: str | None = None
         self.ext_id: str | None = None
         self.ext_url: str | None = None
@@ -121,6 +127,7 @@ class ActionRun:
         self.out_vars: dict = {}
         self.percent: int | None = None
         self.handle: Any = None  # build id / rollout, per provider
+        self.polled = False  # a CodeBuild action made its first BatchGetBuilds
         self.updated_by: str | None = None
 
     def finish(self, status: str, error: dict | None = None) -> None:
@@ -254,6 +261,8 @@ def _try_enter(cp, exe: Execution, now: float) -> None:
         exe.end("Stopped")
         return
     stage = exe.stage
+    held = _transition_disabled(cp, stage, "Inbound") or (
+        exe.idx > 0 and _transition_disabled(cp, exe.stages[exe.idx - 1], "Outbound"))
     if exe.mode == "SUPERSEDED":
         ids = list(cp.pw_runs)
         for o in [cp.pw_runs[i] for i in ids[ids.index(exe.id) + 1:]]:  # newer ones
@@ -261,6 +270,8 @@ def _try_enter(cp, exe: Execution, now: float) -> None:
             if stage in o.entered or waiting_here:
                 exe.end("Superseded")
                 return
+    if held:
+        return  # waits at the disabled transition (listed in the stage's inboundExecutions)
     if exe.mode != "PARALLEL":
         if _holder(cp, exe, stage):
             return
@@ -362,12 +373,12 @@ def _poll_action(run: ActionRun, now: float) -> None:
 # ---------------------------------------------------------------- providers
 
 def _start_generic(run: ActionRun, now: float) -> None:
-    run.ends_at = now + CLOCK.seconds(AWS_DURATIONS["source"])
+    run.ends_at = CLOCK.aws_now() + AWS_DURATIONS["source"]
     run.summary = None
 
 
 def _poll_timer(run: ActionRun, now: float) -> None:
-    if now < run.ends_at:
+    if CLOCK.aws_now() < run.ends_at:
         return
     if run.fail:
         run.finish("Failed", {"code": "JobFailed", "message": "Action failed (sandbox fail-stage)"})
@@ -394,6 +405,48 @@ def _made_up_commit(repo: str, branch: str) -> dict:
     return commit
 
 
+def _role_of(run: ActionRun) -> str:
+    return run.exe.cp.pipeline.get("roleArn", "")
+
+
+def _artifact_key(exe: "Execution", artifact: str) -> str:
+    """Where CodePipeline keeps an artifact in the store (names truncated as AWS does)."""
+    return f"{exe.name[:20]}/{artifact[:20]}/{exe.id[:7]}"
+
+
+def _artifact_store(exe: "Execution") -> str:
+    return (exe.decl.get("artifactStore") or {}).get("location", "")
+
+
+def _check_role(run: ActionRun, step: str, **facts):
+    """service_roles.check for this action, as the pipeline role in the action's session."""
+    from . import service_roles
+
+    region = run.decl.get("region") or run.exe.cp.pw_region
+    pipeline_arn = f"arn:aws:codepipeline:{run.exe.cp.pw_region}:{run.exe.cp.pw_account}:" \
+                   f"{run.exe.name}"
+    return service_roles.check(step, run.exe.cp.pw_account, region, _role_of(run), run.session,
+                               source_arn=pipeline_arn, **facts)
+
+
+def _source_refusal(run: ActionRun, cfg: dict) -> str | None:
+    """AWS's words when the pipeline role may not use the connection or write the artifact."""
+    arts = run.decl.get("outputArtifacts") or [{"name": "SourceArtifact"}]
+    bucket = _artifact_store(run.exe)
+    refusal = _check_role(run, "pipeline.source", connection=cfg.get("ConnectionArn", ""),
+                          bucket=bucket, key=_artifact_key(run.exe, arts[0]["name"]))
+    if refusal is None:
+        return None
+    if refusal.kind == "assume":
+        return refusal.message
+    if refusal.action.endswith(":UseConnection"):
+        return (f"Unable to use Connection: {cfg.get('ConnectionArn')}. The provided role does "
+                "not have sufficient permissions.")
+    return (f"The service role or action role doesn’t have the permissions required to access "
+            f"the Amazon S3 bucket named {bucket}. Update the IAM role permissions, and then try "
+            f"again. Error: Amazon S3:AccessDenied:{refusal.message}")
+
+
 def _connection_problem(arn: str | None) -> str | None:
     try:
         from .connections import get_connection
@@ -411,8 +464,8 @@ def _connection_problem(arn: str | None) -> str | None:
 
 def _start_source(run: ActionRun, now: float) -> None:
     cfg = run.decl.get("configuration", {})
-    run.ends_at = now + CLOCK.seconds(AWS_DURATIONS["source"])
-    problem = _connection_problem(cfg.get("ConnectionArn"))
+    run.ends_at = CLOCK.aws_now() + AWS_DURATIONS["source"]
+    problem = _source_refusal(run, cfg) or _connection_problem(cfg.get("ConnectionArn"))
     if problem:
         run.handle = problem
         return
@@ -428,8 +481,12 @@ def _start_source(run: ActionRun, now: float) -> None:
         "CommitMessage": commit.get("message", ""), "ConnectionArn": cfg.get("ConnectionArn", ""),
         "FullRepositoryId": repo,
     }
+    clone = cfg.get("OutputArtifactFormat") == "CODEBUILD_CLONE_REF"
     for art in run.decl.get("outputArtifacts", []):
-        run.exe.artifacts[art["name"]] = {"commitId": commit["commitId"]}
+        run.exe.artifacts[art["name"]] = {
+            "commitId": commit["commitId"],
+            # A full clone hands CodeBuild the connection to clone through.
+            "connection": cfg.get("ConnectionArn") if clone else None}
     if not any(r["actionName"] == run.name for r in run.exe.source_revisions):
         run.exe.source_revisions.append({
             "actionName": run.name, "revisionId": commit["commitId"],
@@ -437,9 +494,9 @@ def _start_source(run: ActionRun, now: float) -> None:
 
 
 def _poll_source(run: ActionRun, now: float) -> None:
-    if now < run.ends_at:
+    if CLOCK.aws_now() < run.ends_at:
         return
-    if run.handle:  # connection problem
+    if run.handle:  # connection or permission problem
         run.finish("Failed", {"code": "JobFailed", "message": run.handle})
     elif run.fail:
         run.finish("Failed", {"code": "JobFailed", "message":
@@ -462,10 +519,17 @@ def _start_codebuild(run: ActionRun, now: float) -> None:
 
     cfg = run.decl.get("configuration", {})
     region = run.decl.get("region") or run.exe.cp.pw_region
+    refusal = _check_role(run, "pipeline.build", project=cfg.get("ProjectName", ""),
+                          only=("codebuild:StartBuild",))
+    if refusal:
+        run.finish("Failed", {"code": "JobFailed", "message": _sdk_error(
+            "startBuild", refusal, "AWSCodeBuild")})
+        return
     try:
         build = codebuild_runs.start_build(
             run.exe.cp.pw_account, region, cfg.get("ProjectName", ""), _commit_of(run),
-            fail=run.fail, initiator=f"codepipeline/{run.exe.name}")
+            fail=run.fail, initiator=f"codepipeline/{run.exe.name}",
+            artifacts=_build_artifacts(run))
     except AwsError as err:
         run.finish("Failed", {"code": "JobFailed", "message": err.message})
         return
@@ -475,9 +539,38 @@ def _start_codebuild(run: ActionRun, now: float) -> None:
                    f"#/builds/{build['id']}/view/new")
 
 
+def _sdk_error(call: str, refusal, service: str) -> str:
+    """How CodePipeline's job worker reports a refused API call it made as the role."""
+    if refusal.kind == "assume":
+        return refusal.message
+    return (f"Error calling {call}: {refusal.message} (Service: {service}; Status Code: 400; "
+            f"Error Code: AccessDeniedException; Request ID: {uuid.uuid4()}; Proxy: null)")
+
+
+def _build_artifacts(run: ActionRun) -> dict:
+    """Where the build reads its input and writes its output (for its role's checks)."""
+    bucket = _artifact_store(run.exe)
+    out: dict = {}
+    for art in run.decl.get("inputArtifacts", [])[:1]:
+        info = run.exe.artifacts.get(art["name"]) or {}
+        out["input"] = {"bucket": bucket, "key": _artifact_key(run.exe, art["name"]),
+                        "connection": info.get("connection")}
+    for art in run.decl.get("outputArtifacts", [])[:1]:
+        out["output"] = {"bucket": bucket, "key": _artifact_key(run.exe, art["name"])}
+    return out
+
+
 def _poll_codebuild(run: ActionRun, now: float) -> None:
     from . import codebuild_runs
 
+    if not run.polled:  # the first BatchGetBuilds after StartBuild
+        refusal = _check_role(run, "pipeline.build", only=("codebuild:BatchGetBuilds",),
+                              project=run.decl.get("configuration", {}).get("ProjectName", ""))
+        if refusal:
+            run.finish("Failed", {"code": "JobFailed", "message": _sdk_error(
+                "batchGetBuilds", refusal, "AWSCodeBuild")})
+            return
+        run.polled = True
     region, build_id = run.handle
     build = codebuild_runs.get_build(run.exe.cp.pw_account, region, build_id)
     if build is None or build["buildStatus"] == "IN_PROGRESS":
@@ -502,10 +595,17 @@ def _start_ecs(run: ActionRun, now: float) -> None:
         info = run.exe.artifacts.get(art["name"]) or {}
         if info.get("imageUri") and not image:  # what imagedefinitions.json would say
             image = {"name": info.get("containerName"), "imageUri": info["imageUri"]}
+    cluster, service = cfg.get("ClusterName", "default"), cfg.get("ServiceName", "")
+    arts = run.decl.get("inputArtifacts") or [{"name": "BuildArtifact"}]
     try:
-        run.handle = ecs_rollout.start_deploy(
-            run.exe.cp.pw_account, region, cfg.get("ClusterName", "default"),
-            cfg.get("ServiceName", ""), image, fail=run.fail)
+        facts = ecs_rollout.deploy_facts(run.exe.cp.pw_account, region, cluster, service)
+        refusal = _check_role(run, "pipeline.deploy.ecs", bucket=_artifact_store(run.exe),
+                              key=_artifact_key(run.exe, arts[0]["name"]), **facts)
+        if refusal:
+            run.finish("Failed", {"code": "JobFailed", "message": refusal.message})
+            return
+        run.handle = ecs_rollout.start_deploy(run.exe.cp.pw_account, region, cluster, service,
+                                              image, fail=run.fail)
     except AwsError as err:
         run.finish("Failed", {"code": "JobFailed", "message": err.message})
         return
@@ -587,7 +687,8 @@ def _stage_state(cp, stage: dict) -> dict:
                                             "created": run.start}
                 state["revisionUrl"] = run.ext_url
         actions.append(_drop_none(state))
-    out = {"stageName": name, "inboundTransitionState": {"enabled": True}, "actionStates": actions}
+    out = {"stageName": name, "inboundTransitionState": _transition_state(cp, name),
+           "actionStates": actions}
     if latest:
         out["latestExecution"] = {"pipelineExecutionId": latest.id, "type": "STANDARD",
                                   "status": _stage_status(latest, name)}
@@ -675,9 +776,8 @@ def list_pipeline_executions(body: dict, info: RequestInfo) -> dict:
 
 
 def _artifact_details(cp, exe: Execution, arts: list[dict]) -> list[dict]:
-    bucket = (cp.pipeline.get("artifactStore") or {}).get("location", "")
     return [{"name": a["name"], "s3location": {
-        "bucket": bucket, "key": f"{exe.name[:20]}/{a['name'][:20]}/{exe.id[:7]}"}} for a in arts]
+        "bucket": _artifact_store(exe), "key": _artifact_key(exe, a["name"])}} for a in arts]
 
 
 def _action_detail(cp, run: ActionRun) -> dict:
@@ -714,6 +814,76 @@ def list_action_executions(body: dict, info: RequestInfo) -> dict:
     runs.sort(key=lambda r: r.start, reverse=True)  # newest first, as AWS
     page, token = _page([_action_detail(cp, r) for r in runs], body, 100)
     return _drop_none({"actionExecutionDetails": page, "nextToken": token})
+
+
+# ---------------------------------------------------------------- stage transitions
+
+# AWS's constraint on DisableStageTransition's reason (no commas, colons or quotes).
+_REASON_RE = re.compile(r"[a-zA-Z0-9!@ \(\)\.\*\?\-]+")
+TRANSITION_TYPES = ("Inbound", "Outbound")
+
+
+def _transitions(cp) -> dict:
+    """(stage name, "Inbound"/"Outbound") -> {"enabled": False, ...} while disabled."""
+    if not hasattr(cp, "pw_transitions"):
+        cp.pw_transitions = {}
+    return cp.pw_transitions
+
+
+def _transition_disabled(cp, stage: str, kind: str) -> bool:
+    state = _transitions(cp).get((stage, kind))
+    return bool(state) and not state["enabled"]
+
+
+def _transition_state(cp, stage: str) -> dict:
+    """GetPipelineState's inboundTransitionState (just enabled=true until ever changed)."""
+    return dict(_transitions(cp).get((stage, "Inbound")) or {"enabled": True})
+
+
+def _validate_transition(cp, body: dict, with_reason: bool) -> tuple[str, str]:
+    stage, kind = body.get("stageName"), body.get("transitionType")
+    errors = []
+    if kind not in TRANSITION_TYPES:
+        errors.append(f"Value '{kind}' at 'transitionType' failed to satisfy constraint: Member "
+                      "must satisfy enum value set: [Inbound, Outbound]")
+    if with_reason:
+        reason = body.get("reason")
+        if not isinstance(reason, str) or not 1 <= len(reason) <= 300:
+            errors.append(f"Value '{reason}' at 'reason' failed to satisfy constraint: Member "
+                          "must have length less than or equal to 300 and greater than or "
+                          "equal to 1")
+        elif not _REASON_RE.fullmatch(reason):
+            errors.append(f"Value '{reason}' at 'reason' failed to satisfy constraint: Member "
+                          "must satisfy regular expression pattern: [a-zA-Z0-9!@ \\(\\)"
+                          "\\.\\*\\?\\-]+")
+    if errors:
+        raise AwsError("ValidationException", f"{len(errors)} validation error"
+                       f"{'s' if len(errors) > 1 else ''} detected: " + "; ".join(errors))
+    if not any(s["name"] == stage for s in cp.pipeline["stages"]):
+        raise AwsError("StageNotFoundException",
+                       f"Stage {stage} not found in pipeline {cp.pipeline['name']}")
+    return stage, kind
+
+
+@json_op(PREFIX, "DisableStageTransition")
+def disable_stage_transition(body: dict, info: RequestInfo) -> dict:
+    cp = _pipeline(info.account_id, info.region, body.get("pipelineName", ""))
+    stage, kind = _validate_transition(cp, body, with_reason=True)
+    _transitions(cp)[(stage, kind)] = {
+        "enabled": False, "lastChangedBy": _caller_arn(info.account_id),
+        "lastChangedAt": time.time(), "disabledReason": body["reason"]}
+    return {}
+
+
+@json_op(PREFIX, "EnableStageTransition")
+def enable_stage_transition(body: dict, info: RequestInfo) -> dict:
+    cp = _pipeline(info.account_id, info.region, body.get("pipelineName", ""))
+    stage, kind = _validate_transition(cp, body, with_reason=False)
+    _transitions(cp)[(stage, kind)] = {
+        "enabled": True, "lastChangedBy": _caller_arn(info.account_id),
+        "lastChangedAt": time.time()}
+    _tick_pipeline(cp, time.time())  # held executions enter now
+    return {}
 
 
 # ---------------------------------------------------------------- stop and retry
