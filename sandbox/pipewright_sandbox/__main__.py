@@ -16,6 +16,8 @@ import time
 # Feature modules, in install order. Explicit on purpose: a missing module is an error.
 FEATURE_MODULES = (
     "pipewright_sandbox.rules",
+    "pipewright_sandbox.consistency",
+    "pipewright_sandbox.service_roles",
     "pipewright_sandbox.connections",
     "pipewright_sandbox.codebuild_runs",
     "pipewright_sandbox.ecs_rollout",
@@ -51,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # moto reads these when its backends are built, so set them before importing it.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # AWS managed policies
-    os.environ.setdefault("MOTO_ECS_SERVICE_RUNNING", "1")  # services report running tasks
+    # Running counts come only from ecs_rollout's tasks: moto's MOTO_ECS_SERVICE_RUNNING
+    # shortcut (every service "running" at once) must stay off, whatever the caller's env.
+    os.environ.pop("MOTO_ECS_SERVICE_RUNNING", None)
     # Dummy credentials for the in-process warm-up; never used to reach AWS.
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")

@@ -1,36 +1,58 @@
-"""ECS rolling deployments and the ALB target health that goes with them.
+"""ECS services that run tasks the way ECS's service scheduler does, and their target health.
 
-moto runs no task and registers no target: a service is "running" the moment it exists (with
-MOTO_ECS_SERVICE_RUNNING) and DescribeTargetHealth stays empty. Here a rollout (the pipeline's
-ECS Deploy action, or a new service with a load balancer) takes AWS_DURATIONS["ecs_rollout"]:
-the new PRIMARY deployment's runningCount rises to desiredCount while the old one (ACTIVE)
-drains, targets appear in the service's target groups as "initial" then "healthy", service
-events are appended as ECS writes them, and the deployment ends COMPLETED (or FAILED when the
-sandbox was told to fail the Deploy stage). Everything mutates moto's own objects, so moto's
-DescribeServices / DescribeTargetHealth answers show it.
+moto runs no task and registers no target: with MOTO_ECS_SERVICE_RUNNING a service is
+"running" the moment it exists, whatever its image. Here every ECS service (REPLICA, ECS
+deployment controller) gets a scheduler, advanced by the shared ticker, that
+- launches tasks (real moto Task objects, so ListTasks/DescribeTasks show them) for the
+  PRIMARY deployment until runningCount reaches desiredCount;
+- pulls each task's image as the task execution role (service_roles "task.pull" and
+  "task.logs"): an image missing from ECR, or a role that may not pull it or write its logs,
+  stops the task with ECS's reason (CannotPullContainerError / ResourceInitializationError);
+- after failed launches waits longer and longer before the next one (ECS "service throttle
+  logic": up to 27 minutes, scaled by the clock) and never gives up; an UpdateService resets
+  that at once. Without a deployment circuit breaker such a deployment stays IN_PROGRESS;
+- registers running tasks (only those) in the service's target groups, "initial" then
+  "healthy"; drains and deregisters the old deployment's tasks once the new ones are healthy;
+- writes ECS's service events and marks the deployment COMPLETED at steady state.
+A service at desiredCount 0 is steady at once. UpdateService with a new task definition (or
+forceNewDeployment) starts a new deployment; a desiredCount change updates the PRIMARY one.
+Everything mutates moto's own objects, so moto's DescribeServices / DescribeTasks /
+DescribeTargetHealth answers show it.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import random
+import re
+import time
 import uuid
 
 from moto.core.utils import utcnow
 
+from . import service_roles
 from .registry import AWS_DURATIONS, CLOCK, AwsError
 
-# Fractions of the rollout duration at which things happen.
-TASKS_RUNNING_AT = 0.45
-HEALTHY_AT = 0.75
-FAIL_AT = 0.7
-
-ROLLOUTS: list["Rollout"] = []
+# When things happen to a task, in AWS seconds after its launch (the whole rollout of a new
+# deployment takes AWS_DURATIONS["ecs_rollout"]).
+PULL_AT = 25.0  # ENI attached, image pulled (or not), log stream created
+RUNNING_AT = 56.0
+HEALTHY_AT = 94.0  # load balancer health checks passed
+DRAIN_SECONDS = 31.0  # deregistration delay of an old task
+FAIL_AT = 0.7  # fraction of the rollout at which a deployment told to fail fails
+BACKOFF_FIRST, BACKOFF_MAX = 15.0, 27 * 60.0  # throttle logic: 15 s, 30 s, ... 27 min
+IMPAIRED_AFTER = 3  # consecutive failed launches before "unable to consistently start"
+DEPLOY_ACTION_TIMEOUT = 3600.0  # the pipeline's ECS action gives up after an hour
+KEEP_STOPPED = 20  # stopped tasks kept per service (ECS shows them for about an hour)
+MAX_EVENTS = 100
 
 # TargetHealth for the states we set on registered targets.
 HEALTH = {"initial": ("Elb.RegistrationInProgress", "Target registration is in progress"),
           "draining": ("Target.DeregistrationInProgress", "Target deregistration is in progress"),
           "unhealthy": ("Target.FailedHealthChecks", "Health checks failed")}
+
+_ECR_HOST = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com$")
+SCHEDULERS: list["Scheduler"] = []
 
 
 def _ecs(account: str, region: str):
@@ -46,131 +68,583 @@ def _elbv2(account: str, region: str):
 
 
 def _event(service, message: str) -> None:
-    # ECS lists events newest first.
+    # ECS lists events newest first and keeps the latest 100.
     service.events.insert(0, {"id": str(uuid.uuid4()), "createdAt": utcnow(),
                               "message": f"(service {service.name}) {message}"})
+    del service.events[MAX_EVENTS:]
 
 
-class Rollout:
-    """One deployment of one service, advanced by the shared ticker."""
-
-    def __init__(self, account, region, service, deployment: dict, old: dict | None, fail: bool):
-        import time
-
-        self.account, self.region, self.service = account, region, service
-        self.deployment, self.old, self.fail = deployment, old, fail
-        self.deployment_id = deployment["id"]
-        self.started = time.time()
-        self.duration = CLOCK.seconds(AWS_DURATIONS["ecs_rollout"])
-        self.state, self.reason = "IN_PROGRESS", None
-        self.ips: list[str] = []
-        self.old_ips = [t for t in _targets_of(self)]
-        self.step = 0
-
-    def advance(self, now: float) -> None:
-        f = (now - self.started) / self.duration if self.duration > 0 else 1.0
-        svc, dep = self.service, self.deployment
-        if self.fail and f >= FAIL_AT:
-            self._failed()
-            return
-        if self.step == 0 and f >= TASKS_RUNNING_AT:
-            self.step = 1
-            n = dep["desiredCount"]
-            dep.update(runningCount=n, pendingCount=0, updatedAt=utcnow())
-            _event(svc, f"has started {n} tasks: {' '.join('(task %s)' % uuid.uuid4().hex for _ in range(n))}.")
-            self.ips = [_private_ip(self) for _ in range(n)]
-            _register(self, self.ips, "initial")
-            _set_running(self)
-        if self.step == 1 and f >= HEALTHY_AT:
-            self.step = 2
-            _register(self, self.ips, "healthy")
-            if self.old:
-                self.old.update(runningCount=0, updatedAt=utcnow())
-                _event(svc, f"has begun draining connections on {len(self.old_ips)} tasks.")
-                _register(self, self.old_ips, "draining")
-            _set_running(self)
-        if self.step == 2 and f >= 1.0:
-            self.step = 3
-            _deregister(self, self.old_ips)
-            if self.old in svc.deployments:
-                svc.deployments.remove(self.old)
-            dep.update(rolloutState="COMPLETED", updatedAt=utcnow(),
-                       rolloutStateReason=f"ECS deployment {dep['id']} completed.")
-            _set_running(self)
-            _event(svc, f"(deployment {dep['id']}) deployment completed.")
-            _event(svc, "has reached a steady state.")
-            self.state = "COMPLETED"
-
-    def _failed(self) -> None:
-        svc, dep = self.service, self.deployment
-        _deregister(self, self.ips)
-        reason = "ECS deployment circuit breaker: tasks failed to start."
-        dep.update(rolloutState="FAILED", rolloutStateReason=reason, runningCount=0,
-                   pendingCount=0, failedTasks=dep["desiredCount"], updatedAt=utcnow())
-        if self.old:  # the circuit breaker rolls back to the previous deployment
-            self.old["status"] = "PRIMARY"
-            svc.task_definition = self.old["taskDefinition"]
-            dep["status"] = "ACTIVE"
-        _event(svc, f"(deployment {dep['id']}) deployment failed: tasks failed to start.")
-        _set_running(self)
-        self.state = "FAILED"
-        self.reason = f"Deployment {dep['id']} failed. {reason}"
+# =============================================================================================
+# Tasks
 
 
-def _set_running(r: Rollout) -> None:
-    svc = r.service
-    svc.running_count = sum(d.get("runningCount", 0) for d in svc.deployments)
-    svc.pending_count = sum(d.get("pendingCount", 0) for d in svc.deployments)
+class TaskRun:
+    """One task of a service: PROVISIONING -> (pull) -> PENDING -> RUNNING -> ... STOPPED."""
+
+    def __init__(self, sched: "Scheduler", deployment: dict, task, slot: int):
+        self.sched, self.deployment, self.task, self.slot = sched, deployment, task, slot
+        self.launched = CLOCK.aws_now()
+        self.state = "PROVISIONING"
+        self.healthy = False
+        self.drain_until: float | None = None  # AWS time at which a draining task stops
+        self.ip: str | None = None
+        self.log_target: tuple[str, str] | None = None  # (group, stream) once created
+
+    @property
+    def id(self) -> str:
+        return self.task.id
+
+    @property
+    def live(self) -> bool:
+        return self.state != "STOPPED" and self.drain_until is None
+
+    def set_state(self, state: str) -> None:
+        self.state = state
+        self.task.last_status = state
+        if state == "RUNNING":
+            self.task.started_at = utcnow()
+
+    def stop(self, reason: str, code: str, failed_to_start: bool = False) -> None:
+        self.state = "STOPPED"
+        task = self.task
+        task.last_status = task.desired_status = "STOPPED"
+        task.stopped_reason, task.stop_code = reason, code
+        task.stopping_at = task.stopped_at = utcnow()
+        for container in task.containers:
+            container.last_status = "STOPPED"
+            if failed_to_start:
+                container.reason = reason
 
 
-def _private_ip(r: Rollout) -> str:
+def _new_task(sched: "Scheduler", deployment: dict, slot: int) -> TaskRun:
+    from moto.ecs.models import Task
+
+    ecs, svc = sched.ecs, sched.svc
+    td = ecs.describe_task_definition(deployment["taskDefinition"])
+    task = Task(cluster=ecs._get_cluster(svc.cluster_name), task_definition=td,
+                container_instance_arn=None, resource_requirements=None, backend=ecs,
+                group=f"service:{svc.name}", started_by=deployment["id"],
+                launch_type=svc.launch_type or "", platform_version=svc.platform_version,
+                networking_configuration=svc.network_configuration or None)
+    # moto moves tasks through their states on every read; ours move only on our ticks.
+    task._transitions = []
+    task.last_status = "PROVISIONING"
+    task.created_at = utcnow()
+    _use_service_eni(sched, task, slot)
+    ecs.tasks.setdefault(svc.cluster_name, {})[task.task_arn] = task
+    return TaskRun(sched, deployment, task, slot)
+
+
+def _use_service_eni(sched: "Scheduler", task, slot: int) -> None:
+    """moto gives each awsvpc task an interface of its own ("moto ECS"); rules.py already keeps
+    one per desired task of the service, so the task names that one instead. Its address is
+    its own: old and new tasks of a rolling deployment are distinct targets."""
+    from moto.ec2.models import ec2_backends
+
+    from .rules import _OWNED_ENIS
+
+    ec2 = ec2_backends[sched.account][sched.region]
+    for attachment in task.attachments:
+        details = {d["name"]: d for d in attachment.get("details", [])}
+        moto_eni = details.get("networkInterfaceId", {}).get("value")
+        ec2.enis.pop(moto_eni, None)
+        owned = _OWNED_ENIS.get(sched.svc.arn) or []
+        if owned:
+            eni = ec2.enis.get(owned[slot % len(owned)][2])
+            if eni is not None:
+                details["networkInterfaceId"]["value"] = eni.id
+                details["subnetId"]["value"] = eni.subnet.id
+        if "privateIPv4Address" in details:
+            details["privateIPv4Address"]["value"] = _private_ip(sched)
+
+
+def _task_ip(run: TaskRun) -> str:
+    for attachment in run.task.attachments:
+        for d in attachment.get("details", []):
+            if d["name"] == "privateIPv4Address" and d.get("value"):
+                return d["value"]
+    return _private_ip(run.sched)
+
+
+def _private_ip(sched: "Scheduler") -> str:
     """A made-up private IP in the service's first subnet (as Fargate's ENI would get)."""
     from moto.ec2.models import ec2_backends
 
-    subnets = ((r.service.network_configuration or {}).get("awsvpcConfiguration") or {}).get("subnets") or []
+    subnets = ((sched.svc.network_configuration or {}).get("awsvpcConfiguration") or {}).get(
+        "subnets") or []
     cidr = "10.0.0.0/24"
     if subnets:
         try:
-            cidr = ec2_backends[r.account][r.region].get_subnet(subnets[0]).cidr_block
+            cidr = ec2_backends[sched.account][sched.region].get_subnet(subnets[0]).cidr_block
         except Exception:
             pass
     net = ipaddress.ip_network(cidr, strict=False)
     return str(net.network_address + random.randint(10, max(11, net.num_addresses - 2)))
 
 
-def _targets_of(r: Rollout) -> list[str]:
-    ids = []
-    for lb in r.service.load_balancers or []:
-        tg = _elbv2(r.account, r.region).target_groups.get(lb.get("targetGroupArn"))
-        if tg:
-            ids += [t for t in tg.targets if t not in ids]
-    return ids
+# =============================================================================================
+# Pulling the image and starting the log driver, as the task execution role
 
 
-def _register(r: Rollout, ips: list[str], state: str) -> None:
-    for lb in r.service.load_balancers or []:
-        tg = _elbv2(r.account, r.region).target_groups.get(lb.get("targetGroupArn"))
+def _image_parts(image: str) -> tuple[str, str, str, str | None]:
+    """(registry, repository, tag, digest) of an image reference."""
+    ref, digest = (image.split("@", 1) + [None])[:2]
+    registry, _, rest = ref.partition("/") if "/" in ref else ("docker.io", "", ref)
+    if not ("." in registry or ":" in registry or registry == "localhost"):
+        registry, rest = "docker.io", ref  # "library/node:18" is a Docker Hub name
+    repo, _, tag = rest.rpartition(":") if ":" in rest.rsplit("/", 1)[-1] else (rest, "", "")
+    return registry, repo, tag or ("" if digest else "latest"), digest
+
+
+def _execution_role(td) -> str | None:
+    return getattr(td, "execution_role_arn", None)  # moto sets it only when given
+
+
+def _task_role(td) -> str | None:
+    return getattr(td, "task_role_arn", None)
+
+
+def _pull_problem(run: TaskRun, td) -> str | None:
+    """Why the image cannot be pulled (ECS's stoppedReason), or None."""
+    from moto.ecr.models import ecr_backends
+
+    image = (td.container_definitions[0].get("image") or "") if td.container_definitions else ""
+    registry, repo, tag, digest = _image_parts(image)
+    m = _ECR_HOST.match(registry)
+    if not m:
+        return None  # public registries: nothing of the lab's to check
+    account, region = m.groups()
+    role = _execution_role(td)
+    if not role:
+        return (f"CannotPullContainerError: pull image manifest has been retried 5 time(s): "
+                f"failed to resolve ref {image}: pulling from host {registry} failed with "
+                f"status code [manifests {tag or digest}]: 401 Unauthorized")
+    facts = {"repository": repo, "source_arn": run.sched.svc.cluster_arn}
+    refusal = service_roles.check("task.pull", run.sched.account, region, role, run.id,
+                                  only=("ecr:GetAuthorizationToken",), **facts)
+    if refusal:
+        return _refused(refusal, "ResourceInitializationError: unable to pull secrets or "
+                        "registry auth: execution resource retrieval failed: unable to retrieve "
+                        "ecr registry auth: service call has been retried 3 time(s): ")
+    uri = f"{registry}/{repo}"
+    ecr = ecr_backends[account].get(region) if account == run.sched.account else None
+    repository = ecr.repositories.get(repo) if ecr is not None else None
+    refusal = service_roles.check("task.pull", run.sched.account, region, role, run.id,
+                                  only=("ecr:BatchGetImage",), **facts)
+    denied = ("Error response from daemon: pull access denied for "
+              f"{uri}, repository does not exist or may require 'docker login': denied: ")
+    if refusal and refusal.kind != "assume":
+        return ("CannotPullContainerError: The task can’t pull the image. Check that the role "
+                "has the permissions to pull images from the registry. " + denied
+                + refusal.message)
+    if repository is None:
+        return ("CannotPullContainerError: The task can’t pull the image. Check whether the "
+                "image exists. " + denied + "requested access to the resource is denied")
+    found = _find_image(repository, tag, digest)
+    if found is None:
+        return (f"CannotPullContainerError: pull image manifest has been retried 5 time(s): "
+                f"failed to resolve ref {image}: {image}: not found")
+    refusal = service_roles.check("task.pull", run.sched.account, region, role, run.id,
+                                  only=("ecr:GetDownloadUrlForLayer",), **facts)
+    if refusal:
+        return (f"CannotPullContainerError: ref pull has been retried 1 time(s): failed to copy: "
+                f"httpReadSeeker: failed open: unexpected status code https://{registry}/v2/"
+                f"{repo}/blobs/{found.image_digest}: 403 Forbidden")
+    return None
+
+
+def _find_image(repository, tag: str, digest: str | None):
+    for img in repository.images:
+        if digest and img.image_digest == digest:
+            return img
+        if not digest and tag in img.image_tags:
+            return img
+    return None
+
+
+def _refused(refusal, prefix: str) -> str:
+    if refusal.kind == "assume":
+        return refusal.message
+    return (prefix + f"AccessDeniedException: {refusal.message}\n\tstatus code: 400, "
+            f"request id: {uuid.uuid4()}")
+
+
+def _logs_problem(run: TaskRun, td) -> str | None:
+    """Start the awslogs driver: create the stream (and the group if asked), as AWS does
+    before the container starts. Why it cannot (ECS's stoppedReason), or None."""
+    from moto.logs.models import logs_backends
+
+    container = td.container_definitions[0] if td.container_definitions else {}
+    log_cfg = container.get("logConfiguration") or {}
+    if log_cfg.get("logDriver") != "awslogs" or not _execution_role(td):
+        return None
+    opts = log_cfg.get("options") or {}
+    group, region = opts.get("awslogs-group", ""), opts.get("awslogs-region", run.sched.region)
+    prefix = opts.get("awslogs-stream-prefix")
+    stream = f"{prefix}/{container.get('name')}/{run.id}" if prefix else run.id
+    create_group = str(opts.get("awslogs-create-group", "")).lower() == "true"
+    logs = logs_backends[run.sched.account][region]
+    head = "ResourceInitializationError: failed to validate logger args: "
+    new_group = group not in logs.groups
+    facts = {"group": group, "stream": stream, "create_group": create_group and new_group}
+    check = service_roles.check("task.logs", run.sched.account, region, _execution_role(td),
+                                run.id, only=("logs:CreateLogGroup", "logs:CreateLogStream"),
+                                **facts)
+    if check and check.action == "logs:CreateLogGroup":
+        return _refused(check, head + "failed to create Cloudwatch log group: ") + \
+            " : exit status 1"
+    if new_group and not create_group:
+        return (head + "create stream has been retried 1 times: failed to create Cloudwatch "
+                "log stream: ResourceNotFoundException: The specified log group does not "
+                "exist. : exit status 1")
+    if check:
+        return _refused(check, head + "create stream has been retried 1 times: failed to "
+                        "create Cloudwatch log stream: ") + " : exit status 1"
+    if new_group:
+        logs.create_log_group(group, tags={})
+    if stream not in logs.groups[group].streams:
+        logs.create_log_stream(group, stream)
+    run.log_target = (group, stream)
+    return None
+
+
+def _write_task_log(run: TaskRun, td, line: str) -> None:
+    """The container's output, sent by the awslogs driver (lost if PutLogEvents is denied:
+    the task keeps running, as on AWS)."""
+    from moto.logs.models import logs_backends
+
+    if run.log_target is None:
+        return
+    group, stream = run.log_target
+    if service_roles.check("task.logs", run.sched.account, run.sched.region,
+                           _execution_role(td), run.id, only=("logs:PutLogEvents",),
+                           group=group, stream=stream):
+        return
+    logs_backends[run.sched.account][run.sched.region].put_log_events(
+        group, stream, [{"timestamp": int(time.time() * 1000), "message": line}])
+
+
+def _launch_problem(sched: "Scheduler", deployment: dict) -> str | None:
+    """What keeps ECS from launching a task at all: a role ECS tasks cannot assume."""
+    td = sched.ecs.describe_task_definition(deployment["taskDefinition"])
+    for role in (_execution_role(td), _task_role(td)):
+        if role and not service_roles.assumable(sched.account, role, service_roles.ECS_TASKS):
+            return service_roles.ASSUME_MESSAGES[service_roles.ECS_TASKS].format(role=role)
+    return None
+
+
+# =============================================================================================
+# The service scheduler
+
+
+def _deployment(svc, task_definition: str) -> dict:
+    dep_id = f"ecs-svc/{random.randint(10**18, 10**19 - 1)}"
+    now = utcnow()
+    return {"id": dep_id, "status": "PRIMARY", "taskDefinition": task_definition,
+            "desiredCount": svc.desired_count, "pendingCount": 0, "runningCount": 0,
+            "failedTasks": 0, "createdAt": now, "updatedAt": now,
+            "launchType": svc.launch_type, "platformVersion": svc.platform_version or "1.4.0",
+            "platformFamily": "Linux",
+            "networkConfiguration": svc.network_configuration or None,
+            "rolloutState": "IN_PROGRESS",
+            "rolloutStateReason": f"ECS deployment {dep_id} in progress."}
+
+
+class Scheduler:
+    """ECS's service scheduler for one service, advanced by the shared ticker."""
+
+    def __init__(self, account: str, region: str, svc):
+        self.account, self.region, self.svc = account, region, svc
+        self.ecs = _ecs(account, region)
+        self.tasks: list[TaskRun] = []
+        self.failures = 0  # consecutive tasks that failed to start
+        self.next_launch = 0.0  # AWS time before which no task is launched (throttle)
+        self.impaired = False
+        self.steady = False
+        self.fail_at: dict[str, float] = {}  # deployment id -> AWS time it is made to fail
+        self.started: dict[str, float] = {}  # deployment id -> AWS time it started
+
+    # -- deployments -------------------------------------------------------------------------
+
+    @property
+    def primary(self) -> dict | None:
+        return next((d for d in self.svc.deployments if d["status"] == "PRIMARY"), None)
+
+    def new_deployment(self, task_definition: str, fail: bool = False) -> dict:
+        """A new PRIMARY deployment; the old PRIMARY becomes ACTIVE (its tasks keep running
+        until the new ones are healthy), older ACTIVE ones are replaced at once."""
+        old = self.primary
+        for d in list(self.svc.deployments):
+            if d is not old:
+                self._drain(self._tasks_of(d), at_once=True)
+                self.svc.deployments.remove(d)
+        if old:
+            old.update(status="ACTIVE", updatedAt=utcnow())
+        dep = _deployment(self.svc, task_definition)
+        self.svc.deployments.insert(0, dep)
+        now = CLOCK.aws_now()
+        self.started[dep["id"]] = now
+        if fail:
+            self.fail_at[dep["id"]] = now + FAIL_AT * AWS_DURATIONS["ecs_rollout"]
+        self.reset_throttle()
+        return dep
+
+    def reset_throttle(self) -> None:
+        """An UpdateService returns the service to a normal, non-throttled state at once."""
+        self.failures, self.next_launch, self.impaired, self.steady = 0, 0.0, False, False
+
+    def _tasks_of(self, dep: dict) -> list[TaskRun]:
+        return [t for t in self.tasks if t.deployment is dep]
+
+    # -- the tick ----------------------------------------------------------------------------
+
+    def advance(self, now: float) -> None:
+        for run in [t for t in self.tasks if t.state != "STOPPED"]:
+            self._advance_task(run, now)
+        primary = self.primary
+        if primary is None:
+            return
+        if primary["id"] in self.fail_at and now >= self.fail_at.pop(primary["id"]):
+            self._circuit_breaker(primary, forced=True)
+            primary = self.primary
+            if primary is None:
+                return
+        if primary["rolloutState"] != "FAILED":
+            self._scale(primary, now)
+        self._retire_old(primary)
+        self._counts()
+        self._steady(primary)
+        self._prune()
+
+    def _advance_task(self, run: TaskRun, now: float) -> None:
+        age = now - run.launched
+        if run.drain_until is not None:
+            if now >= run.drain_until:
+                _deregister(self, [run])
+                run.stop("Scaling activity initiated by (deployment "
+                         f"{run.deployment['id']})", "ServiceSchedulerInitiated")
+            return
+        if run.state == "PROVISIONING" and age >= PULL_AT:
+            td = self.ecs.describe_task_definition(run.task.task_definition_arn)
+            problem = _pull_problem(run, td) or _logs_problem(run, td)
+            if problem:
+                self._failed_to_start(run, problem)
+                return
+            run.set_state("PENDING")
+        if run.state == "PENDING" and age >= RUNNING_AT:
+            run.set_state("RUNNING")
+            self.failures, self.impaired = 0, False
+            run.ip = _task_ip(run)
+            _register(self, [run], "initial")
+            td = self.ecs.describe_task_definition(run.task.task_definition_arn)
+            _write_task_log(run, td, "Server listening on port "
+                            f"{_container_port(self.svc) or 80}")
+            if not self.svc.load_balancers:
+                run.healthy = True
+        if run.state == "RUNNING" and not run.healthy and age >= HEALTHY_AT:
+            run.healthy = True
+            _register(self, [run], "healthy")
+
+    def _failed_to_start(self, run: TaskRun, reason: str) -> None:
+        run.stop(reason, "TaskFailedToStart", failed_to_start=True)
+        dep = run.deployment
+        dep["failedTasks"] = dep.get("failedTasks", 0) + 1
+        self.failures += 1
+        delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (self.failures - 1))
+        self.next_launch = CLOCK.aws_now() + delay
+        self.steady = False
+        _event(self.svc, f"(task {run.id}) stopped: {reason}")
+        if self.failures >= IMPAIRED_AFTER and not self.impaired:
+            self.impaired = True
+            _event(self.svc, "is unable to consistently start tasks successfully. For more "
+                   "information, see the Troubleshooting section of the Amazon ECS Developer "
+                   "Guide.")
+        breaker = ((getattr(self.svc, "deployment_configuration", None) or {})
+                   .get("deploymentCircuitBreaker") or {})
+        threshold = max(3, min(200, -(-dep["desiredCount"] // 2)))
+        if breaker.get("enable") and dep["status"] == "PRIMARY" \
+                and dep["failedTasks"] >= threshold:
+            self._circuit_breaker(dep, forced=False, rollback=bool(breaker.get("rollback")))
+
+    def _scale(self, primary: dict, now: float) -> None:
+        live = [t for t in self._tasks_of(primary) if t.live]
+        want = primary["desiredCount"]
+        if len(live) > want:
+            extra = sorted(live, key=lambda t: t.launched)[want:]
+            self._drain(extra)
+            _event(self.svc, f"has stopped {len(extra)} running tasks: "
+                   + " ".join(f"(task {t.id})" for t in extra) + ".")
+            self.steady = False
+        elif len(live) < want and now >= self.next_launch:
+            problem = _launch_problem(self, primary)
+            if problem:
+                self.failures += 1
+                self.next_launch = now + min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (self.failures - 1))
+                _event(self.svc, f"failed to launch a task with (error {problem}).")
+                return
+            used = {t.slot for t in live}
+            slots = [s for s in range(want) if s not in used][:want - len(live)]
+            runs = [_new_task(self, primary, s) for s in slots]
+            self.tasks += runs
+            self.steady = False
+            _event(self.svc, f"has started {len(runs)} tasks: "
+                   + " ".join(f"(task {t.id})" for t in runs) + ".")
+
+    def _retire_old(self, primary: dict) -> None:
+        """Once the PRIMARY deployment is healthy at its desired count, the old ones drain."""
+        healthy = [t for t in self._tasks_of(primary) if t.live and t.healthy]
+        if len(healthy) < primary["desiredCount"] or primary["rolloutState"] == "FAILED":
+            return
+        for old in [d for d in self.svc.deployments if d is not primary]:
+            tasks = [t for t in self._tasks_of(old) if t.live]
+            if tasks:
+                if self.svc.load_balancers:
+                    _event(self.svc, f"has begun draining connections on {len(tasks)} tasks.")
+                    _register(self, tasks, "draining")
+                self._drain(tasks)
+                old.update(updatedAt=utcnow())
+            elif not any(t.state != "STOPPED" for t in self._tasks_of(old)):
+                self.svc.deployments.remove(old)
+
+    def _drain(self, runs: list[TaskRun], at_once: bool = False) -> None:
+        until = CLOCK.aws_now() + (0.0 if at_once or not self.svc.load_balancers
+                                   else DRAIN_SECONDS)
+        for run in runs:
+            if run.state == "STOPPED":
+                continue
+            if run.state != "RUNNING":  # never started: stops at once
+                run.stop("Scaling activity initiated by (deployment "
+                         f"{run.deployment['id']})", "ServiceSchedulerInitiated")
+                continue
+            if run.drain_until is None:
+                run.drain_until = until
+
+    def _counts(self) -> None:
+        for dep in self.svc.deployments:
+            tasks = [t for t in self._tasks_of(dep) if t.state != "STOPPED"]
+            running = sum(1 for t in tasks if t.state == "RUNNING")
+            pending = len(tasks) - running
+            if (dep.get("runningCount"), dep.get("pendingCount")) != (running, pending):
+                dep.update(runningCount=running, pendingCount=pending, updatedAt=utcnow())
+        self.svc.running_count = sum(d["runningCount"] for d in self.svc.deployments)
+        self.svc.pending_count = sum(d["pendingCount"] for d in self.svc.deployments)
+
+    def _steady(self, primary: dict) -> None:
+        healthy = [t for t in self._tasks_of(primary) if t.live and t.healthy]
+        live = [t for t in self._tasks_of(primary) if t.live]
+        if len(self.svc.deployments) > 1 or len(healthy) != primary["desiredCount"] \
+                or len(live) != len(healthy) or primary["rolloutState"] == "FAILED":
+            return
+        if primary["rolloutState"] == "IN_PROGRESS":
+            primary.update(rolloutState="COMPLETED", updatedAt=utcnow(),
+                           rolloutStateReason=f"ECS deployment {primary['id']} completed.")
+            _event(self.svc, f"(deployment {primary['id']}) deployment completed.")
+            self.steady = False
+        if not self.steady:
+            self.steady = True
+            _event(self.svc, "has reached a steady state.")
+
+    def _circuit_breaker(self, dep: dict, forced: bool, rollback: bool = True) -> None:
+        reason = "ECS deployment circuit breaker: tasks failed to start."
+        dep.update(rolloutState="FAILED", rolloutStateReason=reason, updatedAt=utcnow())
+        if forced:
+            dep["failedTasks"] = max(dep.get("failedTasks", 0), dep["desiredCount"])
+        _event(self.svc, f"(deployment {dep['id']}) deployment failed: tasks failed to start.")
+        old = next((d for d in self.svc.deployments if d is not dep), None)
+        if rollback and old is not None:  # back to the previous deployment
+            self._drain(self._tasks_of(dep), at_once=True)
+            _deregister(self, self._tasks_of(dep))
+            old["status"] = "PRIMARY"
+            self.svc.task_definition = old["taskDefinition"]
+            dep["status"] = "ACTIVE"
+            self.svc.deployments.remove(dep)
+            self.steady = False
+
+    def _prune(self) -> None:
+        stopped = [t for t in self.tasks if t.state == "STOPPED"]
+        for run in stopped[:-KEEP_STOPPED]:
+            self.tasks.remove(run)
+            self.ecs.tasks.get(self.svc.cluster_name, {}).pop(run.task.task_arn, None)
+
+    def shut_down(self) -> None:
+        """The service was deleted: its tasks stop and leave the target groups."""
+        _deregister(self, self.tasks)
+        for run in self.tasks:
+            if run.state != "STOPPED":
+                run.stop("Service deleted", "ServiceSchedulerInitiated")
+
+
+def _container_port(svc) -> int | None:
+    for lb in svc.load_balancers or []:
+        if lb.get("containerPort"):
+            return int(lb["containerPort"])
+    return None
+
+
+# =============================================================================================
+# Target groups
+
+
+def _register(sched: Scheduler, runs: list[TaskRun], state: str) -> None:
+    lbs = sched.svc.load_balancers or []
+    for lb in lbs:
+        tg = _elbv2(sched.account, sched.region).target_groups.get(lb.get("targetGroupArn"))
         if tg is None:
             continue
-        for ip in ips:
-            t = tg.targets.setdefault(ip, {"Id": ip, "Port": lb.get("containerPort") or tg.port})
+        for run in runs:
+            if not run.ip:
+                continue
+            t = tg.targets.setdefault(run.ip, {"Id": run.ip,
+                                               "Port": lb.get("containerPort") or tg.port})
             t["pw_state"] = state
-            tg.deregistered_targets.pop(ip, None)
-    if state == "initial" and ips and r.service.load_balancers:
-        tgs = ", ".join(lb.get("targetGroupArn", "") for lb in r.service.load_balancers)
-        _event(r.service, f"registered {len(ips)} targets in (target-group {tgs})")
+            tg.deregistered_targets.pop(run.ip, None)
+    if state == "initial" and runs and lbs:
+        tgs = ", ".join(lb.get("targetGroupArn", "") for lb in lbs)
+        _event(sched.svc, f"registered {len(runs)} targets in (target-group {tgs})")
 
 
-def _deregister(r: Rollout, ips: list[str]) -> None:
+def _deregister(sched: Scheduler, runs: list[TaskRun]) -> None:
+    lbs = sched.svc.load_balancers or []
     removed = 0
-    for lb in r.service.load_balancers or []:
-        tg = _elbv2(r.account, r.region).target_groups.get(lb.get("targetGroupArn"))
-        for ip in ips if tg else []:
-            if tg.targets.pop(ip, None):
+    for lb in lbs:
+        tg = _elbv2(sched.account, sched.region).target_groups.get(lb.get("targetGroupArn"))
+        for run in runs if tg else []:
+            if run.ip and tg.targets.pop(run.ip, None):
                 removed += 1
     if removed:
-        _event(r.service, f"deregistered {len(ips)} targets in (target-group "
-                          f"{', '.join(lb.get('targetGroupArn', '') for lb in r.service.load_balancers)})")
+        tgs = ", ".join(lb.get("targetGroupArn", "") for lb in lbs)
+        _event(sched.svc, f"deregistered {removed} targets in (target-group {tgs})")
+
+
+# =============================================================================================
+# The pipeline's ECS standard deploy action
+
+
+class DeployHandle:
+    """What the pipeline's Deploy action watches: one deployment until it settles."""
+
+    def __init__(self, sched: Scheduler, dep: dict):
+        self.sched, self.dep = sched, dep
+        self.deployment_id = dep["id"]
+        self.deadline = CLOCK.aws_now() + DEPLOY_ACTION_TIMEOUT
+
+    @property
+    def state(self) -> str:
+        if self.dep["rolloutState"] in ("COMPLETED", "FAILED"):
+            return self.dep["rolloutState"]
+        if self.dep not in self.sched.svc.deployments or CLOCK.aws_now() > self.deadline:
+            return "FAILED"
+        return "IN_PROGRESS"
+
+    @property
+    def reason(self) -> str:
+        if self.dep["rolloutState"] == "FAILED":
+            return f"Deployment {self.deployment_id} failed. {self.dep['rolloutStateReason']}"
+        if self.dep not in self.sched.svc.deployments:
+            return (f"The Amazon ECS service deployment {self.deployment_id} was replaced by a "
+                    "newer deployment.")
+        return (f"The Amazon ECS service deployment {self.deployment_id} did not reach a steady "
+                "state within 60 minutes.")
 
 
 def _find_service(account: str, region: str, cluster: str, name: str):
@@ -182,8 +656,19 @@ def _find_service(account: str, region: str, cluster: str, name: str):
     return ecs, svc
 
 
-def _new_revision(ecs, svc, image: str | None):
-    """Register a copy of the service's task definition with the built image."""
+def deploy_facts(account: str, region: str, cluster: str, service: str) -> dict:
+    """What the deploy action's permission checks need to know (service_roles
+    "pipeline.deploy.ecs"): the service, its roles, the revision it would register."""
+    ecs, svc = _find_service(account, region, cluster, service)
+    td = ecs.describe_task_definition(svc.task_definition)
+    nxt = (ecs._get_last_task_definition_revision_id(td.family) or 0) + 1
+    return {"service_arn": svc.arn, "execution_role": _execution_role(td),
+            "task_role": _task_role(td), "tagged": bool(td.tags),
+            "new_revision": f"arn:aws:ecs:{region}:{account}:task-definition/{td.family}:{nxt}"}
+
+
+def _new_revision(ecs, svc, image):
+    """Register a copy of the service's task definition with the built image (tags too)."""
     td = ecs.describe_task_definition(svc.task_definition)
     containers = [dict(c) for c in td.container_definitions]
     if image and containers:
@@ -200,70 +685,122 @@ def _new_revision(ecs, svc, image: str | None):
         requires_compatibilities=getattr(td, "requires_compatibilities", None), **kwargs)
 
 
-def start_deploy(account: str, region: str, cluster: str, service: str, image, fail=False) -> Rollout:
-    """The ECS standard deploy action: new revision, new PRIMARY deployment, rollout."""
+def start_deploy(account: str, region: str, cluster: str, service: str, image,
+                 fail: bool = False) -> DeployHandle:
+    """The ECS standard deploy action: new revision, UpdateService, watch the deployment."""
     ecs, svc = _find_service(account, region, cluster, service)
     td = _new_revision(ecs, svc, image)
     svc.task_definition = td.arn
-    old = next((d for d in svc.deployments if d["status"] == "PRIMARY"), None)
-    for d in list(svc.deployments):
-        if d is not old:
-            svc.deployments.remove(d)  # an older ACTIVE deployment is replaced
-    if old:
-        old["status"] = "ACTIVE"
-        old["updatedAt"] = utcnow()
-    dep = _deployment(svc, td.arn)
-    svc.deployments.insert(0, dep)
-    rollout = Rollout(account, region, svc, dep, old, fail)
-    ROLLOUTS.append(rollout)
-    return rollout
+    sched = scheduler_of(svc)
+    return DeployHandle(sched, sched.new_deployment(td.arn, fail=fail))
 
 
-def _deployment(svc, task_definition: str) -> dict:
-    dep_id = f"ecs-svc/{random.randint(10**18, 10**19 - 1)}"
-    now = utcnow()
-    return {"id": dep_id, "status": "PRIMARY", "taskDefinition": task_definition,
-            "desiredCount": svc.desired_count, "pendingCount": svc.desired_count,
-            "runningCount": 0, "failedTasks": 0, "createdAt": now, "updatedAt": now,
-            "launchType": svc.launch_type, "platformVersion": svc.platform_version or "1.4.0",
-            "platformFamily": "Linux",
-            "networkConfiguration": svc.network_configuration or None,
-            "rolloutState": "IN_PROGRESS",
-            "rolloutStateReason": f"ECS deployment {dep_id} in progress."}
+def scheduler_of(svc) -> Scheduler:
+    sched = getattr(svc, "pw_sched", None)
+    if sched is None:
+        sched = svc.pw_sched = Scheduler(svc._account_id, svc.region_name, svc)
+        SCHEDULERS.append(sched)
+    return sched
+
+
+# =============================================================================================
+# moto patches
 
 
 def _patch_ecs() -> None:
-    """New services roll out like a deployment; deleted or scaled ones drop their targets."""
+    """Services get a scheduler; UpdateService starts deployments; deletion stops tasks."""
     from moto.ecs.models import EC2ContainerServiceBackend
 
-    if getattr(EC2ContainerServiceBackend.create_service, "pw_patched", False):
+    if getattr(EC2ContainerServiceBackend.create_service, "pw_rollout", False):
         return
-    create, delete = EC2ContainerServiceBackend.create_service, EC2ContainerServiceBackend.delete_service
+    create = EC2ContainerServiceBackend.create_service
+    update = EC2ContainerServiceBackend.update_service
+    delete = EC2ContainerServiceBackend.delete_service
 
     def create_service(self, *args, **kwargs):
         svc = create(self, *args, **kwargs)
-        if svc.desired_count > 0 and svc.deployments and svc.task_definition:
-            svc.deployments[:] = [_deployment(svc, svc.task_definition)]
-            _set_running_counts_zero(svc)
-            ROLLOUTS.append(Rollout(self.account_id, self.region_name, svc,
-                                    svc.deployments[0], None, False))
+        svc.running_count, svc.pending_count = 0, 0
+        if svc.deployments and svc.task_definition:
+            sched = scheduler_of(svc)
+            svc.deployments[:] = []
+            sched.new_deployment(svc.task_definition)
+        return svc
+
+    def update_service(self, service_properties):
+        props = dict(service_properties)
+        before = self._get_service(props.get("cluster", "default"), props.get("service", ""))
+        deployments = list(before.deployments)
+        old_td, old_count = before.task_definition, before.desired_count
+        svc = update(self, service_properties)
+        svc.deployments[:] = deployments  # moto rewrites the first deployment's id in place
+        if props.get("task_definition"):
+            svc.task_definition = self.describe_task_definition(props["task_definition"]).arn
+        sched = getattr(svc, "pw_sched", None)
+        if sched is None:
+            return svc
+        if svc.task_definition != old_td or props.get("force_new_deployment"):
+            sched.new_deployment(svc.task_definition)
+        elif sched.primary is not None:
+            if svc.desired_count != old_count:
+                sched.primary.update(desiredCount=svc.desired_count, updatedAt=utcnow())
+            sched.reset_throttle()
+        sched._counts()
         return svc
 
     def delete_service(self, cluster_name, service_name, force):
         svc = delete(self, cluster_name, service_name, force)
-        for r in [r for r in ROLLOUTS if r.service is svc]:
-            ROLLOUTS.remove(r)
-        r = Rollout(self.account_id, self.region_name, svc, {"id": ""}, None, False)
-        _deregister(r, _targets_of(r))
+        sched = getattr(svc, "pw_sched", None)
+        if sched is not None:
+            sched.shut_down()
+            SCHEDULERS.remove(sched)
+            svc.pw_sched = None
         return svc
 
-    create_service.pw_patched = True
+    create_service.pw_rollout = True
     EC2ContainerServiceBackend.create_service = create_service
+    EC2ContainerServiceBackend.update_service = update_service
     EC2ContainerServiceBackend.delete_service = delete_service
 
 
-def _set_running_counts_zero(svc) -> None:
-    svc.running_count, svc.pending_count = 0, svc.desired_count
+def _patch_create_service_config() -> None:
+    # moto's CreateService drops deploymentConfiguration (UpdateService keeps it: moto copies
+    # every property it is given), so the circuit breaker setting would be lost.
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    original = EC2ContainerServiceResponse.create_service
+    if getattr(original, "pw_rollout", False):
+        return
+
+    def create_service(self):
+        result = original(self)
+        config = self._get_param("deploymentConfiguration")
+        if config is not None:
+            result.result["service"].deployment_configuration = config
+        return result
+
+    create_service.pw_rollout = True
+    EC2ContainerServiceResponse.create_service = create_service
+
+
+def _patch_list_tasks() -> None:
+    # moto ignores ListTasks' serviceName filter and lists stopped tasks by default; AWS lists
+    # RUNNING-desired tasks unless desiredStatus says otherwise.
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    original = EC2ContainerServiceBackend.list_tasks
+    if getattr(original, "pw_rollout", False):
+        return
+
+    def list_tasks(self, cluster_str=None, container_instance=None, family=None,
+                   started_by=None, service_name=None, desiredStatus=None):
+        tasks = original(self, cluster_str, container_instance, family, started_by, None,
+                         desiredStatus or "RUNNING")
+        if service_name:
+            tasks = [t for t in tasks if t.group == f"service:{service_name.split('/')[-1]}"]
+        return tasks
+
+    list_tasks.pw_rollout = True
+    EC2ContainerServiceBackend.list_tasks = list_tasks
 
 
 def _patch_health() -> None:
@@ -287,15 +824,16 @@ def _patch_health() -> None:
 
 
 def _tick(now: float) -> None:
-    for r in list(ROLLOUTS):
-        r.advance(now)
-        if r.state != "IN_PROGRESS":
-            ROLLOUTS.remove(r)
+    aws_now = CLOCK.aws_now()
+    for sched in list(SCHEDULERS):
+        sched.advance(aws_now)
 
 
 def install() -> None:
     from .pipeline import add_ticker
 
     _patch_ecs()
+    _patch_create_service_config()
+    _patch_list_tasks()
     _patch_health()
     add_ticker(_tick)
