@@ -62,9 +62,9 @@ def _ec2(account: str, region: str):
 
 # owner key (service ARN / load balancer ARN) -> [(account, region, eni_id)]
 _OWNED_ENIS: dict[str, list[tuple[str, str, str]]] = {}
-# [(deadline monotonic, account, region, eni_id)]
+# [(deadline on the AWS clock, account, region, eni_id)]
 _LINGERING: list[tuple[float, str, str, str]] = []
-# [(deadline monotonic, moto Service)]: deleted services, DRAINING until the deadline
+# [(deadline on the AWS clock, moto Service)]: deleted services, DRAINING until the deadline
 _DRAINING: list[tuple[float, object]] = []
 
 
@@ -88,7 +88,7 @@ def _release(owner: str, keep: int = 0) -> None:
     released, _OWNED_ENIS[owner] = enis[keep:], enis[:keep]
     if not _OWNED_ENIS[owner]:
         _OWNED_ENIS.pop(owner, None)
-    deadline = time.monotonic() + CLOCK.seconds(_linger_aws_seconds())
+    deadline = CLOCK.aws_now() + _linger_aws_seconds()  # on the AWS clock
     for account, region, eni_id in released:
         _LINGERING.append((deadline, account, region, eni_id))
     reap()
@@ -97,7 +97,7 @@ def _release(owner: str, keep: int = 0) -> None:
 def reap() -> None:
     """Remove lingering interfaces and end DRAINING whose time has come (caller holds no lock
     or STATE_LOCK; we take it)."""
-    now = time.monotonic()
+    now = CLOCK.aws_now()
     with STATE_LOCK:
         for item in [x for x in _LINGERING if x[0] <= now]:
             _LINGERING.remove(item)
@@ -174,8 +174,7 @@ def _patch_ecs() -> None:
         def delete_service(self, cluster_name, service_name, force):
             svc = original(self, cluster_name, service_name, force)
             svc.status = "DRAINING"
-            _DRAINING.append((time.monotonic() + CLOCK.seconds(AWS_DURATIONS["service_draining"]),
-                              svc))
+            _DRAINING.append((CLOCK.aws_now() + AWS_DURATIONS["service_draining"], svc))
             _release(svc.arn)
             return svc
         return delete_service
@@ -433,6 +432,10 @@ def update_project(params: dict, info: RequestInfo) -> dict:
                                                       params["serviceRole"])
     except ServiceException as exc:
         raise AwsError(exc.code, exc.message)
+    if params.get("serviceRole"):  # CodeBuild must be able to assume the new role
+        from .service_roles import require_codebuild_role
+
+        require_codebuild_role(info.account_id, params["serviceRole"])
     meta = project.project_metadata
     for key, field in _UPDATABLE.items():
         if key in params and params[key] is not None:
@@ -454,22 +457,9 @@ def update_project(params: dict, info: RequestInfo) -> dict:
 
 
 def _trusts_codepipeline(document: str) -> bool:
-    try:
-        statements = json.loads(document).get("Statement", [])
-    except (ValueError, AttributeError):
-        return False
-    if isinstance(statements, dict):
-        statements = [statements]
-    for st in statements:
-        if st.get("Effect", "Allow") != "Allow":
-            continue
-        principal = st.get("Principal") or {}
-        services = principal.get("Service") if isinstance(principal, dict) else None
-        if isinstance(services, str):
-            services = [services]
-        if "codepipeline.amazonaws.com" in (services or []):
-            return True
-    return False
+    from .service_roles import CODEPIPELINE, trusts
+
+    return trusts(document, CODEPIPELINE)
 
 
 def _patch_codepipeline() -> None:
@@ -502,6 +492,29 @@ def _patch_codepipeline() -> None:
 
 
 # =============================================================================================
+# CloudWatch Logs: a forward token needs startFromHead
+
+
+def _patch_logs() -> None:
+    from moto.logs.models import LogStream
+
+    # AWS (GetLogEvents): "If you are using a previous nextForwardToken value as the nextToken
+    # in this operation, you must specify true for startFromHead." Without it AWS does not page
+    # forward: the caller gets no events and its token back, so a tail never sees new lines
+    # (the symptom reported in awslabs/aws-athena-query-federation#99 and aws-sdk-net#3218).
+    # moto pages forward either way.
+    def make(original):
+        def get_log_events(self, start_time, end_time, limit, next_token, start_from_head):
+            head = start_from_head in (True, "true", "True")
+            if next_token and next_token.startswith("f/") and not head:
+                return [], "b/" + next_token[2:], next_token
+            return original(self, start_time, end_time, limit, next_token, start_from_head)
+        return get_log_events
+
+    _wrap(LogStream, "get_log_events", make)
+
+
+# =============================================================================================
 
 _started = threading.Event()
 
@@ -513,6 +526,7 @@ def install() -> None:
     _patch_ecr()
     _patch_codebuild()
     _patch_codepipeline()
+    _patch_logs()
     if not _started.is_set():
         _started.set()
         threading.Thread(target=_reaper, name="sandbox-reaper", daemon=True).start()
