@@ -165,3 +165,106 @@ def _clear_faults(request):
         _NO_PROXY_OPENER.open(req, timeout=10).read()
 
 
+
+
+# ---------------------------------------------------------------------------------------------
+# The lab's roles, and waiting out the sandbox's consistency windows
+
+ACCOUNT = "123456789012"
+_NOT_YET = ("InvalidGroup.NotFound", "InvalidSecurityGroup")
+
+
+def not_yet(err) -> bool:
+    """Whether a ClientError is the sandbox's (and AWS's) "not visible yet" answer."""
+    code = err.response["Error"]["Code"]
+    msg = err.response["Error"].get("Message", "")
+    return code in _NOT_YET or "does not exist (ErrorCode: InvalidGroup.NotFound)" in msg \
+        or "not authorized to perform" in msg and "AssumeRole" in msg
+
+
+def eventually(fn, timeout: float = 10.0):
+    """Call fn until it stops answering "not yet" (what the product's retries do)."""
+    from botocore.exceptions import ClientError
+
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            return fn()
+        except ClientError as err:
+            if not not_yet(err) or time.monotonic() > end:
+                raise
+            time.sleep(0.1)
+
+
+def iam_settle(control) -> None:
+    """Wait until IAM changes made so far are in effect for services."""
+    time.sleep(control("/_sandbox/consistency", method="GET")["iamMs"] / 1000.0 + 0.05)
+
+
+def trust(service: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
+
+
+def policy(*statements) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(actions, resources="*", **extra) -> dict:
+    return {"Effect": "Allow", "Action": actions, "Resource": resources, **extra}
+
+
+# What AWS documents each role needs (AWS-NOTES.md), as the product should grant it.
+PIPELINE_STATEMENTS = [
+    allow(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:GetBucketVersioning",
+           "s3:GetBucketAcl", "s3:GetBucketLocation"], "arn:aws:s3:::*",
+          Condition={"StringEquals": {"aws:ResourceAccount": ACCOUNT}}),
+    allow(["codestar-connections:UseConnection", "codeconnections:UseConnection"]),
+    allow(["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+          f"arn:aws:codebuild:*:{ACCOUNT}:project/*"),
+    allow(["ecs:DescribeServices", "ecs:UpdateService", "ecs:DescribeTaskDefinition",
+           "ecs:RegisterTaskDefinition"]),
+    allow("ecs:TagResource", f"arn:aws:ecs:*:{ACCOUNT}:task-definition/*",
+          Condition={"StringEquals": {"ecs:CreateAction": ["RegisterTaskDefinition"]}}),
+    allow("iam:PassRole", "*", Condition={"StringEqualsIfExists": {
+        "iam:PassedToService": ["ecs.amazonaws.com", "ecs-tasks.amazonaws.com"]}}),
+]
+BUILD_STATEMENTS = [
+    allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+          [f"arn:aws:logs:*:{ACCOUNT}:log-group:/aws/codebuild/*",
+           f"arn:aws:logs:*:{ACCOUNT}:log-group:/aws/codebuild/*:*"]),
+    allow(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], "arn:aws:s3:::*"),
+    allow("ecr:GetAuthorizationToken"),
+    allow(["ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
+           "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage",
+           "ecr:GetDownloadUrlForLayer"], f"arn:aws:ecr:*:{ACCOUNT}:repository/*"),
+]
+TASK_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+
+
+def make_role(iam, prefix: str, service: str, statements=None, managed=()) -> str:
+    import uuid
+
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust(service))["Role"]["Arn"]
+    if statements:
+        iam.put_role_policy(RoleName=name, PolicyName="lab", PolicyDocument=policy(*statements))
+    for managed_arn in managed:
+        iam.attach_role_policy(RoleName=name, PolicyArn=managed_arn)
+    return arn
+
+
+@pytest.fixture(scope="session")
+def lab_roles(client, control):
+    """The lab's three service roles with the permissions AWS documents, created once and
+    waited for once (IAM consistency window)."""
+    iam = client("iam")
+    roles = {
+        "pipeline": make_role(iam, "pipe-role", "codepipeline.amazonaws.com",
+                              PIPELINE_STATEMENTS),
+        "build": make_role(iam, "build-role", "codebuild.amazonaws.com", BUILD_STATEMENTS),
+        "execution": make_role(iam, "exec-role", "ecs-tasks.amazonaws.com",
+                               managed=[TASK_EXECUTION_POLICY]),
+    }
+    iam_settle(control)
+    return roles

@@ -27,15 +27,19 @@ def uid(prefix):
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
+BOOTSTRAP_MANIFEST = json.dumps({
+    "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+    "config": {"digest": "sha256:" + "b" * 64, "size": 1,
+               "mediaType": "application/vnd.docker.container.image.v1+json"}, "layers": []})
+
+
 @pytest.fixture
-def infra(client, control):
-    """The lecture's resources, minimally: role, bucket, connection, project, ECS + ALB."""
-    iam, ec2, elb, ecs = client("iam"), client("ec2"), client("elbv2"), client("ecs")
-    trust = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"},
-        "Action": "sts:AssumeRole"}]}
-    role = iam.create_role(RoleName=uid("pipe-role"),
-                           AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+def infra(client, control, lab_roles):
+    """The lecture's resources, minimally: roles, bucket, connection, project, ECS + ALB.
+
+    The service starts on a `bootstrap` image already in ECR (a task whose image is missing
+    never starts), with the task execution role and awslogs, as the product sets it up."""
+    ec2, elb, ecs = client("ec2"), client("elbv2"), client("ecs")
     bucket = uid("artifacts")
     client("s3").create_bucket(Bucket=bucket,
                                CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
@@ -43,7 +47,10 @@ def infra(client, control):
     conn = conns.create_connection(ProviderType="GitHub", ConnectionName=uid("gh"))["ConnectionArn"]
     control("/_sandbox/connections/complete", {"ConnectionArn": conn})
     assert conns.get_connection(ConnectionArn=conn)["Connection"]["ConnectionStatus"] == "AVAILABLE"
-    repo_uri = client("ecr").create_repository(repositoryName=uid("app"))["repository"]["repositoryUri"]
+    repo = uid("app")
+    ecr = client("ecr")
+    repo_uri = ecr.create_repository(repositoryName=repo)["repository"]["repositoryUri"]
+    ecr.put_image(repositoryName=repo, imageManifest=BOOTSTRAP_MANIFEST, imageTag="bootstrap")
     project = uid("build")
     client("codebuild").create_project(
         name=project, source={"type": "CODEPIPELINE"}, artifacts={"type": "CODEPIPELINE"},
@@ -51,30 +58,38 @@ def infra(client, control):
                      "computeType": "BUILD_GENERAL1_SMALL", "privilegedMode": True,
                      "environmentVariables": [{"name": "REPOSITORY_URI", "value": repo_uri},
                                               {"name": "CONTAINER_NAME", "value": "web"}]},
-        serviceRole=role)
+        serviceRole=lab_roles["build"])
     vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
-    sg = ec2.describe_security_groups()["SecurityGroups"][0]["GroupId"]
+    sg = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]["GroupId"]
     tg = elb.create_target_group(Name=uid("tg"), Protocol="HTTP", Port=3000, VpcId=vpc,
                                  TargetType="ip", HealthCheckPath="/ping")["TargetGroups"][0]
     cluster = uid("cluster")
     ecs.create_cluster(clusterName=cluster)
+    family = uid("app")
+    client("logs").create_log_group(logGroupName=f"/ecs/{family}")
     ecs.register_task_definition(
-        family="app", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
-        cpu="1024", memory="3072",
-        containerDefinitions=[{"name": "web", "image": f"{repo_uri}:latest", "essential": True,
-                               "portMappings": [{"containerPort": 3000, "protocol": "tcp"}]}])
+        family=family, requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+        cpu="1024", memory="3072", executionRoleArn=lab_roles["execution"],
+        tags=[{"key": "app", "value": "pipewright"}],
+        containerDefinitions=[{"name": "web", "image": f"{repo_uri}:bootstrap", "essential": True,
+                               "portMappings": [{"containerPort": 3000, "protocol": "tcp"}],
+                               "logConfiguration": {"logDriver": "awslogs", "options": {
+                                   "awslogs-group": f"/ecs/{family}",
+                                   "awslogs-region": "ap-northeast-2",
+                                   "awslogs-stream-prefix": "ecs"}}}])
     service = uid("svc")
     ecs.create_service(
-        cluster=cluster, serviceName=service, taskDefinition="app", desiredCount=1,
+        cluster=cluster, serviceName=service, taskDefinition=family, desiredCount=1,
         launchType="FARGATE",
         loadBalancers=[{"targetGroupArn": tg["TargetGroupArn"], "containerName": "web",
                         "containerPort": 3000}],
         networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet],
                                                       "securityGroups": [sg]}})
-    return {"role": role, "bucket": bucket, "conn": conn, "project": project,
+    return {"role": lab_roles["pipeline"], "bucket": bucket, "conn": conn, "project": project,
             "cluster": cluster, "service": service, "tg": tg["TargetGroupArn"],
-            "repo_uri": repo_uri}
+            "repo_uri": repo_uri, "family": family, "roles": lab_roles}
 
 
 def action(name, category, provider, config, inputs=(), outputs=()):

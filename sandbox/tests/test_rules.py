@@ -9,6 +9,8 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
+from conftest import eventually, iam_settle
+
 LINGER = 60 * 0.01  # AWS_DURATIONS["eni_linger"] at the tests' time scale (0.01)
 DRAIN = 30 * 0.01
 
@@ -44,7 +46,9 @@ def test_security_group_in_use_by_load_balancer(client):
     ec2, vpc, subnets = _net(client)
     elb = client("elbv2")
     sg = ec2.create_security_group(GroupName=f"alb-{_uid()}", Description="alb", VpcId=vpc)["GroupId"]
-    lb = elb.create_load_balancer(Name=f"lb-{_uid()}", Subnets=subnets, SecurityGroups=[sg])
+    name = f"lb-{_uid()}"  # a new group: ELB sees it after EC2's consistency window
+    lb = eventually(lambda: elb.create_load_balancer(Name=name, Subnets=subnets,
+                                                     SecurityGroups=[sg]))
     lb_arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
     enis = ec2.describe_network_interfaces(
         Filters=[{"Name": "group-id", "Values": [sg]}])["NetworkInterfaces"]
@@ -66,8 +70,9 @@ def test_security_group_referenced_by_another_group(client):
     ec2, vpc, _ = _net(client)
     a = ec2.create_security_group(GroupName=f"a-{_uid()}", Description="a", VpcId=vpc)["GroupId"]
     b = ec2.create_security_group(GroupName=f"b-{_uid()}", Description="b", VpcId=vpc)["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=b, IpPermissions=[{
-        "IpProtocol": "tcp", "FromPort": 3000, "ToPort": 3000, "UserIdGroupPairs": [{"GroupId": a}]}])
+    eventually(lambda: ec2.authorize_security_group_ingress(GroupId=b, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 3000, "ToPort": 3000,
+        "UserIdGroupPairs": [{"GroupId": a}]}]))
     with pytest.raises(ClientError) as err:
         ec2.delete_security_group(GroupId=a)
     assert _code(err) == "DependencyViolation"
@@ -86,9 +91,10 @@ def _ecs_service(client, desired=2):
         cpu="256", memory="512",
         containerDefinitions=[{"name": "app", "image": "nginx", "essential": True,
                                "portMappings": [{"containerPort": 80}]}])["taskDefinition"]["taskDefinitionArn"]
-    ecs.create_service(cluster=cluster, serviceName="web", taskDefinition=td, desiredCount=desired,
-                       launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
-                           "subnets": subnets, "securityGroups": [sg], "assignPublicIp": "ENABLED"}})
+    eventually(lambda: ecs.create_service(
+        cluster=cluster, serviceName="web", taskDefinition=td, desiredCount=desired,
+        launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
+            "subnets": subnets, "securityGroups": [sg], "assignPublicIp": "ENABLED"}}))
     return ec2, ecs, cluster, sg, subnets
 
 
@@ -208,9 +214,9 @@ def test_codebuild_codepipeline_project_and_update(client):
     name = f"build-{_uid()}"
     env = {"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
            "computeType": "BUILD_GENERAL1_SMALL", "privilegedMode": True}
-    p = cb.create_project(name=name, source={"type": "CODEPIPELINE", "buildspec": "buildspec.yml"},
-                          artifacts={"type": "CODEPIPELINE"}, environment=env,
-                          serviceRole=role)["project"]
+    p = eventually(lambda: cb.create_project(
+        name=name, source={"type": "CODEPIPELINE", "buildspec": "buildspec.yml"},
+        artifacts={"type": "CODEPIPELINE"}, environment=env, serviceRole=role))["project"]
     assert p["source"]["type"] == "CODEPIPELINE" and "location" not in p["source"]
     upd = cb.update_project(name=name, description="now with a description",
                             environment={**env, "computeType": "BUILD_GENERAL1_MEDIUM"},
@@ -234,7 +240,7 @@ def test_codepipeline_accepts_role_trusting_a_list(client, control):
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
     cp = client("codepipeline")
     name = f"pipe-{_uid()}"
-    cp.create_pipeline(pipeline={
+    eventually(lambda: cp.create_pipeline(pipeline={
         "name": name, "roleArn": role, "pipelineType": "V2",
         "artifactStore": {"type": "S3", "location": bucket},
         "stages": [
@@ -244,10 +250,11 @@ def test_codepipeline_accepts_role_trusting_a_list(client, control):
                 "outputArtifacts": [{"name": "src"}]}]},
             {"name": "Approve", "actions": [{"name": "Approve", "actionTypeId": {
                 "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1"}}]},
-        ]})
+        ]}))
     assert cp.get_pipeline(name=name)["pipeline"]["name"] == name
-    # A role not trusting CodePipeline is still refused.
+    # A role not trusting CodePipeline is still refused (once IAM has settled, for sure).
     other = _role(client, ["codebuild.amazonaws.com"])
+    iam_settle(control)
     with pytest.raises(ClientError) as err:
         cp.create_pipeline(pipeline={"name": name + "x", "roleArn": other,
                                      "artifactStore": {"type": "S3", "location": bucket},

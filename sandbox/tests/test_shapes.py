@@ -10,6 +10,8 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 
+from conftest import eventually
+
 S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
@@ -50,8 +52,9 @@ def test_get_pipeline_metadata_and_list_pipelines_use_epoch_seconds(client):
     bucket = f"shapes-{_uid()}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
     name = f"pipe-{_uid()}"
-    cp.create_pipeline(pipeline={
-        "name": name, "roleArn": _role(client, "codepipeline.amazonaws.com"),
+    role = _role(client, "codepipeline.amazonaws.com")
+    eventually(lambda: cp.create_pipeline(pipeline={
+        "name": name, "roleArn": role,
         "artifactStore": {"type": "S3", "location": bucket},
         "stages": [
             {"name": "Source", "actions": [{"name": "Source", "actionTypeId": {
@@ -60,7 +63,7 @@ def test_get_pipeline_metadata_and_list_pipelines_use_epoch_seconds(client):
                 "outputArtifacts": [{"name": "src"}]}]},
             {"name": "Approve", "actions": [{"name": "Approve", "actionTypeId": {
                 "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1"}}]},
-        ]})
+        ]}))
     meta = json.loads(raw(cp, "GetPipeline", name=name))["metadata"]
     assert isinstance(meta["created"], (int, float)) and isinstance(meta["updated"], (int, float))
     assert abs(meta["created"] - time.time()) < 600
@@ -92,7 +95,7 @@ def test_codebuild_project_has_last_modified_and_no_null_fields(client):
               environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
                            "computeType": "BUILD_GENERAL1_SMALL"},
               serviceRole=_role(client, "codebuild.amazonaws.com"))
-    created = json.loads(raw(cb, "CreateProject", name=name, **kw))["project"]
+    created = json.loads(eventually(lambda: raw(cb, "CreateProject", name=name, **kw)))["project"]
     assert isinstance(created["lastModified"], (int, float)) and "lastModifiedDate" not in created
     updated = json.loads(raw(cb, "UpdateProject", name=name, description="d"))["project"]
     assert "lastModifiedDate" not in updated
