@@ -268,3 +268,11 @@ def lab_roles(client, control):
     }
     iam_settle(control)
     return roles
+
+
+@pytest.fixture
+def infra(client, control, lab_roles):
+    """The lecture's resources (lab.make_infra), with the lab's roles."""
+    from lab import make_infra
+
+    return make_infra(client, control, lab_roles)

@@ -154,3 +154,33 @@ def test_managed_policy_present(client):
     pol = client("iam").get_policy(
         PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser")["Policy"]
     assert pol["PolicyName"] == "AmazonEC2ContainerRegistryPowerUser"
+
+
+def test_clock_route_changes_the_pace(control):
+    assert control("/_sandbox/clock", method="GET") == {"timeScale": 0.01}
+    try:
+        assert control("/_sandbox/clock", {"timeScale": 0.1}) == {"timeScale": 0.1}
+        assert control("/_sandbox/health", method="GET")["timeScale"] == 0.1
+        for bad in ({"timeScale": 0}, {"timeScale": -1}, {"timeScale": "fast"}, {}):
+            with pytest.raises(ControlError) as err:
+                control("/_sandbox/clock", bad)
+            assert err.value.status == 400
+    finally:
+        control("/_sandbox/clock", {"timeScale": 0.01})
+    assert control("/_sandbox/health", method="GET") == {"status": "ok", "timeScale": 0.01}
+
+
+def test_clock_keeps_progress_when_the_pace_changes():
+    from pipewright_sandbox.registry import Clock
+
+    clock = Clock(0.01)
+    start = clock.aws_now()
+    time.sleep(0.05)  # 5 AWS seconds at 0.01
+    clock.scale = 1.0
+    at_change = clock.aws_now() - start
+    assert 4.5 < at_change < 7.0
+    time.sleep(0.05)  # now only 0.05 AWS seconds
+    assert clock.aws_now() - start - at_change < 0.5
+    assert clock.seconds(90) == 90
+    with pytest.raises(ValueError):
+        clock.scale = 0

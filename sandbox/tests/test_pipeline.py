@@ -2,156 +2,13 @@
 CodeBuild phases and logs, the ECS rollout and target health, failure and retry, stop,
 and the three V2 execution modes. Runs against the sandbox at time scale 0.01."""
 
-import json
 import time
 import uuid
 
 import pytest
 
-POLL = 0.05
-ACCOUNT = "123456789012"
-
-
-def wait_for(fn, deadline=15.0):
-    """Poll fn until it returns something truthy; fail after `deadline` seconds."""
-    end = time.time() + deadline
-    while time.time() < end:
-        value = fn()
-        if value:
-            return value
-        time.sleep(POLL)
-    raise AssertionError(f"timed out waiting for {fn.__name__}")
-
-
-def uid(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-BOOTSTRAP_MANIFEST = json.dumps({
-    "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-    "config": {"digest": "sha256:" + "b" * 64, "size": 1,
-               "mediaType": "application/vnd.docker.container.image.v1+json"}, "layers": []})
-
-
-@pytest.fixture
-def infra(client, control, lab_roles):
-    """The lecture's resources, minimally: roles, bucket, connection, project, ECS + ALB.
-
-    The service starts on a `bootstrap` image already in ECR (a task whose image is missing
-    never starts), with the task execution role and awslogs, as the product sets it up."""
-    ec2, elb, ecs = client("ec2"), client("elbv2"), client("ecs")
-    bucket = uid("artifacts")
-    client("s3").create_bucket(Bucket=bucket,
-                               CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
-    conns = client("codestar-connections")
-    conn = conns.create_connection(ProviderType="GitHub", ConnectionName=uid("gh"))["ConnectionArn"]
-    control("/_sandbox/connections/complete", {"ConnectionArn": conn})
-    assert conns.get_connection(ConnectionArn=conn)["Connection"]["ConnectionStatus"] == "AVAILABLE"
-    repo = uid("app")
-    ecr = client("ecr")
-    repo_uri = ecr.create_repository(repositoryName=repo)["repository"]["repositoryUri"]
-    ecr.put_image(repositoryName=repo, imageManifest=BOOTSTRAP_MANIFEST, imageTag="bootstrap")
-    project = uid("build")
-    client("codebuild").create_project(
-        name=project, source={"type": "CODEPIPELINE"}, artifacts={"type": "CODEPIPELINE"},
-        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
-                     "computeType": "BUILD_GENERAL1_SMALL", "privilegedMode": True,
-                     "environmentVariables": [{"name": "REPOSITORY_URI", "value": repo_uri},
-                                              {"name": "CONTAINER_NAME", "value": "web"}]},
-        serviceRole=lab_roles["build"])
-    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
-    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
-    sg = ec2.describe_security_groups(
-        Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]["GroupId"]
-    tg = elb.create_target_group(Name=uid("tg"), Protocol="HTTP", Port=3000, VpcId=vpc,
-                                 TargetType="ip", HealthCheckPath="/ping")["TargetGroups"][0]
-    cluster = uid("cluster")
-    ecs.create_cluster(clusterName=cluster)
-    family = uid("app")
-    client("logs").create_log_group(logGroupName=f"/ecs/{family}")
-    ecs.register_task_definition(
-        family=family, requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
-        cpu="1024", memory="3072", executionRoleArn=lab_roles["execution"],
-        tags=[{"key": "app", "value": "pipewright"}],
-        containerDefinitions=[{"name": "web", "image": f"{repo_uri}:bootstrap", "essential": True,
-                               "portMappings": [{"containerPort": 3000, "protocol": "tcp"}],
-                               "logConfiguration": {"logDriver": "awslogs", "options": {
-                                   "awslogs-group": f"/ecs/{family}",
-                                   "awslogs-region": "ap-northeast-2",
-                                   "awslogs-stream-prefix": "ecs"}}}])
-    service = uid("svc")
-    ecs.create_service(
-        cluster=cluster, serviceName=service, taskDefinition=family, desiredCount=1,
-        launchType="FARGATE",
-        loadBalancers=[{"targetGroupArn": tg["TargetGroupArn"], "containerName": "web",
-                        "containerPort": 3000}],
-        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet],
-                                                      "securityGroups": [sg]}})
-    return {"role": lab_roles["pipeline"], "bucket": bucket, "conn": conn, "project": project,
-            "cluster": cluster, "service": service, "tg": tg["TargetGroupArn"],
-            "repo_uri": repo_uri, "family": family, "roles": lab_roles}
-
-
-def action(name, category, provider, config, inputs=(), outputs=()):
-    return {"name": name, "actionTypeId": {"category": category, "owner": "AWS",
-                                           "provider": provider, "version": "1"},
-            "configuration": config, "runOrder": 1,
-            "inputArtifacts": [{"name": n} for n in inputs],
-            "outputArtifacts": [{"name": n} for n in outputs]}
-
-
-def make_pipeline(client, infra, *, repo, mode="SUPERSEDED", deploy=False, conn=None,
-                  triggers=None, name=None):
-    """Create a V2 pipeline (which, as on AWS, starts once by itself); returns its name."""
-    name = name or uid("pipe")
-    stages = [
-        {"name": "Source", "actions": [action(
-            "Source", "Source", "CodeStarSourceConnection",
-            {"ConnectionArn": conn or infra["conn"], "FullRepositoryId": repo,
-             "BranchName": "main", "OutputArtifactFormat": "CODE_ZIP"},
-            outputs=["SourceArtifact"])]},
-        {"name": "Build", "actions": [action(
-            "Build", "Build", "CodeBuild", {"ProjectName": infra["project"]},
-            inputs=["SourceArtifact"], outputs=["BuildArtifact"])]},
-    ]
-    if deploy:
-        stages.append({"name": "Deploy", "actions": [action(
-            "Deploy", "Deploy", "ECS",
-            {"ClusterName": infra["cluster"], "ServiceName": infra["service"],
-             "FileName": "imagedefinitions.json"}, inputs=["BuildArtifact"])]})
-    decl = {"name": name, "roleArn": infra["role"], "pipelineType": "V2",
-            "executionMode": mode, "stages": stages,
-            "artifactStore": {"type": "S3", "location": infra["bucket"]}}
-    if triggers:
-        decl["triggers"] = triggers
-    client("codepipeline").create_pipeline(pipeline=decl)
-    return name
-
-
-def executions(cp, name):
-    return cp.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
-
-
-def wait_done(cp, name, exe_id, deadline=15.0):
-    def done():
-        e = cp.get_pipeline_execution(pipelineName=name, pipelineExecutionId=exe_id)
-        status = e["pipelineExecution"]["status"]
-        return status if status not in ("InProgress", "Stopping") else None
-    return wait_for(done, deadline)
-
-
-def wait_all_done(cp, name, deadline=20.0):
-    def all_done():
-        ex = executions(cp, name)
-        return ex if all(e["status"] not in ("InProgress", "Stopping") for e in ex) else None
-    return wait_for(all_done, deadline)
-
-
-def builds_of(cp, name, exe_id=None):
-    flt = {"filter": {"pipelineExecutionId": exe_id}} if exe_id else {}
-    details = cp.list_action_executions(pipelineName=name, **flt)["actionExecutionDetails"]
-    return sorted([d for d in details if d["stageName"] == "Build"], key=lambda d: d["startTime"])
-
+from lab import (builds_of, executions, make_pipeline, uid, wait_all_done, wait_done,
+                 wait_for)
 
 TRIGGERS = [{"providerType": "CodeStarSourceConnection", "gitConfiguration": {
     "sourceActionName": "Source",
@@ -386,3 +243,69 @@ def test_unknown_pipeline_and_execution(client):
         cp.get_pipeline_state(name="nope")
     with pytest.raises(cp.exceptions.PipelineNotFoundException):
         cp.start_pipeline_execution(name="nope")
+
+
+def test_disabled_transition_holds_the_run_until_enabled(client, infra):
+    """The product creates the pipeline with all stages and holds the first run before Deploy
+    until the ECS service exists."""
+    cp = client("codepipeline")
+    name = make_pipeline(client, infra, repo=f"ktb/{uid('repo')}", deploy=True)
+    cp.disable_stage_transition(pipelineName=name, stageName="Deploy", transitionType="Inbound",
+                                reason="Waiting for the ECS service")
+    exe_id = executions(cp, name)[0]["pipelineExecutionId"]
+
+    def held():
+        deploy = cp.get_pipeline_state(name=name)["stageStates"][2]
+        return deploy if deploy.get("inboundExecutions") else None
+    deploy = wait_for(held, 10)
+    assert deploy["inboundExecutions"] == [{"pipelineExecutionId": exe_id,
+                                            "status": "InProgress", "type": "STANDARD"}]
+    state = deploy["inboundTransitionState"]
+    assert state["enabled"] is False and state["disabledReason"] == "Waiting for the ECS service"
+    assert state["lastChangedBy"].startswith("arn:aws:") and state["lastChangedAt"]
+    assert "latestExecution" not in deploy
+    time.sleep(0.3)  # still held: nothing enters a disabled transition
+    assert cp.get_pipeline_execution(pipelineName=name, pipelineExecutionId=exe_id)[
+        "pipelineExecution"]["status"] == "InProgress"
+    assert "latestExecution" not in cp.get_pipeline_state(name=name)["stageStates"][2]
+
+    cp.enable_stage_transition(pipelineName=name, stageName="Deploy", transitionType="Inbound")
+    state = cp.get_pipeline_state(name=name)["stageStates"][2]
+    assert state["inboundTransitionState"]["enabled"] is True
+    assert state["latestExecution"]["pipelineExecutionId"] == exe_id
+    assert wait_done(cp, name, exe_id, 15) == "Succeeded"
+
+
+def test_stage_transition_errors(client, infra):
+    cp = client("codepipeline")
+    name = make_pipeline(client, infra, repo=f"ktb/{uid('repo')}")
+    with pytest.raises(cp.exceptions.ValidationException) as err:
+        cp.disable_stage_transition(pipelineName=name, stageName="Build",
+                                    transitionType="Inbound", reason="Wait, then: go")
+    assert "at 'reason' failed to satisfy constraint" in str(err.value)
+    with pytest.raises(cp.exceptions.ValidationException):
+        cp.disable_stage_transition(pipelineName=name, stageName="Build",
+                                    transitionType="Sideways", reason="x")
+    with pytest.raises(cp.exceptions.StageNotFoundException):
+        cp.enable_stage_transition(pipelineName=name, stageName="Nope", transitionType="Inbound")
+    with pytest.raises(cp.exceptions.PipelineNotFoundException):
+        cp.enable_stage_transition(pipelineName="nope", stageName="Build",
+                                   transitionType="Inbound")
+
+
+def test_outbound_transition_holds_after_the_stage(client, infra):
+    cp = client("codepipeline")
+    name = make_pipeline(client, infra, repo=f"ktb/{uid('repo')}")
+    cp.disable_stage_transition(pipelineName=name, stageName="Source",
+                                transitionType="Outbound", reason="Hold")
+    exe_id = executions(cp, name)[0]["pipelineExecutionId"]
+
+    def waiting():
+        build = cp.get_pipeline_state(name=name)["stageStates"][1]
+        return build.get("inboundExecutions")
+    wait_for(waiting, 5)
+    # The outbound transition is not the Build stage's inbound one.
+    assert cp.get_pipeline_state(name=name)["stageStates"][1]["inboundTransitionState"] == \
+        {"enabled": True}
+    cp.enable_stage_transition(pipelineName=name, stageName="Source", transitionType="Outbound")
+    assert wait_done(cp, name, exe_id) == "Succeeded"

@@ -260,3 +260,32 @@ def test_codepipeline_accepts_role_trusting_a_list(client, control):
                                      "artifactStore": {"type": "S3", "location": bucket},
                                      "stages": []})
     assert _code(err) == "InvalidStructureException"
+
+
+def test_get_log_events_forward_token_needs_start_from_head(client):
+    logs = client("logs")
+    group, stream = f"/tail/{_uid()}", "s"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+
+    def put(*lines):
+        logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[
+            {"timestamp": int(time.time() * 1000), "message": m} for m in lines])
+
+    def get(**kw):
+        return logs.get_log_events(logGroupName=group, logStreamName=stream, **kw)
+
+    put("one", "two")
+    first = get(startFromHead=True)
+    assert [e["message"] for e in first["events"]] == ["one", "two"]
+    token = first["nextForwardToken"]
+    put("three")
+    # A previous nextForwardToken without startFromHead=true: AWS does not page forward.
+    for kw in ({}, {"startFromHead": False}):
+        page = get(nextToken=token, **kw)
+        assert page["events"] == [] and page["nextForwardToken"] == token
+    # With startFromHead=true: the lines after the token, then the same token when idle.
+    page = get(nextToken=token, startFromHead=True)
+    assert [e["message"] for e in page["events"]] == ["three"]
+    idle = get(nextToken=page["nextForwardToken"], startFromHead=True)
+    assert idle["events"] == [] and idle["nextForwardToken"] == page["nextForwardToken"]
