@@ -64,6 +64,8 @@ def roles(client, control):
             + BUILD_STATEMENTS[1:]),
         "build_clone": make_role(iam, "b-clone", build, BUILD_STATEMENTS + [
             allow(["codestar-connections:UseConnection", "codeconnections:UseConnection"])]),
+        "build_no_get": make_role(iam, "b-noget", build, without(BUILD_STATEMENTS,
+                                                                 "s3:GetObject")),
         "trusts_pipeline": make_role(iam, "b-wrongtrust", pipe, BUILD_STATEMENTS),
         "exec_logs_only": make_role(iam, "e-logs", execution, [
             allow(["logs:CreateLogStream", "logs:PutLogEvents"])]),
@@ -273,6 +275,21 @@ def test_full_clone_needs_use_connection_in_build_role(client, control, infra, r
     assert wait_done(cp, ok, executions(cp, ok)[0]["pipelineExecutionId"], 20) == "Succeeded"
 
 
+def test_build_cannot_read_its_input_artifact(client, infra, roles):
+    cp = client("codepipeline")
+    project = uid("noget")
+    eventually(lambda: client("codebuild").create_project(
+        name=project, source={"type": "CODEPIPELINE"}, artifacts={"type": "CODEPIPELINE"},
+        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                     "computeType": "BUILD_GENERAL1_SMALL"}, serviceRole=roles["build_no_get"]))
+    name = make_pipeline(client, infra, repo=f"ktb/{uid('repo')}", project=project)
+    msg = action_error(cp, name, "Build")["message"]
+    assert msg.startswith("Build terminated with state: FAILED. Phase: DOWNLOAD_SOURCE, Code: "
+                          "CLIENT_ERROR, Message: AccessDenied: User: ")
+    assert f"s3:GetObject on resource: arn:aws:s3:::{infra['bucket']}/{name[:20]}/Source" in msg
+    assert "for primary source and source version arn:aws:s3:::" in msg
+
+
 def test_codebuild_must_be_trusted(client, roles):
     cb = client("codebuild")
     with pytest.raises(cb.exceptions.InvalidInputException) as err:
@@ -384,3 +401,30 @@ def test_task_runs_with_the_documented_execution_role(client, infra, roles):
     events = client("logs").get_log_events(logGroupName=f"/ecs/{infra['family']}",
                                            logStreamName=stream, startFromHead=True)["events"]
     assert events and "listening" in events[0]["message"]
+
+
+def test_roles_must_trust_the_service_that_uses_them(client, control, infra, roles):
+    cp, iam = client("codepipeline"), client("iam")
+    # The pipeline's role stops trusting CodePipeline after the pipeline exists.
+    role = make_role(iam, "p-untrust", "codepipeline.amazonaws.com", PIPELINE_STATEMENTS)
+    iam_settle(control)
+    name = make_pipeline(client, infra, repo=f"ktb/{uid('repo')}", role=role)
+    wait_done(cp, name, executions(cp, name)[0]["pipelineExecutionId"], 20)
+    iam.update_assume_role_policy(RoleName=role_name(role), PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": "ec2.amazonaws.com"}}]}))
+    iam_settle(control)
+    cp.start_pipeline_execution(name=name)
+    assert action_error(cp, name, "Source")["message"] == \
+        f"CodePipeline is not authorized to perform AssumeRole on role {role}"
+    # A task execution role that does not trust ecs-tasks.amazonaws.com: no task is launched.
+    ecs, cluster, svc = run_service(client, infra, roles["trusts_pipeline"])
+
+    def refused():
+        events = ecs.describe_services(cluster=cluster, services=[svc])["services"][0]["events"]
+        return [e["message"] for e in events if "failed to launch a task" in e["message"]]
+    assert wait_for(refused, 5)[0] == (
+        f"(service {svc}) failed to launch a task with (error ECS was unable to assume the role "
+        f"'{roles['trusts_pipeline']}' that was provided for this task. Please verify that the "
+        "role being passed has the proper trust relationship and permissions and that your IAM "
+        "user has permissions to pass this role.).")
