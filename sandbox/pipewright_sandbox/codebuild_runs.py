@@ -30,7 +30,7 @@ import time
 import uuid
 
 from . import service_roles
-from .registry import AWS_DURATIONS, CLOCK, STATE_LOCK, AwsError, RequestInfo, json_op
+from .registry import AWS_DURATIONS, CLOCK, AwsError, RequestInfo, json_op
 
 PREFIX = "CodeBuild_20161006"
 FAIL_CONTEXT = ("COMMAND_EXECUTION_ERROR",
@@ -471,8 +471,15 @@ def stop_build(body: dict, info: RequestInfo) -> dict:
 def _tick(now: float) -> None:
     aws_now = CLOCK.aws_now()
     for build_id, run in list(RUNS.items()):
-        if not run.done:
+        if run.done:
+            continue
+        try:
             run.advance(aws_now)
+        except Exception:  # a bug of ours: log it once, the build stays where it was
+            import traceback
+
+            traceback.print_exc()
+            run.build["buildComplete"] = True
 
 
 def install() -> None:

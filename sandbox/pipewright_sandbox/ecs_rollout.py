@@ -112,8 +112,8 @@ class TaskRun:
         task.stopping_at = task.stopped_at = utcnow()
         for container in task.containers:
             container.last_status = "STOPPED"
-            if failed_to_start:
-                container.reason = reason
+            if failed_to_start:  # it never ran: a reason, no exit code
+                container.reason, container.exitCode = reason, None
 
 
 def _new_task(sched: "Scheduler", deployment: dict, slot: int) -> TaskRun:
@@ -204,53 +204,69 @@ def _task_role(td) -> str | None:
     return getattr(td, "task_role_arn", None)
 
 
-def _pull_problem(run: TaskRun, td) -> str | None:
-    """Why the image cannot be pulled (ECS's stoppedReason), or None."""
-    from moto.ecr.models import ecr_backends
+# ECS's stoppedReason texts: AWS's "CannotPullContainer task errors in Amazon ECS" and the
+# ECS agent's messages (agent/api/errors: "The task can’t pull the image. ...").
+NO_REGISTRY_AUTH = ("ResourceInitializationError: unable to pull secrets or registry auth: "
+                    "execution resource retrieval failed: unable to retrieve ecr registry auth: "
+                    "service call has been retried 3 time(s): ")
+PULL_DENIED = ("CannotPullContainerError: The task can’t pull the image. Check that the role has "
+               "the permissions to pull images from the registry. Error response from daemon: "
+               "pull access denied for {uri}, repository does not exist or may require 'docker "
+               "login': denied: {why}")
+NO_REPOSITORY = ("CannotPullContainerError: The task can’t pull the image. Check whether the "
+                 "image exists. Error response from daemon: pull access denied for {uri}, "
+                 "repository does not exist or may require 'docker login': denied: requested "
+                 "access to the resource is denied")
+NO_IMAGE = ("CannotPullContainerError: pull image manifest has been retried 5 time(s): failed "
+            "to resolve ref {image}: {image}: not found")
+NO_CREDENTIALS = ("CannotPullContainerError: pull image manifest has been retried 5 time(s): "
+                  "failed to resolve ref {image}: pulling from host {registry} failed with "
+                  "status code [manifests {ref}]: 401 Unauthorized")
+NO_LAYER = ("CannotPullContainerError: ref pull has been retried 1 time(s): failed to copy: "
+            "httpReadSeeker: failed open: unexpected status code https://{registry}/v2/{repo}/"
+            "blobs/{digest}: 403 Forbidden")
 
+
+def _pull_problem(run: TaskRun, td) -> str | None:
+    """Why the image cannot be pulled (ECS's stoppedReason), or None. Images outside the
+    lab's ECR (Docker Hub, public.ecr.aws) are taken as pullable."""
     image = (td.container_definitions[0].get("image") or "") if td.container_definitions else ""
     registry, repo, tag, digest = _image_parts(image)
     m = _ECR_HOST.match(registry)
     if not m:
-        return None  # public registries: nothing of the lab's to check
-    account, region = m.groups()
-    role = _execution_role(td)
-    if not role:
-        return (f"CannotPullContainerError: pull image manifest has been retried 5 time(s): "
-                f"failed to resolve ref {image}: pulling from host {registry} failed with "
-                f"status code [manifests {tag or digest}]: 401 Unauthorized")
-    facts = {"repository": repo, "source_arn": run.sched.svc.cluster_arn}
-    refusal = service_roles.check("task.pull", run.sched.account, region, role, run.id,
-                                  only=("ecr:GetAuthorizationToken",), **facts)
+        return None
+    region, role = m.group(2), _execution_role(td)
+    if not role:  # nobody to ask ECR for a token
+        return NO_CREDENTIALS.format(image=image, registry=registry, ref=tag or digest)
+
+    def refused(action: str):
+        return service_roles.check("task.pull", run.sched.account, region, role, run.id,
+                                   only=(action,), repository=repo,
+                                   source_arn=run.sched.svc.cluster_arn)
+
+    refusal = refused("ecr:GetAuthorizationToken")
     if refusal:
-        return _refused(refusal, "ResourceInitializationError: unable to pull secrets or "
-                        "registry auth: execution resource retrieval failed: unable to retrieve "
-                        "ecr registry auth: service call has been retried 3 time(s): ")
-    uri = f"{registry}/{repo}"
-    ecr = ecr_backends[account].get(region) if account == run.sched.account else None
-    repository = ecr.repositories.get(repo) if ecr is not None else None
-    refusal = service_roles.check("task.pull", run.sched.account, region, role, run.id,
-                                  only=("ecr:BatchGetImage",), **facts)
-    denied = ("Error response from daemon: pull access denied for "
-              f"{uri}, repository does not exist or may require 'docker login': denied: ")
-    if refusal and refusal.kind != "assume":
-        return ("CannotPullContainerError: The task can’t pull the image. Check that the role "
-                "has the permissions to pull images from the registry. " + denied
-                + refusal.message)
+        return _refused(refusal, NO_REGISTRY_AUTH)
+    refusal = refused("ecr:BatchGetImage")
+    if refusal:
+        return PULL_DENIED.format(uri=f"{registry}/{repo}", why=refusal.message)
+    repository = _ecr_repository(run.sched.account, m.group(1), region, repo)
     if repository is None:
-        return ("CannotPullContainerError: The task can’t pull the image. Check whether the "
-                "image exists. " + denied + "requested access to the resource is denied")
+        return NO_REPOSITORY.format(uri=f"{registry}/{repo}")
     found = _find_image(repository, tag, digest)
     if found is None:
-        return (f"CannotPullContainerError: pull image manifest has been retried 5 time(s): "
-                f"failed to resolve ref {image}: {image}: not found")
-    refusal = service_roles.check("task.pull", run.sched.account, region, role, run.id,
-                                  only=("ecr:GetDownloadUrlForLayer",), **facts)
-    if refusal:
-        return (f"CannotPullContainerError: ref pull has been retried 1 time(s): failed to copy: "
-                f"httpReadSeeker: failed open: unexpected status code https://{registry}/v2/"
-                f"{repo}/blobs/{found.image_digest}: 403 Forbidden")
+        return NO_IMAGE.format(image=image)
+    if refused("ecr:GetDownloadUrlForLayer"):
+        return NO_LAYER.format(registry=registry, repo=repo, digest=found.image_digest)
     return None
+
+
+def _ecr_repository(account: str, registry_account: str, region: str, name: str):
+    from moto.ecr.models import ecr_backends
+
+    if registry_account != account:  # another account's registry: not the lab's
+        return None
+    return ecr_backends[account][region].repositories.get(name)
 
 
 def _find_image(repository, tag: str, digest: str | None):
@@ -826,7 +842,13 @@ def _patch_health() -> None:
 def _tick(now: float) -> None:
     aws_now = CLOCK.aws_now()
     for sched in list(SCHEDULERS):
-        sched.advance(aws_now)
+        try:
+            sched.advance(aws_now)
+        except Exception:  # a bug of ours: log it once, leave the other services running
+            import traceback
+
+            traceback.print_exc()
+            SCHEDULERS.remove(sched)
 
 
 def install() -> None:
