@@ -174,8 +174,9 @@ def _pick_action(need: Need, resource: str) -> str:
 
 def check(step: str, account: str, region: str, role_arn: str | None, session: str,
           only: tuple[str, ...] | None = None, **facts) -> Refusal | None:
-    """Check the calls of `step` (or just those whose action is in `only`) as `role_arn`
-    acting in `session`; None when all are allowed, else the first refusal."""
+    """Check the calls of `step` (or just those whose action is in `only`; `only=()` checks
+    only that the service can assume the role) as `role_arn` acting in `session`. None when
+    all are allowed, else the first refusal."""
     service, needs = WHO_DOES_WHAT[step]
     facts = {"account": account, "region": region, **facts}
     ctx = _base_context(account, region, role_arn or "", facts)
