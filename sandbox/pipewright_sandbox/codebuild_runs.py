@@ -71,6 +71,20 @@ def _c(msg: str) -> str:
     return "[Container] {ts}.000000 " + msg
 
 
+def _image_tag(account: str, region: str, repo_uri: str, build: dict) -> str:
+    """The tag Pipewright's buildspec pushes: the short commit, plus the build number when the
+    repository's tags are immutable (a second build of the same commit needs a new tag).
+    Until the sandbox runs the buildspec itself, this mirrors crates/core/src/buildspec.rs."""
+    from moto.ecr.models import ecr_backends
+
+    tag = (build.get("resolvedSourceVersion") or "manual")[:7]
+    name = repo_uri.split("/", 1)[1] if "/" in repo_uri else ""
+    repo = ecr_backends[account][region].repositories.get(name)
+    if repo is not None and getattr(repo, "image_tag_mutability", "MUTABLE") == "IMMUTABLE":
+        tag = f"{tag}-b{build['buildNumber']}"
+    return tag
+
+
 class BuildRun:
     """Drives one build dict through its phases and writes its log lines."""
 
@@ -86,7 +100,7 @@ class BuildRun:
         self.env = env
         self.repo_uri = env.get("REPOSITORY_URI") or \
             f"{account}.dkr.ecr.{region}.amazonaws.com/{project['name']}"
-        self.tag = (build.get("resolvedSourceVersion") or "latest")[:7]
+        self.tag = _image_tag(account, region, self.repo_uri, build)
         build["pw_image_uri"] = f"{self.repo_uri}:{self.tag}"
         build["pw_container_name"] = env.get("CONTAINER_NAME")
         self.role = project.get("serviceRole") or ""
@@ -260,7 +274,7 @@ def _push(run: BuildRun):
     if run.fail:  # the build failed: nothing was built to push
         return OK
     uri, name = run.repo_uri, run.repo_uri.split("/", 1)[1] if "/" in run.repo_uri else ""
-    command = "docker push $REPOSITORY_URI:latest"
+    command = "docker push $REPOSITORY_URI:$IMAGE_TAG"
     failed = ("FAILED", ("COMMAND_EXECUTION_ERROR",
                          f"Error while executing command: {command}. Reason: exit status 1"))
     lines = [f"The push refers to repository [{uri}]"]
@@ -274,9 +288,12 @@ def _push(run: BuildRun):
             f"with id '{run.account}'",
             _c(f"Command did not exit successfully {command} exit status 1")])
     digest = _push_image(run, name)
+    if digest is None:  # an immutable tag that exists: docker push fails as on AWS
+        return (*failed, lines + [
+            f"tag invalid: The image tag '{run.tag}' already exists in the '{name}' repository "
+            "and cannot be overwritten because the repository is immutable.",
+            _c(f"Command did not exit successfully {command} exit status 1")])
     return "SUCCEEDED", None, lines + [
-        f"latest: digest: {digest} size: 1783",
-        _c("Running command docker push $REPOSITORY_URI:$IMAGE_TAG"),
         f"{run.tag}: digest: {digest} size: 1783",
         _c("Running command echo Writing image definitions file..."),
         "Writing image definitions file...",
@@ -317,18 +334,17 @@ def _lines_before(run: BuildRun, phase: str) -> list[str]:
             return lines + ["npm ERR! Test failed.  See above for more details.",
                             _c("Command did not exit successfully npm install && npm test exit status 1")]
         digest = hashlib.sha256(run.build["id"].encode()).hexdigest()
-        return lines + ["  1 passing (12ms)", _c("Running command docker build -t $REPOSITORY_URI:latest ."),
+        return lines + ["  1 passing (12ms)", _c("Running command docker build -t $REPOSITORY_URI:$IMAGE_TAG ."),
                         "#1 [internal] load build definition from Dockerfile",
                         "#2 [1/5] FROM docker.io/library/node:18-alpine",
                         "#3 [2/5] WORKDIR /app", "#4 [3/5] COPY package*.json ./",
                         "#5 [4/5] RUN npm ci --omit=dev", "#6 [5/5] COPY . .",
                         f"#7 writing image sha256:{digest} done",
-                        f"#7 naming to {run.repo_uri}:latest done",
-                        _c("Running command docker tag $REPOSITORY_URI:latest $REPOSITORY_URI:$IMAGE_TAG")]
+                        f"#7 naming to {run.repo_uri}:{run.tag} done"]
     if phase == "POST_BUILD":
         lines = [_c("Entering phase POST_BUILD")]
         return lines if run.fail else lines + [
-            _c("Running command docker push $REPOSITORY_URI:latest")]
+            _c("Running command docker push $REPOSITORY_URI:$IMAGE_TAG")]
     if phase == "UPLOAD_ARTIFACTS":
         return [_c("Entering phase UPLOAD_ARTIFACTS"), _c("Expanding base directory path: ."),
                 _c("Assembling file list"), _c("Expanding imagedefinitions.json"),
@@ -344,8 +360,9 @@ def _lines_after(phase: str, status: str, context: tuple | None) -> list[str]:
             _c(f"Phase context status code: {code} Message: {msg}")]
 
 
-def _push_image(run: BuildRun, name: str) -> str:
-    """Land the built image in ECR under both tags; returns its digest."""
+def _push_image(run: BuildRun, name: str) -> str | None:
+    """Land the built image in ECR under the build's tag; returns its digest, or None when the
+    tag exists in an immutable repository (ImageTagAlreadyExistsException)."""
     from moto.ecr.models import ecr_backends
 
     ecr = ecr_backends[run.account][run.region]
@@ -355,11 +372,12 @@ def _push_image(run: BuildRun, name: str) -> str:
                                run.build["id"].encode()).hexdigest(), "size": 1457,
                                "mediaType": "application/vnd.docker.container.image.v1+json"},
                            "layers": []})
-    for tag in (run.tag, "latest"):
-        try:
-            ecr.put_image(name, manifest, tag)
-        except Exception:  # an immutable tag already there: left as it was
-            pass
+    try:
+        ecr.put_image(name, manifest, run.tag)
+    except Exception as exc:
+        if "AlreadyExists" in type(exc).__name__ or "already exists" in str(exc):
+            return None
+        raise
     return "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
 
 

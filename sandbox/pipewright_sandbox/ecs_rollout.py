@@ -420,7 +420,8 @@ class Scheduler:
         primary = self.primary
         if primary is None:
             return
-        if primary["id"] in self.fail_at and now >= self.fail_at.pop(primary["id"]):
+        if now >= self.fail_at.get(primary["id"], float("inf")):
+            del self.fail_at[primary["id"]]
             self._circuit_breaker(primary, forced=True)
             primary = self.primary
             if primary is None:

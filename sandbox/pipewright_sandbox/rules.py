@@ -260,11 +260,12 @@ def _patch_ec2() -> None:
 
 
 def _patch_elbv2() -> None:
-    from moto.elbv2.models import ELBv2Backend
+    from moto.elbv2.models import ELBv2Backend, FakeLoadBalancer
 
     def make_create_lb(original):
         def create_load_balancer(self, *args, **kwargs):
             lb = original(self, *args, **kwargs)
+            lb.pw_created = CLOCK.aws_now()
             lb_id = lb.arn.rsplit("/", 1)[-1]
             kind = "net" if getattr(lb, "loadbalancer_type", "application") == "network" else "app"
             enis = []
@@ -296,6 +297,15 @@ def _patch_elbv2() -> None:
             return original(self, name, **kwargs)
         return create_target_group
 
+    # moto: a load balancer is active at the first describe. AWS: provisioning for about 90 s.
+    def make_activate(original):
+        def activate(self):
+            created = getattr(self, "pw_created", None)
+            if created is None or CLOCK.aws_now() - created >= AWS_DURATIONS["alb_provisioning"]:
+                original(self)
+        return activate
+
+    _wrap(FakeLoadBalancer, "activate", make_activate)
     _wrap(ELBv2Backend, "create_load_balancer", make_create_lb)
     _wrap(ELBv2Backend, "delete_load_balancer", make_delete_lb)
     _wrap(ELBv2Backend, "create_target_group", make_create_tg)

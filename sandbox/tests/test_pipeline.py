@@ -309,3 +309,18 @@ def test_outbound_transition_holds_after_the_stage(client, infra):
         {"enabled": True}
     cp.enable_stage_transition(pipelineName=name, stageName="Source", transitionType="Outbound")
     assert wait_done(cp, name, exe_id) == "Succeeded"
+
+
+def test_fail_stage_deploy_fails_the_rollout(client, control, infra):
+    cp = client("codepipeline")
+    repo = f"ktb/{uid('repo')}"
+    name = make_pipeline(client, infra, repo=repo, deploy=True)
+    wait_all_done(cp, name)
+    control("/_sandbox/fail-stage", {"pipelineName": name, "stageName": "Deploy", "times": 1})
+    out = control("/_sandbox/push", {"repository": repo, "branch": "main",
+                                     "commitId": uuid.uuid4().hex, "message": "broken"})
+    exe_id = out["started"][0]["pipelineExecutionId"]
+    assert wait_done(cp, name, exe_id) == "Failed"
+    deploy = cp.get_pipeline_state(name=name)["stageStates"][2]
+    err = deploy["actionStates"][0]["latestExecution"]["errorDetails"]
+    assert "circuit breaker" in err["message"], err

@@ -289,3 +289,23 @@ def test_get_log_events_forward_token_needs_start_from_head(client):
     assert [e["message"] for e in page["events"]] == ["three"]
     idle = get(nextToken=page["nextForwardToken"], startFromHead=True)
     assert idle["events"] == [] and idle["nextForwardToken"] == page["nextForwardToken"]
+
+
+def test_a_load_balancer_provisions_before_it_is_active(client):
+    """moto makes a load balancer active at the first describe; AWS provisions it for about
+    90 s (AWS_DURATIONS["alb_provisioning"], 0.9 s at the tests' time scale)."""
+    _, _, subnets = _net(client)
+    elb = client("elbv2")
+    started = time.monotonic()
+    lb = elb.create_load_balancer(Name=f"prov-{_uid()}", Subnets=subnets)["LoadBalancers"][0]
+    assert lb["State"]["Code"] == "provisioning"
+
+    def state():
+        return elb.describe_load_balancers(
+            LoadBalancerArns=[lb["LoadBalancerArn"]])["LoadBalancers"][0]["State"]["Code"]
+
+    assert state() == "provisioning"
+    while state() != "active":
+        assert time.monotonic() - started < 10, "never became active"
+        time.sleep(0.05)
+    assert time.monotonic() - started >= 90 * 0.01 * 0.9

@@ -198,7 +198,7 @@ def test_build_push_denied_fails_post_build(client, infra, roles):
     assert phase["phaseType"] == "POST_BUILD"
     assert phase["contexts"] == [{"statusCode": "COMMAND_EXECUTION_ERROR", "message":
                                   "Error while executing command: docker push "
-                                  "$REPOSITORY_URI:latest. Reason: exit status 1"}]
+                                  "$REPOSITORY_URI:$IMAGE_TAG. Reason: exit status 1"}]
     text = log_text(client, build)
     repo = infra["repo_uri"].split("/", 1)[1]
     denied = re.search(r"^denied: (.*)$", text, re.M)
