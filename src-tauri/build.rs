@@ -7,6 +7,7 @@ fn main() {
             "whoami",
             "sandbox_status",
             "sandbox_start",
+            "sandbox_pace",
             "credentials_list",
             "credentials_save",
             "credentials_delete",

@@ -37,11 +37,16 @@ impl Practice {
         })
     }
 
-    fn status(&self) -> SandboxStatus {
+    async fn status(&self) -> SandboxStatus {
         let url = self.url();
+        let speedup = match &url {
+            Some(u) => practice::speedup(u).await,
+            None => None,
+        };
         SandboxStatus {
             running: url.is_some(),
             url,
+            speedup,
         }
     }
 
@@ -55,8 +60,8 @@ impl Practice {
         tauri::async_runtime::spawn_blocking(move || {
             let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
             if guard.is_none() {
-                // 0.1: simulated AWS waits at a tenth of real time, slow enough to watch.
-                *guard = Some(SandboxProcess::start(&practice::default_script(), 0.1)?);
+                let scale = practice::time_scale_for(practice::DEFAULT_SPEEDUP);
+                *guard = Some(SandboxProcess::start(&practice::default_script(), scale)?);
             }
             Ok(guard.as_ref().map(|p| p.url().to_owned()).unwrap_or_default())
         })
@@ -74,14 +79,22 @@ pub fn app_info() -> AppInfo {
 }
 
 #[tauri::command]
-pub fn sandbox_status(practice: State<'_, Practice>) -> SandboxStatus {
-    practice.status()
+pub async fn sandbox_status(practice: State<'_, Practice>) -> Reply<SandboxStatus> {
+    Ok(practice.status().await)
 }
 
 #[tauri::command]
 pub async fn sandbox_start(practice: State<'_, Practice>) -> Reply<SandboxStatus> {
     practice.ensure_started().await?;
-    Ok(practice.status())
+    Ok(practice.status().await)
+}
+
+/// Practice mode's pace: AWS's own (1) or ten times faster (10). Starts the sandbox if needed.
+#[tauri::command]
+pub async fn sandbox_pace(practice: State<'_, Practice>, speedup: u32) -> Reply<SandboxStatus> {
+    let url = practice.ensure_started().await?;
+    practice::set_speedup(&url, speedup).await?;
+    Ok(practice.status().await)
 }
 
 #[tauri::command]

@@ -10,7 +10,7 @@ use pipewright_core::ledger::{LabSummary, Ledger};
 use pipewright_core::progress::{Cancel, CancelHandle, Progress, ProgressEvent};
 use pipewright_core::spec::LabSpec;
 use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
-use pipewright_core::{AwsContext, Error, ErrorPayload, settings_for};
+use pipewright_core::{AwsContext, Error, ErrorPayload, credentials};
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -35,12 +35,22 @@ impl Labs {
     }
 }
 
-async fn context(practice: &Practice, source: &CredentialSource) -> Result<AwsContext, Error> {
+/// A context in `region` (the lab's own), whatever region the credentials carry.
+async fn context(practice: &Practice, source: &CredentialSource, region: &str) -> Result<AwsContext, Error> {
     let sandbox = match source {
         CredentialSource::Practice => Some(practice.ensure_started().await?),
         _ => None,
     };
-    AwsContext::load(&settings_for(source, sandbox.as_deref()).await?).await
+    credentials::context_for(source, sandbox.as_deref(), Some(region)).await
+}
+
+/// The region the ledger recorded for `lab` (where it was created).
+fn region_of(labs: &Labs, lab: &str) -> Result<String, Error> {
+    let ledger = labs.ledger()?;
+    match ledger.lab_region(lab)? {
+        Some(region) => Ok(region),
+        None => Ok(ledger.spec_of(lab)?.region),
+    }
 }
 
 #[tauri::command]
@@ -51,7 +61,7 @@ pub async fn lab_apply(
     spec: LabSpec,
     on_event: Channel<ProgressEvent>,
 ) -> Reply<ApplyReport> {
-    let aws = context(&practice, &source).await?;
+    let aws = context(&practice, &source, &spec.region).await?;
     let (handle, cancel) = Cancel::new();
     labs.running
         .lock()
@@ -88,7 +98,7 @@ pub async fn lab_teardown(
     dry_run: bool,
     on_event: Channel<ProgressEvent>,
 ) -> Reply<TeardownReport> {
-    let aws = context(&practice, &source).await?;
+    let aws = context(&practice, &source, &region_of(&labs, &lab)?).await?;
     let (handle, cancel) = Cancel::new();
     labs.running
         .lock()
@@ -140,7 +150,7 @@ pub async fn lab_status(
     source: CredentialSource,
     lab: String,
 ) -> Reply<LabStatus> {
-    let aws = context(&practice, &source).await?;
+    let aws = context(&practice, &source, &region_of(&labs, &lab)?).await?;
     Ok(apply::status(&aws, labs.ledger()?, &lab).await?)
 }
 

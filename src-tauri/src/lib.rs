@@ -17,6 +17,7 @@ pub fn run() {
             commands::whoami,
             commands::sandbox_status,
             commands::sandbox_start,
+            commands::sandbox_pace,
             commands::credentials_list,
             commands::credentials_save,
             commands::credentials_delete,

@@ -11,7 +11,7 @@ use pipewright_core::ledger::Ledger;
 use pipewright_core::progress::Cancel;
 use pipewright_core::spec::LabSpec;
 use pipewright_core::watch::{self, RetryOutcome, WatchEvent, WatchOptions, WatchTarget};
-use pipewright_core::{AwsContext, Error, ErrorPayload, settings_for};
+use pipewright_core::{AwsContext, Error, ErrorPayload};
 use tauri::State;
 use tauri::ipc::Channel;
 use tokio::sync::Notify;
@@ -39,16 +39,17 @@ fn ring(lab: &str) {
     bell(lab).notify_one();
 }
 
-/// The lab's spec, as `apply` recorded it, and a context for its region.
+/// The lab's spec, as `apply` recorded it, and a context for the region it was created in.
 async fn lab(practice: &Practice, source: &CredentialSource, lab: &str) -> Result<(LabSpec, AwsContext), Error> {
-    let spec = Ledger::open_default()?.spec_of(lab)?;
+    let ledger = Ledger::open_default()?;
+    let spec = ledger.spec_of(lab)?;
+    let region = ledger.lab_region(lab)?.unwrap_or_else(|| spec.region.clone());
     let sandbox = match source {
         CredentialSource::Practice => Some(practice.ensure_started().await?),
         _ => None,
     };
-    let mut settings = settings_for(source, sandbox.as_deref()).await?;
-    settings.region = Some(spec.region.clone());
-    Ok((spec, AwsContext::load(&settings).await?))
+    let aws = pipewright_core::credentials::context_for(source, sandbox.as_deref(), Some(&region)).await?;
+    Ok((spec, aws))
 }
 
 #[tauri::command]

@@ -158,14 +158,14 @@ export async function fill(browser, selector, value) {
   );
 }
 
-/** Calls one JSON-protocol operation on the sandbox (it does not check signatures). */
-export async function sandboxCall(url, service, target, body) {
+/** Calls one JSON-protocol operation on the sandbox (it does not check signatures), in `region`. */
+export async function sandboxCall(url, service, target, body, region = "ap-northeast-2") {
   const res = await fetch(url, {
     method: "POST",
     headers: {
       "Content-Type": "application/x-amz-json-1.0",
       "X-Amz-Target": target,
-      Authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/ap-northeast-2/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+      Authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
     },
     body: JSON.stringify(body),
   });
@@ -173,13 +173,14 @@ export async function sandboxCall(url, service, target, body) {
   return res.json();
 }
 
-/** Plays the console's "complete connection" handshake for every PENDING connection. */
-export async function completePendingConnections(url) {
+/** Plays the console's "complete connection" handshake for every PENDING connection in `region`. */
+export async function completePendingConnections(url, region = "ap-northeast-2") {
   const { Connections = [] } = await sandboxCall(
     url,
     "codestar-connections",
     "CodeStar_connections_20191201.ListConnections",
     {},
+    region,
   );
   const pending = Connections.filter((c) => c.ConnectionStatus === "PENDING");
   for (const c of pending) {

@@ -139,4 +139,41 @@ pub fn handshaking_progress(
     (progress, completer)
 }
 
+/// A runtime for a test's async parts (sandbox control calls block, so tests are plain
+/// `#[test]`s that build their own).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A policy document as IAM returns it (URL-encoded), decoded.
+pub fn decode_policy(doc: &str) -> String {
+    if doc.trim_start().starts_with('{') {
+        return doc.to_owned();
+    }
+    let bytes = doc.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                out.push(u8::from_str_radix(&doc[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
 pub mod watching;

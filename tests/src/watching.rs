@@ -19,13 +19,7 @@ use tokio::sync::Notify;
 
 use crate::Sandbox;
 
-pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+pub use crate::runtime;
 
 pub fn now_ms() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as f64

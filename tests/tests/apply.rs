@@ -16,17 +16,10 @@ use pipewright_core::ledger::{Ledger, ResourceState};
 use pipewright_core::progress::{Cancel, NodeState};
 use pipewright_core::spec::LabSpec;
 use pipewright_core::{AwsContext, Error};
-use pipewright_tests::{REGION, Sandbox, cli_bin, handshaking_progress};
+use pipewright_tests::{REGION, Sandbox, cli_bin, decode_policy, handshaking_progress, runtime};
 use serde_json::{Value, json};
 
 const TIME_SCALE: f64 = 0.01;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn spec(lab: &str, owner: &str) -> LabSpec {
     LabSpec::new(lab, &format!("{owner}/app"))
@@ -123,7 +116,7 @@ async fn inventory(aws: &AwsContext, spec: &LabSpec) {
         .send()
         .await
         .unwrap();
-    let doc: Value = serde_json::from_str(&decode(doc.policy_document())).unwrap();
+    let doc: Value = serde_json::from_str(&decode_policy(doc.policy_document())).unwrap();
     let mut push_scoped = false;
     for st in doc["Statement"].as_array().unwrap() {
         if st["Resource"] == "*" {
@@ -145,7 +138,7 @@ async fn inventory(aws: &AwsContext, spec: &LabSpec) {
         .send()
         .await
         .unwrap();
-    let pipeline_doc = decode(pipeline_doc.policy_document());
+    let pipeline_doc = decode_policy(pipeline_doc.policy_document());
     assert!(
         pipeline_doc.contains(&format!("project/{}", n.build_project)),
         "{pipeline_doc}"
@@ -378,33 +371,6 @@ async fn inventory(aws: &AwsContext, spec: &LabSpec) {
     assert_eq!(svc.load_balancers()[0].target_group_arn(), tg.target_group_arn());
 }
 
-fn decode(doc: &str) -> String {
-    // IAM returns policy documents URL-encoded.
-    if doc.trim_start().starts_with('{') {
-        return doc.to_owned();
-    }
-    let bytes = doc.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                out.push(u8::from_str_radix(&doc[i + 1..i + 3], 16).unwrap());
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
-
 /// GetBucketVersioning over plain HTTP: moto answers with a root element the SDK refuses.
 fn check_bucket_versioning(sb: &Sandbox, bucket: &str) {
     let auth = format!(
@@ -571,7 +537,8 @@ fn assert_exactly_one_each(c: &HashMap<&'static str, usize>, context: &str) {
         ("load_balancers", 1),
         ("listeners", 1),
         ("target_groups", 1),
-        ("task_definitions", 1),
+        // Apply's revision and the one the first run's Deploy action registered.
+        ("task_definitions", 2),
         ("services", 1),
         ("repositories", 1),
         ("projects", 1),
@@ -591,7 +558,7 @@ fn full_up_builds_the_lecture_pipeline_and_a_rerun_creates_nothing() {
     let spec = spec("ktb", "octo");
     let ledger = Arc::new(Ledger::in_memory().unwrap());
     let report = up(&sb, &spec, ledger.clone(), 4).expect("up");
-    assert_eq!(report.resources.len(), 19);
+    assert_eq!(report.resources.len(), 18);
     assert!(
         report.resources.iter().all(|r| r.state == ResourceState::Created),
         "{:?}",
@@ -611,6 +578,7 @@ fn full_up_builds_the_lecture_pipeline_and_a_rerun_creates_nothing() {
         .block_on(async { pipewright_core::apply::status(&sb.aws().await, ledger.clone(), "ktb").await })
         .expect("status");
     assert!(status.complete(), "{:?}", status.resources);
+    // The 18 resources and the first run.
     assert_eq!(status.resources.len(), 19);
     assert_eq!(status.url, report.url);
     check_pipeline(&sb, &spec);
@@ -618,7 +586,7 @@ fn full_up_builds_the_lecture_pipeline_and_a_rerun_creates_nothing() {
 
     sb.delete("/_sandbox/calls");
     let again = up(&sb, &spec, ledger, 4).expect("second up");
-    assert_eq!(again.resources.len(), 19);
+    assert_eq!(again.resources.len(), 18);
     let made = creating_calls(&sb.calls());
     assert!(made.is_empty(), "a rerun made {made:?}");
     sb.stop();
@@ -736,9 +704,16 @@ fn run_cli(
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("PIPEWRIGHT_HOME", home)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Drained on a thread (a full pipe would block the CLI); shown when a run fails.
+    let mut stderr = child.stderr.take().unwrap();
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut text).ok();
+        text
+    });
     let stdout = child.stdout.take().unwrap();
     let mut lines = 0;
     for line in BufReader::new(stdout).lines() {
@@ -754,13 +729,19 @@ fn run_cli(
             return None;
         }
     }
-    child.wait().unwrap().code()
+    let code = child.wait().unwrap().code();
+    let errors = errors.join().unwrap();
+    if code != Some(0) {
+        eprintln!("pipewright up exited {code:?}:\n{errors}");
+    }
+    code
 }
 
 #[test]
 fn the_cli_killed_at_any_point_resumes_without_duplicates() {
     let sb = Sandbox::start(TIME_SCALE);
-    // 19 pending lines come first; the rest are creating/waiting/created events.
+    // 19 pending lines come first (18 resources and the first run); the rest are
+    // creating/waiting/created events.
     for n in [3, 20, 24, 30, 36, 42, 48, 55] {
         let dir = tempfile::tempdir().unwrap();
         // Each lab its own GitHub owner, so no lab reuses another's connection.
@@ -777,7 +758,7 @@ fn the_cli_killed_at_any_point_resumes_without_duplicates() {
         });
         let ledger = Ledger::open(&dir.path().join("ledger.sqlite3")).unwrap();
         let rows = ledger.resources(&spec.name).unwrap();
-        assert_eq!(rows.len(), 19);
+        assert_eq!(rows.len(), 18);
         assert!(rows.iter().all(|r| r.state == ResourceState::Created), "{rows:?}");
     }
     sb.stop();

@@ -18,18 +18,11 @@ use pipewright_core::ledger::{Ledger, ResourceState};
 use pipewright_core::progress::{Cancel, NodeState, Progress, ProgressEvent};
 use pipewright_core::spec::LabSpec;
 use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
-use pipewright_tests::{Sandbox, cli_bin, handshaking_progress};
+use pipewright_tests::{Sandbox, cli_bin, handshaking_progress, runtime};
 use serde_json::{Value, json};
 
 const TIME_SCALE: f64 = 0.01;
 const ACCOUNT: &str = "123456789012";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn spec(lab: &str) -> LabSpec {
     // Each lab its own GitHub owner, so no lab reuses another's connection.

@@ -155,6 +155,17 @@ fn print_event(e: &ProgressEvent, json: bool) {
         {
             let _ = writeln!(out, "           open {url} and complete the GitHub connection");
         }
+        if e.state == NodeState::Waiting
+            && let Some(typical) = e.detail.as_ref().and_then(|d| d.typical_secs)
+        {
+            let here = e.detail.as_ref().and_then(|d| d.expected_secs).unwrap_or(typical);
+            let pace = if here < typical {
+                format!(" (about {here} s here)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "           usually takes about {typical} s on AWS{pace}");
+        }
     }
     let _ = out.flush();
 }
@@ -182,9 +193,13 @@ pub async fn up(args: UpArgs) -> Result<ExitCode, Error> {
     options.concurrency = args.concurrency.max(1);
     match apply::apply(&aws, ledger, &spec, options, progress, cancel).await {
         Ok(report) => {
-            eprintln!("Lab {} is up: {} resources.", report.lab, report.resources.len());
+            eprintln!(
+                "Lab {} is up: {} resources, and the pipeline's first run has deployed the app.",
+                report.lab,
+                report.resources.len()
+            );
             if let Some(url) = report.url {
-                eprintln!("The app answers at {url} once the pipeline has deployed it.");
+                eprintln!("The app answers at {url}");
             }
             Ok(ExitCode::SUCCESS)
         }

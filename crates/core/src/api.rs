@@ -90,6 +90,8 @@ pub struct ProfileSummary {
 pub struct SandboxStatus {
     pub running: bool,
     pub url: Option<String>,
+    /// How many times faster than AWS it runs (1: AWS's own pace), when it answers.
+    pub speedup: Option<u32>,
 }
 
 /// Static facts the UI needs at start.

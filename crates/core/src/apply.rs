@@ -24,7 +24,7 @@ use crate::aws::AwsContext;
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, ResourceState};
 use crate::plan::{Facts, Node, Plan, Resource};
-use crate::progress::{Cancel, NodeState, Progress, ProgressDetail};
+use crate::progress::{Cancel, NodeState, Progress, ProgressDetail, RunProgress};
 use crate::resources::{self, Ctx, Found, Outputs, Timing};
 use crate::spec::LabSpec;
 
@@ -153,14 +153,18 @@ pub async fn discover(
                 .send()
         })
         .await?;
-    let mut subnet_ids: Vec<String> = subnets
+    // One default subnet per zone, in zone order, so the lab's two zones are the same on
+    // every run.
+    let mut by_zone: Vec<(String, String)> = subnets
         .subnets()
         .iter()
         .filter(|s| s.default_for_az().unwrap_or(true))
-        .filter_map(|s| s.subnet_id().map(str::to_owned))
+        .filter_map(|s| Some((s.availability_zone()?.to_owned(), s.subnet_id()?.to_owned())))
         .collect();
-    subnet_ids.sort();
-    if subnet_ids.len() < 2 {
+    by_zone.sort();
+    by_zone.dedup_by(|a, b| a.0 == b.0);
+    let subnet_ids: Vec<String> = by_zone.into_iter().map(|(_, id)| id).collect();
+    if subnet_ids.len() < crate::plan::LAB_ZONES {
         return Err(Error::Invalid {
             field: "region".into(),
             message: format!(
@@ -174,6 +178,21 @@ pub async fn discover(
         region: aws.region().to_owned(),
         vpc_id,
         subnet_ids,
+    })
+}
+
+/// Every call for a lab acts in the lab's own region: a context built for another (the
+/// credentials' region) would create, or look for, the lab in the wrong place.
+pub fn check_region(aws: &AwsContext, region: &str) -> Result<()> {
+    if aws.region() == region {
+        return Ok(());
+    }
+    Err(Error::Invalid {
+        field: "region".into(),
+        message: format!(
+            "the lab is in {region}, but these AWS calls would go to {} (a bug: contexts for a lab must use its region)",
+            aws.region()
+        ),
     })
 }
 
@@ -203,6 +222,7 @@ pub async fn apply(
     cancel: Cancel,
 ) -> Result<ApplyReport> {
     refuse_invalid(spec)?;
+    check_region(aws, &spec.region)?;
     let facts = discover(aws, ledger.clone(), spec, &options, cancel.clone()).await?;
     ledger.check_account(&spec.name, &facts.account_id)?;
     ledger.upsert_lab(&spec.name, &facts.region, Some(&facts.account_id), &spec.to_toml()?)?;
@@ -251,8 +271,16 @@ pub async fn apply(
             Ok(()) => run[i] = Run::Done,
             Err(e) => {
                 run[i] = Run::Failed;
+                let run = match &e {
+                    Error::FirstRunFailed(f) => Some(RunProgress {
+                        failure: Some((**f).clone()),
+                        ..Default::default()
+                    }),
+                    _ => None,
+                };
                 let detail = ProgressDetail {
                     error_code: Some(e.code().as_str().to_owned()),
+                    run,
                     ..Default::default()
                 };
                 let state = if matches!(e, Error::Cancelled) {
@@ -281,9 +309,10 @@ pub async fn apply(
         return Err(if cancel.is_cancelled() { Error::Cancelled } else { e });
     }
     let dns = cx.with_outputs(|o| o.load_balancer_dns.clone());
+    let port = spec.deploy.load_balancer.listener_port;
     Ok(ApplyReport {
         lab: spec.name.clone(),
-        url: dns.map(|d| format!("http://{d}")),
+        url: dns.map(|d| app_url(&d, port)),
         resources: ledger.resources(&spec.name)?,
     })
 }
@@ -297,6 +326,9 @@ fn tagged_after_create(r: Resource) -> bool {
 /// One node: find or create, record, converge, report.
 async fn ensure(cx: &Ctx, node: &Node) -> Result<()> {
     cx.cancel.check()?;
+    if node.resource.is_milestone() {
+        return reach(cx, node).await;
+    }
     let (lab, kind, name) = (cx.lab(), node.kind(), node.name.as_str());
     let step = node.step.as_str();
     let prior = cx
@@ -352,6 +384,32 @@ async fn ensure(cx: &Ctx, node: &Node) -> Result<()> {
     Ok(())
 }
 
+/// A milestone (the first run): nothing to record, only to reach.
+async fn reach(cx: &Ctx, node: &Node) -> Result<()> {
+    let (id, message) = match resources::describe(cx, node).await? {
+        Found::Present { id, .. } => (id, "reached by an earlier run"),
+        _ => {
+            cx.emit(node, NodeState::Creating, None, None);
+            (resources::create(cx, node).await?, "deployed: the app is serving")
+        }
+    };
+    let detail = ProgressDetail {
+        physical_id: Some(id),
+        ..Default::default()
+    };
+    cx.emit(node, NodeState::Created, Some(message.to_owned()), Some(detail));
+    Ok(())
+}
+
+/// The app's address: the load balancer's DNS name, and the listener's port unless it is 80.
+pub fn app_url(dns: &str, listener_port: u32) -> String {
+    if listener_port == 80 {
+        format!("http://{dns}")
+    } else {
+        format!("http://{dns}:{listener_port}")
+    }
+}
+
 /// Records a resource that exists and is ours: `created` if the ledger says we made it (or
 /// meant to), `adopted` if it predates the ledger.
 fn adopt(cx: &Ctx, node: &Node, prior: Option<ResourceState>, id: &str) -> Result<(String, NodeState, Option<String>)> {
@@ -385,6 +443,7 @@ fn not_ours(cx: &Ctx, node: &Node) -> Error {
 /// Every resource of a lab recorded in the ledger: the ledger's state plus a fresh describe.
 pub async fn status(aws: &AwsContext, ledger: Arc<Ledger>, lab: &str) -> Result<LabStatus> {
     let spec = ledger.spec_of(lab)?;
+    check_region(aws, &ledger.lab_region(lab)?.unwrap_or_else(|| spec.region.clone()))?;
     let options = ApplyOptions::for_context(aws);
     let facts = discover(aws, ledger.clone(), &spec, &options, Cancel::never()).await?;
     ledger.check_account(lab, &facts.account_id)?;
@@ -419,9 +478,10 @@ pub async fn status(aws: &AwsContext, ledger: Arc<Ledger>, lab: &str) -> Result<
         });
     }
     let dns = cx.with_outputs(|o| o.load_balancer_dns.clone());
+    let port = spec.deploy.load_balancer.listener_port;
     Ok(LabStatus {
         lab: lab.to_owned(),
-        url: dns.map(|d| format!("http://{d}")),
+        url: dns.map(|d| app_url(&d, port)),
         resources: out,
     })
 }

@@ -64,6 +64,9 @@ pub struct AwsContext {
     profile: Option<String>,
     /// Local endpoints need S3 path-style addressing (no bucket-name subdomains on 127.0.0.1).
     path_style_s3: bool,
+    /// How fast simulated AWS work runs at this endpoint, relative to AWS (1.0 = AWS's own
+    /// pace). The sandbox reports it; anything else runs at AWS's pace.
+    time_scale: f64,
 }
 
 impl AwsContext {
@@ -111,11 +114,22 @@ impl AwsContext {
                 .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty())),
         };
         let path_style_s3 = config.endpoint_url().is_some();
+        let time_scale = match config.endpoint_url() {
+            Some(url) => sandbox_time_scale(url).await.unwrap_or(1.0),
+            None => 1.0,
+        };
         Ok(AwsContext {
             config,
             profile,
             path_style_s3,
+            time_scale,
         })
+    }
+
+    /// The pace of the endpoint: 1.0 on AWS, the sandbox's time scale in practice mode. Every
+    /// deadline and poll interval is derived from it (see `resources::Timing`).
+    pub fn time_scale(&self) -> f64 {
+        self.time_scale
     }
 
     pub fn region(&self) -> &str {
@@ -174,4 +188,21 @@ impl AwsContext {
     pub fn tagging(&self) -> aws_sdk_resourcegroupstagging::Client {
         aws_sdk_resourcegroupstagging::Client::new(&self.config)
     }
+}
+
+/// The time scale a Pipewright sandbox at `endpoint` reports (`GET /_sandbox/health`), or
+/// `None` when the endpoint is not one (another emulator, a proxy): then AWS's pace applies.
+pub async fn sandbox_time_scale(endpoint: &str) -> Option<f64> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Health {
+        time_scale: f64,
+    }
+    let url = format!("{}/_sandbox/health", endpoint.trim_end_matches('/'));
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(3))
+        .build()
+        .ok()?;
+    let health: Health = client.get(url).send().await.ok()?.json().await.ok()?;
+    (health.time_scale.is_finite() && health.time_scale > 0.0).then_some(health.time_scale)
 }

@@ -5,18 +5,15 @@
 //! id, region or container name: the lecture's two classic mistakes (a hard-coded account,
 //! a container name that disagrees with the task definition) cannot happen.
 
-/// The buildspec set inline on the project (the default). With immutable tags `latest` is
-/// not pushed (a second push of the same tag would fail); the deploy uses the commit tag.
+/// The buildspec set inline on the project (the default). It pushes one tag, never `latest`
+/// (the deploy uses the tag in imagedefinitions.json): the short commit id, and with
+/// immutable tags also the build number, because a run of the same commit again (Release
+/// change, Retry) builds a new image that may not take a tag that already exists.
 pub fn inline(tag_immutability: bool) -> String {
-    let latest_tag = if tag_immutability {
-        ""
+    let unique = if tag_immutability {
+        "      - IMAGE_TAG=$IMAGE_TAG-b$CODEBUILD_BUILD_NUMBER\n"
     } else {
-        "      - docker tag $REPOSITORY_URI:$IMAGE_TAG $REPOSITORY_URI:latest\n"
-    };
-    let latest_push = if tag_immutability {
         ""
-    } else {
-        "      - docker push $REPOSITORY_URI:latest\n"
     };
     format!(
         r#"version: 0.2
@@ -26,14 +23,14 @@ phases:
       - echo Logging in to Amazon ECR
       - aws ecr get-login-password --region $AWS_DEFAULT_REGION | docker login --username AWS --password-stdin $ACCOUNT_ID.dkr.ecr.$AWS_DEFAULT_REGION.amazonaws.com
       - IMAGE_TAG=$(echo $CODEBUILD_RESOLVED_SOURCE_VERSION | cut -c 1-7)
-      - IMAGE_TAG=${{IMAGE_TAG:-latest}}
-  build:
+      - IMAGE_TAG=${{IMAGE_TAG:-manual}}
+{unique}  build:
     commands:
       - docker build -t $REPOSITORY_URI:$IMAGE_TAG .
-{latest_tag}  post_build:
+  post_build:
     commands:
       - docker push $REPOSITORY_URI:$IMAGE_TAG
-{latest_push}      - printf '[{{"name":"%s","imageUri":"%s"}}]' "$CONTAINER_NAME" "$REPOSITORY_URI:$IMAGE_TAG" > imagedefinitions.json
+      - printf '[{{"name":"%s","imageUri":"%s"}}]' "$CONTAINER_NAME" "$REPOSITORY_URI:$IMAGE_TAG" > imagedefinitions.json
       - cat imagedefinitions.json
 artifacts:
   files:
@@ -88,18 +85,25 @@ mod tests {
     }
 
     #[test]
-    fn tags_with_the_short_commit_and_pushes_latest_only_when_mutable() {
-        assert!(inline(false).contains("cut -c 1-7"));
-        assert!(inline(false).contains("push $REPOSITORY_URI:latest"));
-        assert!(!inline(true).contains(":latest\n"));
+    fn tags_with_the_short_commit_and_never_pushes_latest() {
+        for immutable in [false, true] {
+            let text = inline(immutable);
+            assert!(text.contains("cut -c 1-7"), "{text}");
+            assert!(!text.contains("latest"), "{text}");
+            let pushes: Vec<&str> = text.lines().filter(|l| l.contains("docker push")).collect();
+            assert_eq!(pushes, ["      - docker push $REPOSITORY_URI:$IMAGE_TAG"]);
+        }
+        assert!(!inline(false).contains("CODEBUILD_BUILD_NUMBER"));
+        assert!(inline(true).contains("IMAGE_TAG=$IMAGE_TAG-b$CODEBUILD_BUILD_NUMBER"));
     }
 
     #[test]
     fn is_valid_yaml_shape() {
-        let text = inline(false);
-        assert!(text.starts_with("version: 0.2\n"));
-        for key in ["  pre_build:", "  build:", "  post_build:", "artifacts:"] {
-            assert!(text.lines().any(|l| l == key), "{key} in\n{text}");
+        for text in [inline(false), inline(true)] {
+            assert!(text.starts_with("version: 0.2\n"));
+            for key in ["  pre_build:", "  build:", "  post_build:", "artifacts:"] {
+                assert!(text.lines().any(|l| l == key), "{key} in\n{text}");
+            }
         }
     }
 }

@@ -51,6 +51,10 @@ pub enum ErrorCode {
     /// Something AWS had to finish (a connection handshake, a load balancer, a service
     /// rollout) did not finish before the deadline.
     WaitTimeout,
+    /// An AWS quota (service limit) is reached, e.g. the number of connections in the account.
+    QuotaExceeded,
+    /// The lab's first pipeline run failed: the stage, AWS's message and the build's log say why.
+    FirstRunFailed,
     /// The student (or the app) stopped the operation; what was done so far is in the ledger.
     Cancelled,
     /// Something inside Pipewright failed (I/O, a bug).
@@ -78,6 +82,8 @@ impl ErrorCode {
             ErrorCode::NoDefaultVpc => "no_default_vpc",
             ErrorCode::WrongAccount => "wrong_account",
             ErrorCode::WaitTimeout => "wait_timeout",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::FirstRunFailed => "first_run_failed",
             ErrorCode::Cancelled => "cancelled",
             ErrorCode::Internal => "internal",
         }
@@ -129,6 +135,9 @@ pub enum Error {
     },
     #[error("gave up waiting for {what} after {seconds} s")]
     WaitTimeout { what: String, seconds: u64 },
+    /// The first pipeline run failed in `failure.stage`; the lab's resources all exist.
+    #[error("{}", first_run_message(.0))]
+    FirstRunFailed(Box<crate::progress::RunFailure>),
     #[error("cancelled")]
     Cancelled,
     #[error("{0}")]
@@ -154,6 +163,26 @@ const KEYRING_HINT: &str =
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+fn first_run_message(f: &crate::progress::RunFailure) -> String {
+    let phase = f
+        .build_phase
+        .as_deref()
+        .map(|p| format!(" (build phase {p})"))
+        .unwrap_or_default();
+    let mut text = format!(
+        "the pipeline's first run failed in stage {} at action {}{phase}: {}",
+        f.stage, f.action, f.message
+    );
+    if !f.log_tail.is_empty() {
+        text.push_str("\nlast lines of the build log:");
+        for line in &f.log_tail {
+            text.push_str("\n  ");
+            text.push_str(line);
+        }
+    }
+    text
+}
+
 impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -169,6 +198,7 @@ impl Error {
             Error::NoDefaultVpc { .. } => ErrorCode::NoDefaultVpc,
             Error::WrongAccount { .. } => ErrorCode::WrongAccount,
             Error::WaitTimeout { .. } => ErrorCode::WaitTimeout,
+            Error::FirstRunFailed(_) => ErrorCode::FirstRunFailed,
             Error::Cancelled => ErrorCode::Cancelled,
             Error::Internal(_) => ErrorCode::Internal,
         }
@@ -205,6 +235,12 @@ impl Error {
                 "Connect with the credentials of the account the lab was created in, or give this lab another name."
             }
             ErrorCode::WaitTimeout => "Run the same command again: it carries on from where it stopped.",
+            ErrorCode::QuotaExceeded => {
+                "An AWS quota is reached: delete what you no longer use (e.g. old connections), or ask AWS for a higher quota."
+            }
+            ErrorCode::FirstRunFailed => {
+                "Every resource exists; the pipeline's run failed. Fix what the message and the log show (usually in your repository), push, and run the same command again."
+            }
             ErrorCode::Cancelled => "Run the same command again to carry on; nothing is lost.",
             ErrorCode::Aws | ErrorCode::Invalid | ErrorCode::Internal => return None,
         })

@@ -96,6 +96,7 @@ fn code_for(aws_code: &str, message: &str) -> ErrorCode {
         "ExpiredToken" | "ExpiredTokenException" | "TokenRefreshRequired" => ErrorCode::ExpiredToken,
         "RequestTimeTooSkewed" | "RequestExpired" => ErrorCode::ClockSkew,
         "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => ErrorCode::AccessDenied,
+        "LimitExceededException" | "LimitExceeded" | "ServiceQuotaExceededException" => ErrorCode::QuotaExceeded,
         _ => ErrorCode::Aws,
     }
 }

@@ -224,6 +224,15 @@ impl Ledger {
         crate::spec::LabSpec::from_toml(&text)
     }
 
+    /// The region the lab was created in: every later call for it (status, watch, teardown)
+    /// acts there, whatever region the credentials carry.
+    pub fn lab_region(&self, name: &str) -> Result<Option<String>> {
+        self.with(|c| {
+            c.query_row("SELECT region FROM labs WHERE name = ?1", [name], |r| r.get(0))
+                .optional()
+        })
+    }
+
     /// The account the lab was created in, when Apply recorded it.
     pub fn lab_account(&self, name: &str) -> Result<Option<String>> {
         self.with(|c| {

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::spec::{ConnectionChoice, LabSpec, ResourceNames};
+use crate::spec::{ConnectionChoice, LabSpec, OutputArtifactFormat, ResourceNames};
 
 /// The lecture's five steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
@@ -76,8 +76,10 @@ pub enum Resource {
     TaskDefinition,
     Service,
     Pipeline,
-    /// The pipeline's Deploy stage, added by UpdatePipeline once the service exists (step 5).
-    DeployStage,
+    /// Not a resource: the lab's first pipeline run (Source, Build, Deploy), which builds and
+    /// pushes the first image and deploys it, and the service scaled up to serve it. A lab is
+    /// "up" when this is reached. Nothing to delete: Teardown skips it.
+    FirstRun,
 }
 
 impl Resource {
@@ -98,8 +100,13 @@ impl Resource {
             Resource::TaskDefinition => "task_definition",
             Resource::Service => "ecs_service",
             Resource::Pipeline => "pipeline",
-            Resource::DeployStage => "pipeline_stage",
+            Resource::FirstRun => "first_run",
         }
+    }
+
+    /// A milestone of the lab, not an AWS resource: no ledger row, no tag, nothing to delete.
+    pub fn is_milestone(self) -> bool {
+        matches!(self, Resource::FirstRun)
     }
 }
 
@@ -110,10 +117,22 @@ pub struct Facts {
     pub account_id: String,
     pub region: String,
     pub vpc_id: String,
+    /// The default VPC's default subnets, one per availability zone, in zone order.
     pub subnet_ids: Vec<String>,
 }
 
+/// How many availability zones the lab uses: the least a load balancer accepts. Each zone
+/// costs one public IPv4 address for the load balancer, so two keeps the bill (and the
+/// estimate, `spec::pricing`) exact.
+pub const LAB_ZONES: usize = 2;
+
 impl Facts {
+    /// The subnets the load balancer and the tasks use: the first `LAB_ZONES` zones' (tasks
+    /// must be in zones the load balancer is enabled in to receive its traffic).
+    pub fn lab_subnets(&self) -> &[String] {
+        &self.subnet_ids[..self.subnet_ids.len().min(LAB_ZONES)]
+    }
+
     /// For showing a plan without asking AWS anything.
     pub fn placeholder(region: &str) -> Facts {
         Facts {
@@ -176,9 +195,12 @@ impl Plan {
         add(R::LogGroup(L::Build), &names.build_log_group, Step::Build, &[]);
         // Roles whose policies name other resources by ARN depend only on what has no
         // predictable ARN (the connection); the rest are built from names and facts.
+        // A full clone makes the build itself use the connection (git clone through it).
+        let full_clone = spec.source.output_format == OutputArtifactFormat::CodebuildCloneRef;
+        let build_role_deps = if full_clone { vec![R::Connection] } else { vec![] };
         let roles = [
             (Ro::Pipeline, &names.pipeline_role, Step::Pipeline, vec![R::Connection]),
-            (Ro::Build, &names.build_role, Step::Build, vec![]),
+            (Ro::Build, &names.build_role, Step::Build, build_role_deps),
             (Ro::TaskExecution, &names.task_execution_role, Step::Deploy, vec![]),
         ];
         for (which, name, step, deps) in &roles {
@@ -233,9 +255,12 @@ impl Plan {
                 R::SecurityGroup(G::Task),
             ],
         );
+        // The pipeline is created whole (Source, Build, Deploy) as soon as its role and project
+        // exist, so its first run builds while the load balancer provisions; the run waits
+        // before Deploy until the service exists (see resources::first_run).
         add(
-            R::DeployStage,
-            &format!("{}/Deploy", names.pipeline),
+            R::FirstRun,
+            &format!("{}#1", names.pipeline),
             Step::Deploy,
             &[R::Pipeline, R::Service],
         );
@@ -253,6 +278,11 @@ impl Plan {
         &self.nodes
     }
 
+    /// The AWS resources of the lab (every node but the milestones).
+    pub fn resources(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| !n.resource.is_milestone())
+    }
+
     pub fn node(&self, r: Resource) -> Option<&Node> {
         self.nodes.iter().find(|n| n.resource == r)
     }
@@ -260,7 +290,11 @@ impl Plan {
     /// The plan as text: the order nodes are created in, by step, and (with `spec`) what the
     /// lab costs per hour while it runs.
     pub fn describe(&self, spec: Option<&LabSpec>) -> String {
-        let mut out = format!("Plan for lab {:?} ({} resources):\n", self.lab, self.nodes.len());
+        let mut out = format!(
+            "Plan for lab {:?} ({} resources, then the pipeline's first run):\n",
+            self.lab,
+            self.resources().count()
+        );
         for (i, n) in self.nodes.iter().enumerate() {
             let deps: Vec<String> = n
                 .depends_on
@@ -358,7 +392,47 @@ mod tests {
             }
         }
         assert_eq!(plan.nodes().len(), 19);
-        assert_eq!(plan.nodes().last().unwrap().resource, Resource::DeployStage);
+        assert_eq!(plan.resources().count(), 18);
+        assert_eq!(plan.nodes().last().unwrap().resource, Resource::FirstRun);
+    }
+
+    /// The pipeline (and so its first run) starts before the load balancer and the service
+    /// exist; only the first run waits for the service.
+    #[test]
+    fn the_first_run_builds_while_the_deploy_side_comes_up() {
+        let plan = Plan::new(&LabSpec::new("ktb", "octo/app"), facts());
+        let deps = |r: Resource| plan.node(r).unwrap().depends_on.clone();
+        let mut upstream = deps(Resource::Pipeline);
+        while let Some(d) = upstream.pop() {
+            assert!(
+                !matches!(d, Resource::Service | Resource::LoadBalancer | Resource::Listener),
+                "the pipeline waits for {d:?}"
+            );
+            upstream.extend(deps(d));
+        }
+        assert_eq!(deps(Resource::FirstRun), [Resource::Pipeline, Resource::Service]);
+    }
+
+    #[test]
+    fn a_full_clone_gives_the_build_role_the_connection() {
+        let mut spec = LabSpec::new("ktb", "octo/app");
+        let build_role = |spec: &LabSpec| {
+            Plan::new(spec, facts())
+                .node(Resource::Role(RoleFor::Build))
+                .unwrap()
+                .depends_on
+                .clone()
+        };
+        assert!(build_role(&spec).is_empty());
+        spec.source.output_format = OutputArtifactFormat::CodebuildCloneRef;
+        assert_eq!(build_role(&spec), [Resource::Connection]);
+    }
+
+    #[test]
+    fn the_lab_uses_two_zones_whatever_the_region_has() {
+        let mut f = facts();
+        f.subnet_ids = vec!["a".into(), "b".into(), "c".into(), "d".into()];
+        assert_eq!(f.lab_subnets(), ["a", "b"]);
     }
 
     #[test]

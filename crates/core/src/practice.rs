@@ -13,6 +13,52 @@ use crate::error::{Error, Result};
 /// The region practice mode uses: Seoul, as in the lecture.
 pub const PRACTICE_REGION: &str = "ap-northeast-2";
 
+/// How much faster than AWS practice mode runs unless the student chooses AWS's own pace:
+/// a lab comes up in about half a minute instead of about five. `scripts/practice-sandbox.sh`
+/// (the README's run command) starts the sandbox at the same pace; a test checks they agree.
+pub const DEFAULT_SPEEDUP: u32 = 10;
+
+/// The speed-ups practice mode offers: AWS's own pace, or ten times faster.
+pub const SPEEDUPS: [u32; 2] = [1, 10];
+
+/// The sandbox's time scale for a speed-up (1 = AWS's pace).
+pub fn time_scale_for(speedup: u32) -> f64 {
+    1.0 / f64::from(speedup.max(1))
+}
+
+/// The speed-up a time scale means, rounded (0.1 → 10).
+pub fn speedup_for(time_scale: f64) -> u32 {
+    if time_scale.is_finite() && time_scale > 0.0 {
+        (1.0 / time_scale).round().clamp(1.0, 10_000.0) as u32
+    } else {
+        1
+    }
+}
+
+/// Changes the pace of a running sandbox (`POST /_sandbox/clock`): waits already under way
+/// keep theirs, new ones follow.
+pub async fn set_speedup(sandbox_url: &str, speedup: u32) -> Result<()> {
+    if !SPEEDUPS.contains(&speedup) {
+        return Err(Error::Invalid {
+            field: "pace".into(),
+            message: format!("practice mode runs at AWS's pace (1) or ten times faster (10), not {speedup}"),
+        });
+    }
+    reqwest::Client::new()
+        .post(format!("{sandbox_url}/_sandbox/clock"))
+        .json(&serde_json::json!({ "timeScale": time_scale_for(speedup) }))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| Error::Internal(format!("the sandbox refused the pace: {e}")))?;
+    Ok(())
+}
+
+/// The running sandbox's speed-up, or `None` when it does not answer.
+pub async fn speedup(sandbox_url: &str) -> Option<u32> {
+    crate::aws::sandbox_time_scale(sandbox_url).await.map(speedup_for)
+}
+
 const URL_PREFIX: &str = "PIPEWRIGHT_SANDBOX_URL=";
 
 /// A running sandbox. Dropping it stops the emulator.
@@ -139,4 +185,32 @@ fn fastrand_u128() -> u128 {
             .unwrap_or(0),
     );
     (u128::from(h.finish()) << 64) | u128::from(std::collections::hash_map::RandomState::new().build_hasher().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speedups_and_scales_agree() {
+        assert_eq!(time_scale_for(10), 0.1);
+        assert_eq!(time_scale_for(1), 1.0);
+        assert_eq!(speedup_for(0.1), 10);
+        assert_eq!(speedup_for(1.0), 1);
+        assert_eq!(speedup_for(f64::NAN), 1);
+    }
+
+    /// The README's run command and the app's own sandbox start at the same pace.
+    #[test]
+    fn the_run_command_starts_the_sandbox_at_the_default_pace() {
+        let script = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/practice-sandbox.sh"),
+        )
+        .unwrap();
+        let want = format!("PIPEWRIGHT_PRACTICE_SPEEDUP:-{DEFAULT_SPEEDUP}");
+        assert!(
+            script.contains(&want),
+            "scripts/practice-sandbox.sh must default to {want}"
+        );
+    }
 }

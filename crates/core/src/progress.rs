@@ -42,6 +42,45 @@ pub struct ProgressDetail {
     pub physical_id: Option<String>,
     /// The stable error code (see `ErrorCode`) when `state` is `failed`.
     pub error_code: Option<String>,
+    /// How long what is being waited for usually takes on AWS, in seconds.
+    pub typical_secs: Option<u32>,
+    /// How long it should take here, at the endpoint's pace (the sandbox may run faster).
+    pub expected_secs: Option<u32>,
+    /// The lab's first pipeline run, stage by stage (the `first_run` node).
+    pub run: Option<RunProgress>,
+}
+
+/// Where the lab's first pipeline run is: the last part of creating a lab.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunProgress {
+    pub execution_id: String,
+    /// Every stage of the pipeline in order, with CodePipeline's status for this run
+    /// (`InProgress`, `Succeeded`, `Failed`, ...), or `None` before the run reaches it.
+    pub stages: Vec<StageProgress>,
+    /// The build's current (or failed) CodeBuild phase, e.g. `BUILD`.
+    pub build_phase: Option<String>,
+    /// What ECS says about the service while it scales up (its latest event).
+    pub service_event: Option<String>,
+    /// When the run failed: the stage, AWS's message and the build log's last lines.
+    pub failure: Option<RunFailure>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StageProgress {
+    pub name: String,
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunFailure {
+    pub stage: String,
+    pub action: String,
+    pub message: String,
+    pub build_phase: Option<String>,
+    pub log_tail: Vec<String>,
 }
 
 /// One resource's state change.

@@ -403,7 +403,7 @@ pub async fn inventory(run: &Run) -> Result<Vec<Leftover>> {
     let mut out: Vec<Leftover> = Vec::new();
     for node in cx.plan.nodes() {
         let found = match node.resource {
-            Resource::DeployStage => continue,
+            Resource::FirstRun => continue,
             Resource::Listener => match resources::load_balancer::describe(cx, &cx.plan.names.load_balancer).await {
                 Ok(Found::Present { .. }) => resources::describe(cx, node).await,
                 Ok(_) => Ok(Found::Missing),

@@ -10,6 +10,7 @@ import type {
   LabStatus,
   NodeState,
   ProgressEvent,
+  RunProgress,
 } from "./bindings";
 import { labApply, labCancel, labStatus, toErrorPayload } from "./ipc";
 import { rowKey, type PlanRow } from "./plan";
@@ -20,7 +21,35 @@ export type RunRow = PlanRow & {
   elapsedMs: number | null;
   url: string | null;
   errorCode: string | null;
+  /** How long what the row waits for usually takes on AWS, and here (seconds). */
+  typicalSecs: number | null;
+  expectedSecs: number | null;
+  /** The run's `elapsedMs` when the row started waiting (null: not waiting). */
+  waitingSinceMs: number | null;
+  /** The first pipeline run, stage by stage (the `first_run` row). */
+  run: RunProgress | null;
 };
+
+const fresh = {
+  message: null,
+  elapsedMs: null,
+  url: null,
+  errorCode: null,
+  typicalSecs: null,
+  expectedSecs: null,
+  waitingSinceMs: null,
+  run: null,
+} as const;
+
+/**
+ * The run's stages stay on the row after it is reached or failed, to read them; a failure
+ * event carries only the failure, which is added to what the row already shows.
+ */
+function mergeRun(before: RunProgress | null, now: RunProgress | null): RunProgress | null {
+  if (!now) return before;
+  if (now.stages.length === 0 && before) return { ...before, failure: now.failure };
+  return now;
+}
 
 class ApplyRun {
   lab = $state<string | null>(null);
@@ -35,19 +64,15 @@ class ApplyRun {
   resumed = $state<LabStatus | null>(null);
   /** True while `resume` asks AWS what exists. */
   checking = $state(false);
+  /** When the run started (Date.now()), to count how long a row has been waiting. */
+  startedAt = $state(0);
 
   /** Creates the lab, with `plan` as the rows shown before the first event arrives. */
   async start(source: CredentialSource, spec: LabSpec, plan: PlanRow[]): Promise<void> {
     if (this.running) return;
     this.lab = spec.name;
-    this.rows = plan.map((row) => ({
-      ...row,
-      state: "pending",
-      message: null,
-      elapsedMs: null,
-      url: null,
-      errorCode: null,
-    }));
+    this.rows = plan.map((row) => ({ ...row, ...fresh, state: "pending" }));
+    this.startedAt = Date.now();
     this.running = true;
     this.resumed = null;
     this.cancelling = false;
@@ -87,12 +112,10 @@ class ApplyRun {
         kind: r.kind,
         name: r.name,
         reused: r.ledgerState === "reused",
+        ...fresh,
         state:
           r.exists === true ? (r.ledgerState === "created" ? "created" : "adopted") : "pending",
         message: r.exists === null ? r.message : null,
-        elapsedMs: null,
-        url: null,
-        errorCode: null,
       }));
       const complete = status.resources.every((r) => r.exists === true);
       this.report = complete
@@ -123,12 +146,17 @@ class ApplyRun {
       this.rows.find((r) => rowKey(r) === key) ??
       this.rows.find((r) => r.kind === event.kind && r.name.includes("<account-id>"));
     if (row) row.name = event.name;
+    const waiting = event.state === "waiting";
     const update = {
       state: event.state,
       message: event.message,
       elapsedMs: event.elapsedMs,
       url: event.detail?.url ?? null,
       errorCode: event.detail?.errorCode ?? null,
+      typicalSecs: waiting ? (event.detail?.typicalSecs ?? null) : null,
+      expectedSecs: waiting ? (event.detail?.expectedSecs ?? null) : null,
+      waitingSinceMs: waiting ? (row?.waitingSinceMs ?? event.elapsedMs) : null,
+      run: mergeRun(row?.run ?? null, event.detail?.run ?? null),
     };
     if (row) Object.assign(row, update);
     else

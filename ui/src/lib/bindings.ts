@@ -1,7 +1,7 @@
 // Generated from crates/core by `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core bindings`.
 // Do not edit by hand.
 
-export type ErrorCode = "no_region" | "no_credentials" | "invalid_key_id" | "signature_mismatch" | "expired_token" | "clock_skew" | "no_network" | "unknown_region" | "access_denied" | "aws" | "invalid" | "keyring_unavailable" | "credential_not_found" | "profile_not_found" | "not_ours" | "no_default_vpc" | "wrong_account" | "wait_timeout" | "cancelled" | "internal";
+export type ErrorCode = "no_region" | "no_credentials" | "invalid_key_id" | "signature_mismatch" | "expired_token" | "clock_skew" | "no_network" | "unknown_region" | "access_denied" | "aws" | "invalid" | "keyring_unavailable" | "credential_not_found" | "profile_not_found" | "not_ours" | "no_default_vpc" | "wrong_account" | "wait_timeout" | "quota_exceeded" | "first_run_failed" | "cancelled" | "internal";
 
 export type ErrorPayload = { code: ErrorCode, message: string, hint: string | null, field: string | null, };
 
@@ -37,7 +37,11 @@ export type ProfileKind = "static" | "sso" | "assumeRole" | "process" | "other";
 
 export type ProfileSummary = { name: string, kind: ProfileKind, region: string | null, };
 
-export type SandboxStatus = { running: boolean, url: string | null, };
+export type SandboxStatus = { running: boolean, url: string | null, 
+/**
+ * How many times faster than AWS it runs (1: AWS's own pace), when it answers.
+ */
+speedup: number | null, };
 
 export type AppInfo = { version: string, 
 /**
@@ -311,7 +315,42 @@ physicalId: string | null,
 /**
  * The stable error code (see `ErrorCode`) when `state` is `failed`.
  */
-errorCode: string | null, };
+errorCode: string | null, 
+/**
+ * How long what is being waited for usually takes on AWS, in seconds.
+ */
+typicalSecs: number | null, 
+/**
+ * How long it should take here, at the endpoint's pace (the sandbox may run faster).
+ */
+expectedSecs: number | null, 
+/**
+ * The lab's first pipeline run, stage by stage (the `first_run` node).
+ */
+run: RunProgress | null, };
+
+export type RunProgress = { executionId: string, 
+/**
+ * Every stage of the pipeline in order, with CodePipeline's status for this run
+ * (`InProgress`, `Succeeded`, `Failed`, ...), or `None` before the run reaches it.
+ */
+stages: Array<StageProgress>, 
+/**
+ * The build's current (or failed) CodeBuild phase, e.g. `BUILD`.
+ */
+buildPhase: string | null, 
+/**
+ * What ECS says about the service while it scales up (its latest event).
+ */
+serviceEvent: string | null, 
+/**
+ * When the run failed: the stage, AWS's message and the build log's last lines.
+ */
+failure: RunFailure | null, };
+
+export type StageProgress = { name: string, status: string | null, };
+
+export type RunFailure = { stage: string, action: string, message: string, buildPhase: string | null, logTail: Array<string>, };
 
 export type ProgressEvent = { lab: string, 
 /**

@@ -8,7 +8,11 @@ export type SourceKind = CredentialSource["kind"];
 
 export const CONNECTION_KEY = "pipewright.connection";
 
-type Saved = { kind: SourceKind; profile: string; keys: string };
+type Saved = { kind: SourceKind; profile: string; keys: string; speedup: number };
+
+/** Practice mode's paces: AWS's own (1) or ten times faster (10, the default). */
+export const SPEEDUPS = [1, 10] as const;
+export const DEFAULT_SPEEDUP = 10;
 
 function readSaved(): Saved | null {
   try {
@@ -19,6 +23,9 @@ function readSaved(): Saved | null {
       kind: saved.kind as SourceKind,
       profile: typeof saved.profile === "string" ? saved.profile : "",
       keys: typeof saved.keys === "string" ? saved.keys : "",
+      speedup: SPEEDUPS.includes(saved.speedup as 1 | 10)
+        ? (saved.speedup as number)
+        : DEFAULT_SPEEDUP,
     };
   } catch {
     return null;
@@ -31,6 +38,8 @@ class Connection {
   kind = $state<SourceKind>(saved?.kind ?? "practice");
   profile = $state<string>(saved?.profile ?? "");
   keys = $state<string>(saved?.keys ?? "");
+  /** Practice mode's pace (see SPEEDUPS). */
+  speedup = $state<number>(saved?.speedup ?? DEFAULT_SPEEDUP);
   identity = $state<Identity | null>(null);
   /** The source `identity` was checked with. */
   checkedKind = $state<SourceKind | null>(null);
@@ -50,7 +59,12 @@ class Connection {
   /** Remembers the choice (names only) for the next start. */
   save(): void {
     try {
-      const value: Saved = { kind: this.kind, profile: this.profile, keys: this.keys };
+      const value: Saved = {
+        kind: this.kind,
+        profile: this.profile,
+        keys: this.keys,
+        speedup: this.speedup,
+      };
       localStorage.setItem(CONNECTION_KEY, JSON.stringify(value));
     } catch {
       // storage disabled: the choice lasts for this session
@@ -61,6 +75,7 @@ class Connection {
     this.kind = "practice";
     this.profile = "";
     this.keys = "";
+    this.speedup = DEFAULT_SPEEDUP;
     this.identity = null;
     this.checkedKind = null;
   }

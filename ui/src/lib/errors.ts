@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   "no_default_vpc",
   "wrong_account",
   "wait_timeout",
+  "quota_exceeded",
+  "first_run_failed",
   "cancelled",
   "internal",
 ] as const satisfies readonly ErrorCode[];

@@ -61,7 +61,7 @@ export async function fakeTeardownRun(
   const rows = ft.removed.has(lab)
     ? []
     : planRows(spec, namesFor(spec), account)
-        .filter((r) => r.kind !== "pipeline_stage")
+        .filter((r) => r.kind !== "first_run")
         .reverse();
   const emit = (row: PlanRow, state: ProgressEvent["state"], message: string | null = null) =>
     onEvent({
@@ -72,7 +72,17 @@ export async function fakeTeardownRun(
       state,
       message,
       elapsedMs: Date.now() - started,
-      detail: state === "failed" ? { url: null, physicalId: null, errorCode: "aws" } : null,
+      detail:
+        state === "failed"
+          ? {
+              url: null,
+              physicalId: null,
+              errorCode: "aws",
+              typicalSecs: null,
+              expectedSecs: null,
+              run: null,
+            }
+          : null,
     });
   for (const row of rows) {
     if (cancelled.has(lab)) {

@@ -26,6 +26,7 @@ type FakeState = {
   /** Extra wait for sandbox_start, as the real emulator takes a few seconds. */
   sandboxStartMs: number;
   sandboxUrl: string | null;
+  sandboxSpeedup: number;
   profiles: ProfileSummary[];
   credentials: CredentialSummary[];
   /** The next call of a command rejects with this payload. */
@@ -55,6 +56,7 @@ function initialState(): FakeState {
     delayMs: dev ? 400 : 0,
     sandboxStartMs: dev ? 1500 : 0,
     sandboxUrl: null,
+    sandboxSpeedup: 10,
     profiles: [
       { name: "default", kind: "static", region: "ap-northeast-2" },
       { name: "class-sso", kind: "sso", region: "ap-northeast-2" },
@@ -182,6 +184,9 @@ async function fakeApply(
         url,
         physicalId: nodeState === "created" ? `arn:aws:fake:::${row.kind}/${row.name}` : null,
         errorCode,
+        typicalSecs: null,
+        expectedSecs: null,
+        run: null,
       },
     });
   const checkCancel = () => {
@@ -258,13 +263,21 @@ export async function fakeInvoke(
     case "app_info":
       return { version: "0.0.0-dev", locale: globalThis.navigator?.language ?? null };
     case "sandbox_status":
-      return { running: state.sandboxUrl !== null, url: state.sandboxUrl };
+      return {
+        running: state.sandboxUrl !== null,
+        url: state.sandboxUrl,
+        speedup: state.sandboxUrl === null ? null : state.sandboxSpeedup,
+      };
+    case "sandbox_pace":
+      state.sandboxSpeedup = Number(args?.speedup);
+      if (state.sandboxUrl === null) state.sandboxUrl = "http://127.0.0.1:4566";
+      return { running: true, url: state.sandboxUrl, speedup: state.sandboxSpeedup };
     case "sandbox_start":
       if (state.sandboxUrl === null) {
         await sleep(state.sandboxStartMs);
         state.sandboxUrl = "http://127.0.0.1:4566";
       }
-      return { running: true, url: state.sandboxUrl };
+      return { running: true, url: state.sandboxUrl, speedup: state.sandboxSpeedup };
     case "whoami":
       return identityFor(args?.source as CredentialSource);
     case "profiles_list":

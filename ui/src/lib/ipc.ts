@@ -103,6 +103,11 @@ export function sandboxStart(): Promise<SandboxStatus> {
   return call("sandbox_start");
 }
 
+/** Practice mode's pace: 1 = AWS's own, 10 = ten times faster. Starts the emulator if needed. */
+export function sandboxPace(speedup: number): Promise<SandboxStatus> {
+  return call("sandbox_pace", { speedup });
+}
+
 /** The access keys saved in the OS keyring (ids only: secrets never leave Rust). */
 export function credentialsList(): Promise<CredentialSummary[]> {
   return call("credentials_list");

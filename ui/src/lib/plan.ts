@@ -47,7 +47,8 @@ export function planRows(spec: LabSpec, names: ResourceNames, accountId: string)
   add("deploy", "ecs_cluster", names.cluster);
   add("deploy", "task_definition", names.task_family);
   add("deploy", "ecs_service", names.service);
-  add("deploy", "pipeline_stage", `${names.pipeline}/Deploy`);
+  // Not a resource: the pipeline's first run, which builds, pushes and deploys the app.
+  add("deploy", "first_run", `${names.pipeline}#1`);
   return rows;
 }
 

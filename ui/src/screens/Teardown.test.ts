@@ -40,7 +40,7 @@ describe("Teardown", () => {
     expect(kinds[0]).toBe("ecs_service");
     expect(kinds.at(-1)).toBe("connection");
     expect(kinds).toContain("load_balancer");
-    expect(kinds).not.toContain("pipeline_stage");
+    expect(kinds).not.toContain("first_run");
     const steps = within(plan)
       .getAllByRole("heading", { level: 3 })
       .map((h) => h.textContent?.trim());

@@ -209,6 +209,20 @@ pub async fn settings_for(source: &CredentialSource, sandbox_url: Option<&str>) 
     }
 }
 
+/// A context for `source` that acts in `region` (a lab's own region), whatever region the
+/// credentials or the profile carry; with `None`, in theirs (e.g. to ask who they are).
+pub async fn context_for(
+    source: &CredentialSource,
+    sandbox_url: Option<&str>,
+    region: Option<&str>,
+) -> Result<crate::AwsContext> {
+    let mut settings = settings_for(source, sandbox_url).await?;
+    if let Some(region) = region {
+        settings.region = Some(region.to_owned());
+    }
+    crate::AwsContext::load(&settings).await
+}
+
 /// Settings that act with `set`'s keys in its region (e.g. to check keys before saving them).
 pub fn settings_for_keys(set: &CredentialSet) -> AwsSettings {
     AwsSettings {

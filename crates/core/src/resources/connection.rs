@@ -142,7 +142,7 @@ pub async fn wait_available(cx: &Ctx, node: &Node, arn: &str) -> Result<()> {
     let detail = ProgressDetail {
         url: Some(url.clone()),
         physical_id: Some(arn.to_owned()),
-        error_code: None,
+        ..Default::default()
     };
     cx.wait_for(
         node,

@@ -1,7 +1,10 @@
-//! The ECS service: FARGATE, platform version from the spec, awsvpc in the default VPC's
+//! The ECS service: FARGATE, platform version from the spec, awsvpc in the load balancer's
 //! subnets with a public IP (no NAT in the default VPC, and the task must reach ECR), the
-//! task security group, the target group, the health check grace period. Apply waits until
-//! it is stable (one deployment, rollout COMPLETED, running == desired).
+//! task security group, the target group, the health check grace period.
+//! It is created with no task: no image exists until the pipeline's first run has built one,
+//! and a task whose image is missing fails to pull and makes ECS back off for up to 15
+//! minutes. The first run (`first_run`) deploys the image, then scales the service to the
+//! spec's count and waits until it serves (`scale_and_wait`).
 //! "Already exists": `InvalidParameterException` "Creation of service was not idempotent";
 //! "not found": a `MISSING` failure, or status INACTIVE/DRAINING.
 
@@ -10,10 +13,15 @@ use aws_sdk_ecs::types::{
     PropagateTags, ServiceField, Tag,
 };
 
-use crate::error::Result;
-use crate::plan::{GroupFor, Node, Resource};
+use std::time::Instant;
 
-use super::{Ctx, Found, is_code, lab_tag};
+use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
+
+use crate::error::{Error, Result};
+use crate::plan::{GroupFor, Node, Resource};
+use crate::progress::{NodeState, ProgressDetail, RunProgress};
+
+use super::{Ctx, Found, is_code, lab_tag, typical};
 
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let ecs = cx.aws.ecs();
@@ -55,7 +63,7 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let network = NetworkConfiguration::builder()
         .awsvpc_configuration(
             AwsVpcConfiguration::builder()
-                .set_subnets(Some(cx.facts().subnet_ids.clone()))
+                .set_subnets(Some(cx.facts().lab_subnets().to_vec()))
                 .security_groups(sg)
                 .assign_public_ip(AssignPublicIp::Enabled)
                 .build()?,
@@ -74,7 +82,7 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
                 .cluster(&names.cluster)
                 .service_name(name)
                 .task_definition(&task_def)
-                .desired_count(d.desired_count as i32)
+                .desired_count(0)
                 .launch_type(LaunchType::Fargate)
                 .platform_version(&d.platform_version)
                 .network_configuration(network.clone())
@@ -95,53 +103,139 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     Ok(arn)
 }
 
-/// Stable: a single deployment whose rollout completed, with every desired task running.
-pub async fn wait_stable(cx: &Ctx, node: &Node) -> Result<()> {
+/// Sets the service's desired count to the spec's (a no-op when it is already), then waits
+/// until it serves: one deployment whose rollout completed, every desired task running, and
+/// as many healthy targets in the target group. While waiting, the student sees ECS's latest
+/// event (a task that cannot pull its image says so there).
+pub async fn scale_and_wait(cx: &Ctx, node: &Node, run: &mut RunProgress) -> Result<()> {
     let ecs = cx.aws.ecs();
     let cluster = &cx.plan.names.cluster;
-    let name = &node.name;
-    cx.wait_for(
-        node,
-        "the service to become stable",
-        cx.timing.service_deadline,
-        None,
-        || async {
-            let out = cx
-                .call("ecs", "DescribeServices", name, || {
-                    ecs.describe_services().cluster(cluster).services(name).send()
-                })
-                .await?;
-            let Some(s) = out.services().first() else {
-                return Ok(Err("service not visible yet".into()));
+    let name = &cx.plan.names.service;
+    let want = cx.spec.deploy.desired_count as i32;
+    let out = cx
+        .call("ecs", "DescribeServices", name, || {
+            ecs.describe_services().cluster(cluster).services(name).send()
+        })
+        .await?;
+    let current = out.services().first().map(|s| s.desired_count()).unwrap_or(0);
+    if current != want {
+        cx.call("ecs", "UpdateService", name, || {
+            ecs.update_service()
+                .cluster(cluster)
+                .service(name)
+                .desired_count(want)
+                .send()
+        })
+        .await?;
+    }
+    let target_group = cx.output(Resource::TargetGroup)?;
+    let deadline = cx.timing.deadline(15 * 60);
+    let until = Instant::now() + deadline;
+    let mut shown: Option<String> = None;
+    loop {
+        let (status, event) = match serving(cx, want, &target_group).await? {
+            Serving::Yes => return Ok(()),
+            Serving::NotYet { status, event } => (status, event),
+        };
+        run.service_event = event.clone();
+        if shown.as_deref() != Some(status.as_str()) {
+            let detail = ProgressDetail {
+                run: Some(run.clone()),
+                ..cx.timing.expect(typical::SERVICE_ROLLOUT)
             };
-            let deployments = s.deployments();
-            let done = deployments.len() == 1
-                && deployments[0]
-                    .rollout_state()
-                    .is_none_or(|r| *r == DeploymentRolloutState::Completed)
-                && s.running_count() == s.desired_count();
-            if done {
-                return Ok(Ok(()));
-            }
-            if deployments
-                .iter()
-                .any(|d| d.rollout_state() == Some(&DeploymentRolloutState::Failed))
-            {
-                return Err(crate::error::Error::Internal(format!(
-                    "the service's deployment failed: {}",
-                    deployments
-                        .iter()
-                        .filter_map(|d| d.rollout_state_reason())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )));
-            }
-            Ok(Err(format!(
-                "{} of {} tasks running",
-                s.running_count(),
-                s.desired_count()
-            )))
-        },
-    )
-    .await
+            cx.emit(node, NodeState::Waiting, Some(status.clone()), Some(detail));
+            shown = Some(status);
+        }
+        if Instant::now() >= until {
+            let what = match event {
+                Some(e) => format!("the service to serve the app (ECS's latest event: {e})"),
+                None => "the service to serve the app".to_owned(),
+            };
+            return Err(Error::WaitTimeout {
+                what,
+                seconds: deadline.as_secs(),
+            });
+        }
+        cx.cancel.sleep(cx.timing.poll).await?;
+    }
+}
+
+enum Serving {
+    Yes,
+    NotYet { status: String, event: Option<String> },
+}
+
+/// One look at the service and its target group.
+async fn serving(cx: &Ctx, want: i32, target_group: &str) -> Result<Serving> {
+    let (ecs, elb) = (cx.aws.ecs(), cx.aws.elbv2());
+    let cluster = &cx.plan.names.cluster;
+    let name = &cx.plan.names.service;
+    let out = cx
+        .call("ecs", "DescribeServices", name, || {
+            ecs.describe_services().cluster(cluster).services(name).send()
+        })
+        .await?;
+    let Some(s) = out.services().first() else {
+        return Ok(Serving::NotYet {
+            status: "service not visible yet".into(),
+            event: None,
+        });
+    };
+    let event = s.events().first().and_then(|e| e.message()).map(str::to_owned);
+    let deployments = s.deployments();
+    if let Some(failed) = deployments
+        .iter()
+        .find(|d| d.rollout_state() == Some(&DeploymentRolloutState::Failed))
+    {
+        return Err(Error::Internal(format!(
+            "the service's deployment failed: {}",
+            failed.rollout_state_reason().unwrap_or("no reason given")
+        )));
+    }
+    let stable = deployments.len() == 1
+        && deployments[0]
+            .rollout_state()
+            .is_none_or(|r| *r == DeploymentRolloutState::Completed)
+        && s.running_count() == want;
+    if !stable {
+        return Ok(Serving::NotYet {
+            status: format!("{} of {want} tasks running", s.running_count()),
+            event,
+        });
+    }
+    let health = cx
+        .call("elasticloadbalancing", "DescribeTargetHealth", target_group, || {
+            elb.describe_target_health().target_group_arn(target_group).send()
+        })
+        .await?;
+    let healthy = health
+        .target_health_descriptions()
+        .iter()
+        .filter(|t| t.target_health().and_then(|h| h.state()) == Some(&TargetHealthStateEnum::Healthy))
+        .count() as i32;
+    if healthy >= want {
+        Ok(Serving::Yes)
+    } else {
+        Ok(Serving::NotYet {
+            status: format!("{want} of {want} tasks running, {healthy} healthy in the target group"),
+            event,
+        })
+    }
+}
+
+/// Whether the service already serves the spec's count (Apply's rerun of a finished lab).
+pub async fn is_serving(cx: &Ctx) -> Result<bool> {
+    let want = cx.spec.deploy.desired_count as i32;
+    let target_group = cx.output(Resource::TargetGroup)?;
+    let ecs = cx.aws.ecs();
+    let (cluster, name) = (&cx.plan.names.cluster, &cx.plan.names.service);
+    let out = cx
+        .call("ecs", "DescribeServices", name, || {
+            ecs.describe_services().cluster(cluster).services(name).send()
+        })
+        .await?;
+    if out.services().first().map(|s| s.desired_count()) != Some(want) {
+        return Ok(false);
+    }
+    Ok(matches!(serving(cx, want, &target_group).await?, Serving::Yes))
 }

@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use crate::plan::{Resource, RoleFor};
-use crate::spec::RoleChoice;
+use crate::spec::{OutputArtifactFormat, RoleChoice};
 
 use super::{Ctx, Found, is_code, lab_tag, policies};
 
@@ -96,8 +96,10 @@ pub async fn converge(cx: &Ctx, which: RoleFor, name: &str) -> Result<()> {
 fn policy(cx: &Ctx, which: RoleFor) -> Result<serde_json::Value> {
     let n = &cx.plan.names;
     let f = cx.facts();
+    let full_clone = cx.spec.source.output_format == OutputArtifactFormat::CodebuildCloneRef;
     let connection_arn = match which {
         RoleFor::Pipeline => cx.output(Resource::Connection)?,
+        RoleFor::Build if full_clone => cx.output(Resource::Connection)?,
         _ => String::new(),
     };
     let exec_arn = arn_for(cx, RoleFor::TaskExecution)?;
@@ -111,8 +113,10 @@ fn policy(cx: &Ctx, which: RoleFor) -> Result<serde_json::Value> {
         repository: &n.repository,
         cluster: &n.cluster,
         service: &n.service,
+        task_family: &n.task_family,
         connection_arn: &connection_arn,
         task_execution_role_arn: &exec_arn,
+        full_clone,
     };
     Ok(match which {
         RoleFor::Pipeline => policies::pipeline(&scope),

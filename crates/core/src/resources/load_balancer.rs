@@ -63,7 +63,7 @@ fn remember(cx: &Ctx, arn: &str, dns: Option<&str>) {
 pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let elb = cx.aws.elbv2();
     let sg = cx.output(Resource::SecurityGroup(GroupFor::LoadBalancer))?;
-    let subnets = cx.facts().subnet_ids.clone();
+    let subnets = cx.facts().lab_subnets().to_vec();
     let (k, v) = lab_tag(cx);
     let tag = Tag::builder().key(k).value(v).build();
     let out = cx
@@ -92,7 +92,7 @@ pub async fn wait_active(cx: &Ctx, node: &Node, arn: &str) -> Result<()> {
         node,
         "the load balancer to become active",
         cx.timing.load_balancer_deadline,
-        None,
+        Some(cx.timing.expect(super::typical::LOAD_BALANCER)),
         || async {
             let out = cx
                 .call("elasticloadbalancing", "DescribeLoadBalancers", arn, || {

@@ -12,6 +12,7 @@ pub mod connection;
 pub mod ecr_repository;
 pub mod ecs_cluster;
 pub mod ecs_service;
+pub mod first_run;
 pub mod iam_role;
 pub mod listener;
 pub mod load_balancer;
@@ -55,48 +56,85 @@ pub enum Found {
     },
 }
 
-/// Timing knobs. Real AWS wants patient polling; the sandbox (time-scaled) wants quick.
+/// How long things take on AWS, typically (seconds): what Progress tells the student to
+/// expect, and what every deadline below is derived from. The sandbox keeps the same
+/// proportions (`sandbox/pipewright_sandbox/registry.py`, `AWS_DURATIONS`).
+pub mod typical {
+    pub const LOAD_BALANCER: u32 = 90;
+    pub const SERVICE_ROLLOUT: u32 = 125;
+    pub const SOURCE: u32 = 5;
+    /// CodeBuild: provisioning (about 70 s) plus a docker build and push (about 2 min).
+    pub const BUILD: u32 = 190;
+    /// The ECS deploy action on a service with no task yet: registers a revision and returns.
+    pub const DEPLOY_ACTION: u32 = 30;
+    /// A person completes the GitHub handshake: not something AWS does, so no estimate.
+    pub const HANDSHAKE: u32 = 0;
+}
+
+/// Deadlines and poll intervals, derived from the pace of the endpoint (`time_scale`: 1.0 on
+/// AWS, the sandbox's scale in practice mode) and from what is being waited for. Nothing here
+/// assumes how fast a particular endpoint is: a wait gets AWS's typical duration with a
+/// generous margin, times the pace, and never less than `FLOOR` of wall time (a loaded
+/// machine, a slow first call).
 #[derive(Debug, Clone)]
 pub struct Timing {
+    pub time_scale: f64,
     pub poll: Duration,
-    /// How long a retryable error (throttling, IAM propagation) is retried.
+    /// How long a retryable error (throttling, IAM and EC2 eventual consistency) is retried.
+    /// Wall time: propagation does not follow the sandbox's clock.
     pub retry_deadline: Duration,
-    /// A person completes the GitHub handshake in the console: be generous.
+    /// A person completes the GitHub handshake: be generous, and never scale it.
     pub connection_deadline: Duration,
     pub load_balancer_deadline: Duration,
     pub service_deadline: Duration,
 }
 
 impl Timing {
-    pub fn for_aws() -> Timing {
+    /// The least any deadline gets, in wall time.
+    pub const FLOOR: Duration = Duration::from_secs(30);
+
+    pub fn for_pace(time_scale: f64) -> Timing {
+        let scale = if time_scale.is_finite() && time_scale > 0.0 {
+            time_scale
+        } else {
+            1.0
+        };
         Timing {
-            poll: Duration::from_secs(5),
+            time_scale: scale,
+            poll: Duration::from_secs_f64((5.0 * scale).clamp(0.1, 5.0)),
             retry_deadline: Duration::from_secs(120),
             connection_deadline: Duration::from_secs(30 * 60),
-            load_balancer_deadline: Duration::from_secs(10 * 60),
-            // The first rollout waits for the pipeline's first image, so be patient.
-            service_deadline: Duration::from_secs(20 * 60),
+            load_balancer_deadline: scaled(scale, 10 * 60),
+            service_deadline: scaled(scale, 15 * 60),
         }
     }
 
-    pub fn for_sandbox() -> Timing {
-        Timing {
-            poll: Duration::from_millis(100),
-            retry_deadline: Duration::from_secs(60),
-            connection_deadline: Duration::from_secs(120),
-            load_balancer_deadline: Duration::from_secs(60),
-            service_deadline: Duration::from_secs(60),
-        }
+    pub fn for_aws() -> Timing {
+        Timing::for_pace(1.0)
     }
 
-    /// Sandbox timing when the context points at a local endpoint, AWS timing otherwise.
+    /// The endpoint's own pace (see `AwsContext::time_scale`).
     pub fn for_context(aws: &AwsContext) -> Timing {
-        if aws.endpoint_url().is_some() {
-            Timing::for_sandbox()
-        } else {
-            Timing::for_aws()
+        Timing::for_pace(aws.time_scale())
+    }
+
+    /// A deadline of `aws_secs` at AWS's pace, at this endpoint's pace.
+    pub fn deadline(&self, aws_secs: u64) -> Duration {
+        scaled(self.time_scale, aws_secs)
+    }
+
+    /// What Progress shows while waiting for something that takes `typical_secs` on AWS.
+    pub fn expect(&self, typical_secs: u32) -> ProgressDetail {
+        ProgressDetail {
+            typical_secs: (typical_secs > 0).then_some(typical_secs),
+            expected_secs: (typical_secs > 0).then(|| (typical_secs as f64 * self.time_scale).ceil() as u32),
+            ..Default::default()
         }
     }
+}
+
+fn scaled(scale: f64, aws_secs: u64) -> Duration {
+    Duration::from_secs_f64(aws_secs as f64 * scale).max(Timing::FLOOR)
 }
 
 /// Physical ids that dependents need and cannot compute from names (security group ids,
@@ -280,9 +318,12 @@ pub fn is_code(e: &Error, codes: &[&str]) -> bool {
     aws_code(e).is_some_and(|c| codes.contains(&c))
 }
 
-/// What AWS says to retry: throttling and transient server errors, and the errors a role
-/// gives for a few seconds after it was created (IAM is eventually consistent: services
-/// cannot assume a new role, or be passed it, until it has propagated).
+/// What AWS says to retry: throttling and transient server errors, and what AWS's eventual
+/// consistency answers for a few seconds after a create:
+/// - IAM: a service cannot assume a new role, or be passed it, until it has propagated;
+/// - EC2: other calls do not find a new security group yet (`InvalidGroup.NotFound`, or the
+///   calling service's wording of it). Deleting or describing a group is never retried for
+///   it: there "not found" means gone.
 pub fn retryable(e: &Error) -> bool {
     const THROTTLING: &[&str] = &[
         "Throttling",
@@ -307,6 +348,12 @@ pub fn retryable(e: &Error) -> bool {
     if matches!(e, Error::Aws { operation: "HeadBucket", aws_code, .. } if aws_code == "Unknown") {
         return true;
     }
+    if let Error::Aws { operation, .. } = e
+        && !matches!(*operation, "DeleteSecurityGroup" | "DescribeSecurityGroups")
+        && security_group_not_visible_yet(e)
+    {
+        return true;
+    }
     let message = aws_message(e).to_ascii_lowercase();
     let propagation = [
         "assume role",
@@ -329,6 +376,23 @@ pub fn retryable(e: &Error) -> bool {
             "InvalidRequestException",
         ],
     ) && propagation.iter().any(|p| message.contains(p))
+}
+
+/// EC2's "not found" for a security group, as EC2 says it and as ELB and ECS pass it on.
+fn security_group_not_visible_yet(e: &Error) -> bool {
+    if is_code(e, &["InvalidGroup.NotFound"]) {
+        return true;
+    }
+    let message = aws_message(e).to_ascii_lowercase();
+    is_code(
+        e,
+        &[
+            "InvalidSecurityGroup",
+            "InvalidConfigurationRequest",
+            "InvalidParameterException",
+        ],
+    ) && message.contains("security group")
+        && (message.contains("does not exist") || message.contains("not found"))
 }
 
 /// 250 ms doubling to 8 s, with up to 25% jitter so concurrent retries spread out.
@@ -359,7 +423,7 @@ pub async fn describe(cx: &Ctx, node: &Node) -> Result<Found> {
         R::TaskDefinition => task_definition::describe(cx, &node.name).await,
         R::Service => ecs_service::describe(cx, &node.name).await,
         R::Pipeline => pipeline::describe(cx, &node.name).await,
-        R::DeployStage => pipeline::describe_deploy_stage(cx).await,
+        R::FirstRun => first_run::describe(cx, node).await,
     }
 }
 
@@ -382,7 +446,7 @@ pub async fn create(cx: &Ctx, node: &Node) -> Result<String> {
         R::TaskDefinition => task_definition::create(cx, &node.name).await,
         R::Service => ecs_service::create(cx, &node.name).await,
         R::Pipeline => pipeline::create(cx, &node.name).await,
-        R::DeployStage => pipeline::add_deploy_stage(cx).await,
+        R::FirstRun => first_run::reach(cx, node).await,
     }
 }
 
@@ -398,7 +462,7 @@ pub async fn converge(cx: &Ctx, node: &Node, id: &str) -> Result<()> {
         R::SecurityGroup(which) => security_group::converge(cx, which, id).await,
         R::LoadBalancer => load_balancer::wait_active(cx, node, id).await,
         R::TargetGroup => target_group::converge(cx, id).await,
-        R::Service => ecs_service::wait_stable(cx, node).await,
+        R::Pipeline => pipeline::converge(cx, &node.name).await,
         _ => Ok(()),
     }
 }
@@ -407,7 +471,9 @@ pub async fn converge(cx: &Ctx, node: &Node, id: &str) -> Result<()> {
 pub fn already_exists(r: Resource, e: &Error) -> bool {
     use Resource as R;
     let codes: &[&str] = match r {
-        R::Connection => &["ResourceAlreadyExistsException", "LimitExceededException"],
+        // A full quota (LimitExceededException) is not "already exists": it is reported as the
+        // quota error it is (ErrorCode::QuotaExceeded).
+        R::Connection => &["ResourceAlreadyExistsException"],
         R::ArtifactBucket => &["BucketAlreadyOwnedByYou", "BucketAlreadyExists"],
         R::Role(_) => &["EntityAlreadyExists"],
         R::LogGroup(_) => &["ResourceAlreadyExistsException"],
@@ -422,7 +488,7 @@ pub fn already_exists(r: Resource, e: &Error) -> bool {
         // ECS: "Creation of service was not idempotent."
         R::Service => &["InvalidParameterException"],
         R::Pipeline => &["PipelineNameInUseException"],
-        R::DeployStage => &[],
+        R::FirstRun => &[],
     };
     is_code(e, codes)
 }

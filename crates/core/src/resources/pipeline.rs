@@ -1,15 +1,21 @@
-//! The CodePipeline V2 pipeline: Source (CodeStarSourceConnection) and Build (CodeBuild)
-//! stages at step 2–3, the execution mode and triggers from the spec, the artifact bucket;
-//! the Deploy stage (Amazon ECS, imagedefinitions.json) is added at step 5 by UpdatePipeline,
-//! once the service exists, as the lecture does. The stage is a ledger row of its own
-//! (`pipeline_stage`) with no tag: it lives and dies with the pipeline.
+//! The CodePipeline V2 pipeline: Source (CodeStarSourceConnection), Build (CodeBuild) and
+//! Deploy (Amazon ECS, imagedefinitions.json) stages, the execution mode and triggers from
+//! the spec, the artifact bucket.
+//!
+//! The lecture adds the Deploy stage last, once the service exists. Pipewright declares all
+//! three stages at once, early, because AWS starts a run as soon as a pipeline is created:
+//! that first run builds while the load balancer provisions. Until the service exists the
+//! Deploy stage's inbound transition is disabled, so the run waits there instead of failing;
+//! `first_run` enables it. (One CreatePipeline instead of a second UpdatePipeline pass also
+//! shortens the critical path.)
 //! "Already exists": `PipelineNameInUseException`; "not found": `PipelineNotFoundException`.
 
 use aws_sdk_codepipeline::types::{
     ActionCategory, ActionDeclaration, ActionOwner, ActionTypeId, ArtifactStore, ArtifactStoreType,
     ExecutionMode as CpMode, GitBranchFilterCriteria, GitConfiguration, GitFilePathFilterCriteria,
     GitPullRequestEventType, GitPullRequestFilter, GitPushFilter, GitTagFilterCriteria, InputArtifact, OutputArtifact,
-    PipelineDeclaration, PipelineTriggerDeclaration, PipelineTriggerProviderType, PipelineType, StageDeclaration, Tag,
+    PipelineDeclaration, PipelineExecutionStatus, PipelineTriggerDeclaration, PipelineTriggerProviderType,
+    PipelineType, StageDeclaration, StageTransitionType, Tag,
 };
 
 use crate::error::Result;
@@ -20,9 +26,9 @@ use crate::spec::{
 
 use super::{Ctx, Found, iam_role, is_code, lab_tag};
 
-const SOURCE: &str = "Source";
-const BUILD: &str = "Build";
-const DEPLOY: &str = "Deploy";
+pub const SOURCE: &str = "Source";
+pub const BUILD: &str = "Build";
+pub const DEPLOY: &str = "Deploy";
 const SOURCE_ARTIFACT: &str = "SourceArtifact";
 const BUILD_ARTIFACT: &str = "BuildArtifact";
 
@@ -58,7 +64,7 @@ fn action_type(category: ActionCategory, provider: &str) -> Result<ActionTypeId>
         .build()?)
 }
 
-fn source_and_build(cx: &Ctx) -> Result<Vec<StageDeclaration>> {
+fn stages(cx: &Ctx) -> Result<Vec<StageDeclaration>> {
     let s = &cx.spec.source;
     let connection = cx.output(Resource::Connection)?;
     let format = match s.output_format {
@@ -89,6 +95,7 @@ fn source_and_build(cx: &Ctx) -> Result<Vec<StageDeclaration>> {
     Ok(vec![
         StageDeclaration::builder().name(SOURCE).actions(source).build()?,
         StageDeclaration::builder().name(BUILD).actions(build).build()?,
+        deploy_stage(cx)?,
     ])
 }
 
@@ -195,51 +202,73 @@ fn declaration(cx: &Ctx, name: &str, stages: Vec<StageDeclaration>) -> Result<Pi
 
 pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let cp = cx.aws.codepipeline();
-    let decl = declaration(cx, name, source_and_build(cx)?)?;
+    let decl = declaration(cx, name, stages(cx)?)?;
     let (k, v) = lab_tag(cx);
     let tag = Tag::builder().key(k).value(v).build()?;
     cx.call("codepipeline", "CreatePipeline", name, || {
         cp.create_pipeline().pipeline(decl.clone()).tags(tag.clone()).send()
     })
     .await?;
+    // The first run has started: hold it before Deploy at once (Source and Build take minutes
+    // on AWS, so it cannot be there yet). `converge` repeats this after a crash in between.
+    hold_deploy(cx, name).await?;
     let arn = cx.arn("codepipeline", name);
     cx.set_output(Resource::Pipeline, &arn);
     Ok(arn)
 }
 
-/// The Deploy stage "exists" when the pipeline's state lists a stage named Deploy.
-pub async fn describe_deploy_stage(cx: &Ctx) -> Result<Found> {
-    let cp = cx.aws.codepipeline();
-    let name = &cx.plan.names.pipeline;
-    let out = cx
-        .call("codepipeline", "GetPipelineState", name, || {
-            cp.get_pipeline_state().name(name).send()
-        })
-        .await?;
-    let has = out.stage_states().iter().any(|s| s.stage_name() == Some(DEPLOY));
-    Ok(if has {
-        Found::Present {
-            id: format!("{name}/{DEPLOY}"),
-            ours: true,
-        }
-    } else {
-        Found::Missing
-    })
+/// Until a run has gone through Deploy, the Deploy stage waits for the service: disable its
+/// inbound transition (idempotent). A finished lab's pipeline is left as it is.
+pub async fn converge(cx: &Ctx, name: &str) -> Result<()> {
+    if !has_deployed(cx, name).await? {
+        hold_deploy(cx, name).await?;
+    }
+    Ok(())
 }
 
-/// Declares the whole pipeline again from the spec, now with Deploy: the lab's pipeline is
-/// the spec's (a student's edits in the console are replaced, as a rerun of `up` should).
-pub async fn add_deploy_stage(cx: &Ctx) -> Result<String> {
+/// AWS allows no comma, colon or quote in the reason.
+pub const HOLD_REASON: &str = "Pipewright waits for the ECS service";
+
+async fn hold_deploy(cx: &Ctx, name: &str) -> Result<()> {
     let cp = cx.aws.codepipeline();
-    let name = &cx.plan.names.pipeline;
-    let mut stages = source_and_build(cx)?;
-    stages.push(deploy_stage(cx)?);
-    let decl = declaration(cx, name, stages)?;
-    cx.call("codepipeline", "UpdatePipeline", name, || {
-        cp.update_pipeline().pipeline(decl.clone()).send()
+    cx.call("codepipeline", "DisableStageTransition", name, || {
+        cp.disable_stage_transition()
+            .pipeline_name(name)
+            .stage_name(DEPLOY)
+            .transition_type(StageTransitionType::Inbound)
+            .reason(HOLD_REASON)
+            .send()
     })
     .await?;
-    Ok(format!("{name}/{DEPLOY}"))
+    Ok(())
+}
+
+/// Lets runs into the Deploy stage (idempotent).
+pub async fn release_deploy(cx: &Ctx, name: &str) -> Result<()> {
+    let cp = cx.aws.codepipeline();
+    cx.call("codepipeline", "EnableStageTransition", name, || {
+        cp.enable_stage_transition()
+            .pipeline_name(name)
+            .stage_name(DEPLOY)
+            .transition_type(StageTransitionType::Inbound)
+            .send()
+    })
+    .await?;
+    Ok(())
+}
+
+/// Whether any run of the pipeline has succeeded (all stages, Deploy included).
+pub async fn has_deployed(cx: &Ctx, name: &str) -> Result<bool> {
+    let cp = cx.aws.codepipeline();
+    let out = cx
+        .call("codepipeline", "ListPipelineExecutions", name, || {
+            cp.list_pipeline_executions().pipeline_name(name).max_results(20).send()
+        })
+        .await?;
+    Ok(out
+        .pipeline_execution_summaries()
+        .iter()
+        .any(|e| e.status() == Some(&PipelineExecutionStatus::Succeeded)))
 }
 
 pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {

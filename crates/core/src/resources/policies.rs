@@ -28,8 +28,11 @@ pub struct Scope<'a> {
     pub repository: &'a str,
     pub cluster: &'a str,
     pub service: &'a str,
+    pub task_family: &'a str,
     pub connection_arn: &'a str,
     pub task_execution_role_arn: &'a str,
+    /// The build clones the repository through the connection (output format "Full clone").
+    pub full_clone: bool,
 }
 
 impl Scope<'_> {
@@ -55,7 +58,10 @@ impl Scope<'_> {
 }
 
 /// The pipeline's role: the artifact bucket, the one build project, the one connection, and
-/// the ECS deploy of the one service (passing only the task execution role to ECS tasks).
+/// what AWS's "Amazon ECS deploy action reference" lists for the standard ECS deploy of the
+/// one service: the action registers a new revision of the task definition copied from the
+/// running one (tags included, hence `ecs:TagResource` on the family, only while registering)
+/// and passes the task's roles to ECS.
 pub fn pipeline(s: &Scope) -> Value {
     json!({
         "Version": "2012-10-17",
@@ -85,63 +91,80 @@ pub fn pipeline(s: &Scope) -> Value {
                 "Resource": s.arn("ecs", &format!("service/{}/{}", s.cluster, s.service))
             },
             {
-                // These two accept no resource-level scoping in IAM: "*" is the narrowest.
+                // These accept no resource-level scoping in IAM: "*" is the narrowest.
                 "Sid": "DeployTaskDefinition",
                 "Effect": "Allow",
                 "Action": ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:DescribeTasks", "ecs:ListTasks"],
                 "Resource": "*"
             },
             {
-                "Sid": "PassTaskExecutionRole",
+                "Sid": "TagNewRevision",
+                "Effect": "Allow",
+                "Action": "ecs:TagResource",
+                "Resource": s.arn("ecs", &format!("task-definition/{}:*", s.task_family)),
+                "Condition": { "StringEquals": { "ecs:CreateAction": "RegisterTaskDefinition" } }
+            },
+            {
+                "Sid": "PassTaskRoles",
                 "Effect": "Allow",
                 "Action": "iam:PassRole",
                 "Resource": s.task_execution_role_arn,
-                "Condition": { "StringEquals": { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }
+                "Condition": {
+                    "StringEquals": { "iam:PassedToService": ["ecs.amazonaws.com", "ecs-tasks.amazonaws.com"] }
+                }
             }
         ]
     })
 }
 
-/// The build's role: its own log group, the artifact bucket, pushing to the ONE repository.
+/// The build's role: its own log group, the artifact bucket, pushing to the ONE repository,
+/// and, for a full clone, the connection it clones through.
 /// `ecr:GetAuthorizationToken` has no resource-level scoping, hence its own "*" statement.
 pub fn build(s: &Scope) -> Value {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "Logs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": s.log_group_arns(s.build_log_group)
-            },
-            {
-                "Sid": "Artifacts",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:GetBucketLocation"],
-                "Resource": s.bucket_arns()
-            },
-            {
-                "Sid": "EcrLogin",
-                "Effect": "Allow",
-                "Action": "ecr:GetAuthorizationToken",
-                "Resource": "*"
-            },
-            {
-                "Sid": "EcrPush",
-                "Effect": "Allow",
-                "Action": [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:InitiateLayerUpload",
-                    "ecr:UploadLayerPart",
-                    "ecr:CompleteLayerUpload",
-                    "ecr:PutImage"
-                ],
-                "Resource": s.repository_arn()
-            }
-        ]
-    })
+    let mut statements = vec![
+        json!({
+            "Sid": "Logs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": s.log_group_arns(s.build_log_group)
+        }),
+        json!({
+            "Sid": "Artifacts",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:GetBucketLocation"],
+            "Resource": s.bucket_arns()
+        }),
+        json!({
+            "Sid": "EcrLogin",
+            "Effect": "Allow",
+            "Action": "ecr:GetAuthorizationToken",
+            "Resource": "*"
+        }),
+        json!({
+            "Sid": "EcrPush",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:InitiateLayerUpload",
+                "ecr:UploadLayerPart",
+                "ecr:CompleteLayerUpload",
+                "ecr:PutImage"
+            ],
+            "Resource": s.repository_arn()
+        }),
+    ];
+    if s.full_clone {
+        // AWS: "Add CodeBuild GitClone permissions for connections".
+        statements.push(json!({
+            "Sid": "GitClone",
+            "Effect": "Allow",
+            "Action": ["codestar-connections:UseConnection", "codeconnections:UseConnection"],
+            "Resource": s.connection_arn
+        }));
+    }
+    json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
 /// The task execution role: pull from the one repository, write to the app's log group.
@@ -188,8 +211,10 @@ mod tests {
             repository: "ktb-repo",
             cluster: "ktb-cluster",
             service: "ktb-svc",
+            task_family: "ktb-task",
             connection_arn: "arn:aws:codestar-connections:ap-northeast-2:000000000000:connection/x",
             task_execution_role_arn: "arn:aws:iam::000000000000:role/ktb-task-exec-role",
+            full_clone: false,
         }
     }
 
@@ -222,5 +247,42 @@ mod tests {
         assert!(p.contains("connection/x"));
         assert!(p.contains("service/ktb-cluster/ktb-svc"));
         assert!(p.contains("role/ktb-task-exec-role"));
+    }
+
+    /// AWS's ECS deploy action copies the running revision's tags onto the one it registers.
+    #[test]
+    fn pipeline_role_may_tag_only_new_revisions_of_its_family() {
+        let p = pipeline(&scope());
+        let tag = statements(&p)
+            .iter()
+            .find(|st| st["Action"] == "ecs:TagResource")
+            .expect("a TagResource statement");
+        assert_eq!(
+            tag["Resource"],
+            "arn:aws:ecs:ap-northeast-2:000000000000:task-definition/ktb-task:*"
+        );
+        assert_eq!(
+            tag["Condition"]["StringEquals"]["ecs:CreateAction"],
+            "RegisterTaskDefinition"
+        );
+        let pass = statements(&p).iter().find(|st| st["Action"] == "iam:PassRole").unwrap();
+        assert_eq!(
+            pass["Condition"]["StringEquals"]["iam:PassedToService"],
+            json!(["ecs.amazonaws.com", "ecs-tasks.amazonaws.com"])
+        );
+    }
+
+    #[test]
+    fn only_a_full_clone_lets_the_build_use_the_connection() {
+        assert!(!build(&scope()).to_string().contains("UseConnection"));
+        let clone = build(&Scope {
+            full_clone: true,
+            ..scope()
+        });
+        let st = statements(&clone).iter().find(|st| st["Sid"] == "GitClone").unwrap();
+        assert_eq!(
+            st["Resource"],
+            "arn:aws:codestar-connections:ap-northeast-2:000000000000:connection/x"
+        );
     }
 }

@@ -16,6 +16,9 @@ use crate::spec::{AppProtocol, CpuArchitecture};
 
 use super::{Ctx, Found, iam_role, is_code, lab_tag};
 
+/// The image tag of the revision Apply registers, before any build has pushed an image.
+pub const AWAITING_FIRST_BUILD: &str = "awaiting-first-build";
+
 pub async fn describe(cx: &Ctx, family: &str) -> Result<Found> {
     let ecs = cx.aws.ecs();
     let out = match cx
@@ -71,8 +74,10 @@ pub async fn create(cx: &Ctx, family: &str) -> Result<String> {
         .build()?;
     let container = ContainerDefinition::builder()
         .name(&names.container)
-        // The pipeline's Deploy stage replaces this with the commit's tag on every run.
-        .image(format!("{repo_uri}:latest"))
+        // No image exists yet: the service starts with no task, and the pipeline's first run
+        // registers a revision with the image it built (imagedefinitions.json). This tag is
+        // never pushed, so nothing can run it by mistake.
+        .image(format!("{repo_uri}:{AWAITING_FIRST_BUILD}"))
         .essential(true)
         .port_mappings(port)
         .log_configuration(logs)

@@ -94,8 +94,9 @@ const AP_NORTHEAST_2: Prices = Prices {
     ecr_gb_month: 0.10,
 };
 
-/// The load balancer sits in two availability zones, one public address in each.
-const ALB_ADDRESSES: u32 = 2;
+/// The load balancer is in exactly `plan::LAB_ZONES` availability zones (the lab picks two
+/// subnets, whatever the region has), one public address in each.
+const ALB_ADDRESSES: u32 = crate::plan::LAB_ZONES as u32;
 
 fn line(key: &str, en: String, ko: String, usd: f64, per: Per) -> CostLine {
     CostLine {
@@ -156,8 +157,12 @@ impl LabSpec {
             ),
             line(
                 "public_ipv4",
-                format!("Public IPv4 addresses ({addresses}: one per task, two for the load balancer)"),
-                format!("퍼블릭 IPv4 주소 {addresses}개 (태스크마다 1개, 로드 밸런서 2개)"),
+                format!(
+                    "Public IPv4 addresses ({addresses}: one per task, one per availability zone of the load balancer ({ALB_ADDRESSES}))"
+                ),
+                format!(
+                    "퍼블릭 IPv4 주소 {addresses}개 (태스크마다 1개, 로드 밸런서의 가용 영역마다 1개: {ALB_ADDRESSES}개)"
+                ),
                 addresses as f64 * p.ipv4_hour,
                 Per::Hour,
             ),

@@ -34,7 +34,7 @@ use crate::apply::{self, ApplyOptions};
 use crate::aws::AwsContext;
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, LedgerResource, ResourceState};
-use crate::plan::{Facts, Node, Plan, Resource};
+use crate::plan::{Facts, Node, Plan};
 use crate::progress::{Cancel, NodeState, Progress, ProgressDetail, ProgressEvent};
 use crate::resources::{Ctx, Outputs, Timing, aws_code};
 use crate::spec::LabSpec;
@@ -320,23 +320,46 @@ pub async fn teardown(
     cancel: Cancel,
 ) -> Result<TeardownReport> {
     let spec = ledger.spec_of(lab)?;
+    let region = ledger.lab_region(lab)?.unwrap_or_else(|| spec.region.clone());
+    crate::apply::check_region(aws, &region)?;
     let facts = facts(aws, ledger.clone(), &spec, &options, cancel.clone()).await?;
     ledger.check_account(lab, &facts.account_id)?;
     let run = Arc::new(Run::new(
         context(aws, ledger, &spec, facts, &options, progress, cancel.clone()),
         options,
     ));
-    walk(&run).await?;
     let tag = sweep::TagRule::lab(lab);
-    sweep::sweep_tagged(&run, &tag).await?;
-    if !run.options.dry_run {
+    for pass in 1..=PASSES {
+        walk(&run).await?;
+        sweep::sweep_tagged(&run, &tag).await?;
+        if run.options.dry_run {
+            break;
+        }
         let leftovers = sweep::inventory(&run).await?;
-        run.with_report(|r| r.leftovers = leftovers);
+        let clean = leftovers.is_empty();
+        let failed = run.with_report(|r| {
+            r.leftovers = leftovers;
+            !r.failed.is_empty()
+        });
+        // A deletion that failed explains what is left; the student runs `down` again.
+        if clean || failed || pass == PASSES {
+            break;
+        }
+        // Something of the lab showed up after it was looked for: EC2's describe calls and the
+        // tagging API are eventually consistent, so a resource created just before an
+        // interrupted `up` can be missing from them for a moment. Look again.
+        run.cx
+            .cancel
+            .sleep(run.cx.timing.poll.max(Duration::from_secs(1)))
+            .await?;
     }
     let mut report = run.finish_report();
     report.dry_run = run.options.dry_run;
     Ok(report)
 }
+
+/// How many times Teardown walks the plan when its final inventory still finds something.
+const PASSES: u32 = 3;
 
 /// The plan in reverse: each node once everything depending on it has finished.
 async fn walk(run: &Arc<Run>) -> Result<()> {
@@ -402,6 +425,10 @@ pub enum Claim {
 }
 
 async fn remove_node(run: &Run, node: &Node, row: Option<&LedgerResource>) -> Result<()> {
+    if node.resource.is_milestone() {
+        // Not a resource (the first run): nothing to remove.
+        return Ok(());
+    }
     let l = Label::of(node);
     let claim = match row.map(|r| r.state) {
         Some(ResourceState::Reused) => {
@@ -415,13 +442,6 @@ async fn remove_node(run: &Run, node: &Node, row: Option<&LedgerResource>) -> Re
         None | Some(ResourceState::Deleted) => Claim::TagOnly,
         Some(state) => Claim::Ledger(state),
     };
-    if node.resource == Resource::DeployStage {
-        // No resource of its own: it goes with the pipeline.
-        if let Claim::Ledger(_) = claim {
-            set_state(run, node, ResourceState::Deleted)?;
-        }
-        return Ok(());
-    }
     remove::node(run, node, claim).await
 }
 

@@ -232,7 +232,7 @@ async fn delete(run: &Run, node: &Node, l: &Label, id: &str) -> Result<()> {
         Resource::Role(_) => role(run, name).await,
         Resource::SecurityGroup(_) => security_group(run, l, id).await,
         Resource::Connection => resources::connection::delete(cx, id).await,
-        Resource::DeployStage => Ok(()),
+        Resource::FirstRun => Ok(()),
     }
 }
 

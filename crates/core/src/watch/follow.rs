@@ -435,11 +435,14 @@ impl Follower {
         let mut got_any = false;
         for _ in 0..10 {
             self.calls += 1;
-            let mut req = logs.get_log_events().log_group_name(&group).log_stream_name(&stream);
-            req = match &f.token {
-                Some(t) => req.next_token(t),
-                None => req.start_from_head(true),
-            };
+            // startFromHead on every call: AWS reads a previous nextForwardToken forward only
+            // with it (without it, it answers the stream's latest lines and lines are lost).
+            let req = logs
+                .get_log_events()
+                .log_group_name(&group)
+                .log_stream_name(&stream)
+                .start_from_head(true)
+                .set_next_token(f.token.clone());
             let out = match req.send().await.map_err(|e| classify("GetLogEvents", e)) {
                 Ok(o) => o,
                 // The stream appears with the build's first line.
@@ -633,7 +636,7 @@ impl Follower {
             self.health.message = Some("the lab has no load balancer (yet)".into());
             return Ok(());
         };
-        self.health = self.probe.check(&dns).await;
+        self.health = self.probe.check(&dns, self.target.listener_port).await;
         Ok(())
     }
 

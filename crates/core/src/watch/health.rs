@@ -15,7 +15,7 @@ use super::snapshot::{HealthState, HealthView};
 pub enum HealthProbe {
     /// Not checked; the snapshot says `disabled`.
     Off,
-    /// `GET http://<load balancer DNS>/` on port 80.
+    /// `GET http://<load balancer DNS>:<listener port>/`.
     Http { timeout: Duration },
     /// The request goes to `addr` instead (a test's local listener); the snapshot still shows
     /// the load balancer's URL.
@@ -38,9 +38,10 @@ impl HealthProbe {
         matches!(self, HealthProbe::Off)
     }
 
-    /// Checks `http://{host}/`; never fails, an error is the `unreachable` state.
-    pub async fn check(&self, host: &str) -> HealthView {
-        let url = Some(format!("http://{host}/"));
+    /// Checks the app at `host` on the listener's `port`; never fails, an error is the
+    /// `unreachable` state.
+    pub async fn check(&self, host: &str, port: u32) -> HealthView {
+        let url = Some(format!("{}/", crate::apply::app_url(host, port)));
         let (target, timeout) = match self {
             HealthProbe::Off => {
                 return HealthView {
@@ -50,10 +51,15 @@ impl HealthProbe {
                     message: Some("not checked here (practice mode has no real load balancer)".into()),
                 };
             }
-            HealthProbe::Http { timeout } => (format!("{host}:80"), *timeout),
+            HealthProbe::Http { timeout } => (format!("{host}:{port}"), *timeout),
             HealthProbe::At { addr, timeout } => (addr.to_string(), *timeout),
         };
-        let (state, http_status, message) = match tokio::time::timeout(timeout, get(&target, host)).await {
+        let host_header = if port == 80 {
+            host.to_owned()
+        } else {
+            format!("{host}:{port}")
+        };
+        let (state, http_status, message) = match tokio::time::timeout(timeout, get(&target, &host_header)).await {
             Ok(Ok(code)) if (200..400).contains(&code) => (HealthState::Healthy, Some(code), None),
             Ok(Ok(code)) => (
                 HealthState::Unhealthy,

@@ -60,6 +60,8 @@ pub struct WatchTarget {
     pub service: Option<String>,
     /// The load balancer whose DNS name is the app's URL.
     pub load_balancer: Option<String>,
+    /// The port its listener serves the app on.
+    pub listener_port: u32,
 }
 
 impl WatchTarget {
@@ -70,51 +72,50 @@ impl WatchTarget {
             cluster: Some(n.cluster),
             service: Some(n.service),
             load_balancer: Some(n.load_balancer),
+            listener_port: spec.deploy.load_balancer.listener_port,
         }
     }
 }
 
-/// Poll intervals. Real AWS: 1 s while running, 15 s idle. The sandbox (time-scaled): 100 ms
-/// and 500 ms.
+/// Poll intervals, at AWS's pace 1 s while a run is in progress and 15 s idle, faster at the
+/// sandbox's pace (never under 100 ms and 500 ms: each poll costs calls).
 #[derive(Debug, Clone)]
 pub struct WatchTiming {
     pub fast: Duration,
     pub slow: Duration,
-    /// The longest wait while AWS throttles (the wait doubles from `fast`).
     pub max_backoff: Duration,
-    /// How often the app's URL is checked once deployed.
     pub health_every: Duration,
-    /// A heartbeat is sent after this long without any event.
     pub heartbeat: Duration,
 }
 
 impl WatchTiming {
-    pub fn for_aws() -> WatchTiming {
+    pub fn for_pace(time_scale: f64) -> WatchTiming {
+        let scale = if time_scale.is_finite() && time_scale > 0.0 {
+            time_scale
+        } else {
+            1.0
+        };
+        let at = |aws_secs: f64, least: f64| Duration::from_secs_f64((aws_secs * scale).clamp(least, aws_secs));
         WatchTiming {
-            fast: Duration::from_secs(1),
-            slow: Duration::from_secs(15),
-            max_backoff: Duration::from_secs(60),
-            health_every: Duration::from_secs(15),
-            heartbeat: Duration::from_secs(30),
+            fast: at(1.0, 0.1),
+            slow: at(15.0, 0.5),
+            max_backoff: at(60.0, 3.0),
+            health_every: at(15.0, 0.5),
+            heartbeat: at(30.0, 1.0),
         }
     }
 
+    pub fn for_aws() -> WatchTiming {
+        WatchTiming::for_pace(1.0)
+    }
+
+    /// The fastest polling: what the tests and benchmarks use against a time-scaled sandbox.
     pub fn for_sandbox() -> WatchTiming {
-        WatchTiming {
-            fast: Duration::from_millis(100),
-            slow: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(3),
-            health_every: Duration::from_millis(500),
-            heartbeat: Duration::from_secs(1),
-        }
+        WatchTiming::for_pace(0.0001)
     }
 
     pub fn for_context(aws: &AwsContext) -> WatchTiming {
-        if aws.endpoint_url().is_some() {
-            WatchTiming::for_sandbox()
-        } else {
-            WatchTiming::for_aws()
-        }
+        WatchTiming::for_pace(aws.time_scale())
     }
 }
 
