@@ -17,8 +17,8 @@ say "build ui"
 (cd ui && npm run build --silent)
 rust=(--workspace --features pipewright-app/custom-protocol)
 
-say "rust: build (libraries, binaries incl. the app, tests)"
-cargo build "${rust[@]}" --bins --tests
+say "rust: build (libraries, binaries incl. the app, tests, and the benchmarks so they cannot rot)"
+cargo build "${rust[@]}" --bins --tests --benches
 
 say "rust: tests (inside a D-Bus session with an unlocked gnome-keyring)"
 scripts/with-keyring.sh cargo test "${rust[@]}" --no-fail-fast
