@@ -22,6 +22,7 @@ FEATURE_MODULES = (
     "pipewright_sandbox.codebuild_runs",
     "pipewright_sandbox.ecs_rollout",
     "pipewright_sandbox.pipeline",
+    "pipewright_sandbox.triggers",
     "pipewright_sandbox.shapes",
 )
 

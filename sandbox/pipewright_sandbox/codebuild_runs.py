@@ -4,7 +4,7 @@ moto's builds jump to SUCCEEDED on the first BatchGetBuilds, append duplicate ph
 poll, use ISO strings where AWS sends epoch seconds, and write no logs. We answer StartBuild,
 BatchGetBuilds and StopBuild ourselves; the builds stay registered in moto's CodeBuild backend
 (build_history / build_metadata_history) so ListBuilds and ListBuildsForProject keep working.
-Phases advance from the shared ticker (pipeline.add_ticker) on the AWS clock; each phase writes
+Phases advance from the shared ticker (registry.add_ticker) on the AWS clock; each phase writes
 the lines a docker build-and-push buildspec prints into the build's CloudWatch Logs stream.
 
 The build runs as the project's service role (service_roles "build.*" steps), checked when
@@ -30,7 +30,7 @@ import time
 import uuid
 
 from . import service_roles
-from .registry import AWS_DURATIONS, CLOCK, AwsError, RequestInfo, json_op
+from .registry import AWS_DURATIONS, CLOCK, AwsError, RequestInfo, add_ticker, json_op
 
 PREFIX = "CodeBuild_20161006"
 FAIL_CONTEXT = ("COMMAND_EXECUTION_ERROR",
@@ -501,6 +501,4 @@ def _tick(now: float) -> None:
 
 
 def install() -> None:
-    from .pipeline import add_ticker
-
     add_ticker(_tick)

@@ -31,7 +31,7 @@ import uuid
 from moto.core.utils import utcnow
 
 from . import service_roles
-from .registry import AWS_DURATIONS, CLOCK, AwsError
+from .registry import AWS_DURATIONS, CLOCK, AwsError, add_ticker
 
 # When things happen to a task, in AWS seconds after its launch (the whole rollout of a new
 # deployment takes AWS_DURATIONS["ecs_rollout"]).
@@ -853,8 +853,6 @@ def _tick(now: float) -> None:
 
 
 def install() -> None:
-    from .pipeline import add_ticker
-
     _patch_ecs()
     _patch_create_service_config()
     _patch_list_tasks()

@@ -18,31 +18,30 @@ role CodePipeline cannot assume, or one whose policies refuse a call the action 
 the action with AWS's message in errorDetails. DisableStageTransition/EnableStageTransition
 hold executions at a stage's inbound transition (or after a stage, Outbound) until enabled.
 
-Control routes: POST /_sandbox/push (a git push that fires matching pipelines' triggers),
-POST /_sandbox/fail-stage (the next N runs of a stage fail).
+Pushes start executions through triggers.py (POST /_sandbox/push); this module's control
+route is POST /_sandbox/fail-stage (the next N runs of a stage fail).
 """
 
 from __future__ import annotations
 
 import re
-import threading
 import time
 import uuid
-from typing import Any, Callable
+from typing import Any
 
+from . import codebuild_runs, ecs_rollout, service_roles
 from .registry import (
-    ACCOUNT_ID,
     AWS_DURATIONS,
     CLOCK,
     STATE_LOCK,
     AwsError,
     RequestInfo,
+    add_ticker,
     control,
     json_op,
 )
 
 PREFIX = "CodePipeline_20150709"
-TICK_SECONDS = 0.02
 ACTIVE = ("InProgress", "Stopping")
 
 # (pipeline name, stage name) -> how many upcoming runs of that stage must fail.
@@ -51,38 +50,6 @@ FAIL_STAGE: dict[tuple[str, str], int] = {}
 LAST_PUSH: dict[tuple[str, str], dict] = {}
 # Active executions (InProgress/Stopping); the ticker only looks at these.
 _ACTIVE_RUNS: list["Execution"] = []
-_TICKERS: list[Callable[[float], None]] = []
-_ticker_started = threading.Event()
-
-
-# ---------------------------------------------------------------- ticker
-
-def add_ticker(fn: Callable[[float], None]) -> None:
-    """Have `fn(now)` called under STATE_LOCK every tick (one thread for all our modules)."""
-    if fn not in _TICKERS:
-        _TICKERS.append(fn)
-    _ensure_ticker()
-
-
-def _ensure_ticker() -> None:
-    if _ticker_started.is_set():
-        return
-    _ticker_started.set()
-    threading.Thread(target=_tick_forever, name="pipewright-ticker", daemon=True).start()
-
-
-def _tick_forever() -> None:
-    while True:
-        time.sleep(TICK_SECONDS)
-        with STATE_LOCK:
-            now = time.time()
-            for fn in list(_TICKERS):
-                try:
-                    fn(now)
-                except Exception:  # one broken run must not stop the world
-                    import traceback
-
-                    traceback.print_exc()
 
 
 # ---------------------------------------------------------------- model
@@ -420,8 +387,6 @@ def _artifact_store(exe: "Execution") -> str:
 
 def _check_role(run: ActionRun, step: str, **facts):
     """service_roles.check for this action, as the pipeline role in the action's session."""
-    from . import service_roles
-
     region = run.decl.get("region") or run.exe.cp.pw_region
     pipeline_arn = f"arn:aws:codepipeline:{run.exe.cp.pw_region}:{run.exe.cp.pw_account}:" \
                    f"{run.exe.name}"
@@ -515,8 +480,6 @@ def _commit_of(run: ActionRun) -> str | None:
 
 
 def _start_codebuild(run: ActionRun, now: float) -> None:
-    from . import codebuild_runs
-
     cfg = run.decl.get("configuration", {})
     region = run.decl.get("region") or run.exe.cp.pw_region
     refusal = _check_role(run, "pipeline.build", project=cfg.get("ProjectName", ""),
@@ -561,8 +524,6 @@ def _build_artifacts(run: ActionRun) -> dict:
 
 
 def _poll_codebuild(run: ActionRun, now: float) -> None:
-    from . import codebuild_runs
-
     if not run.polled:  # the first BatchGetBuilds after StartBuild
         refusal = _check_role(run, "pipeline.build", only=("codebuild:BatchGetBuilds",),
                               project=run.decl.get("configuration", {}).get("ProjectName", ""))
@@ -586,8 +547,6 @@ def _poll_codebuild(run: ActionRun, now: float) -> None:
 
 
 def _start_ecs(run: ActionRun, now: float) -> None:
-    from . import ecs_rollout
-
     cfg = run.decl.get("configuration", {})
     region = run.decl.get("region") or run.exe.cp.pw_region
     image = None
@@ -943,120 +902,7 @@ def retry_stage_execution(body: dict, info: RequestInfo) -> dict:
     return {"pipelineExecutionId": exe.id}
 
 
-# ---------------------------------------------------------------- push and fail-stage
-
-def _glob(pattern: str) -> re.Pattern:
-    """AWS trigger globs: `*` stays within a path segment, `**` crosses `/`, `?` one char,
-    `[...]` a class, `{a,b}` alternatives."""
-    out, i = "", 0
-    while i < len(pattern):
-        c = pattern[i]
-        if pattern.startswith("**", i):
-            out, i = out + ".*", i + 2
-            continue
-        if c == "*":
-            out += "[^/]*"
-        elif c == "?":
-            out += "[^/]"
-        elif c == "[":
-            end = pattern.find("]", i)
-            if end < 0:
-                out += re.escape(c)
-            else:
-                cls = pattern[i + 1:end].replace("!", "^", 1) if pattern[i + 1:i + 2] == "!" \
-                    else pattern[i + 1:end]
-                out, i = out + f"[{cls}]", end
-        elif c == "{":
-            end = pattern.find("}", i)
-            if end < 0:
-                out += re.escape(c)
-            else:
-                alts = pattern[i + 1:end].split(",")
-                out, i = out + "(?:" + "|".join(re.escape(a) for a in alts) + ")", end
-        else:
-            out += re.escape(c)
-        i += 1
-    return re.compile(out + r"\Z")
-
-
-def _filter_ok(flt: dict | None, values: list[str], any_of: bool = True) -> bool:
-    """Include/exclude filter on some values; excludes win over includes."""
-    if not flt:
-        return True
-    inc = [_glob(p) for p in flt.get("includes", [])]
-    exc = [_glob(p) for p in flt.get("excludes", [])]
-
-    def one(v: str) -> bool:
-        if any(p.match(v) for p in exc):
-            return False
-        return not inc or any(p.match(v) for p in inc)
-
-    return any(one(v) for v in values)
-
-
-def _push_matches(entry: dict, push: dict) -> bool:
-    if entry.get("tags"):
-        return bool(push.get("tags")) and _filter_ok(entry["tags"], push["tags"])
-    if not push.get("branch"):
-        return False
-    if not _filter_ok(entry.get("branches"), [push["branch"]]):
-        return False
-    if entry.get("filePaths"):
-        return _filter_ok(entry["filePaths"], push.get("paths") or [])
-    return True
-
-
-def _fires(decl: dict, action: dict, push: dict) -> str | None:
-    """The trigger type a push fires this source action with, or None."""
-    cfg = action.get("configuration", {})
-    triggers = [t for t in decl.get("triggers") or [] if t.get("providerType") ==
-                "CodeStarSourceConnection"]
-    if triggers:
-        mine = [t["gitConfiguration"] for t in triggers
-                if t.get("gitConfiguration", {}).get("sourceActionName") == action["name"]]
-        # pullRequest filters only react to pull request events, never to a push.
-        if any(_push_matches(e, push) for g in mine for e in g.get("push") or []):
-            return "WebhookV2"  # what AWS records for a V2 git trigger
-        return None
-    if str(cfg.get("DetectChanges", "true")).lower() == "false":
-        return None
-    if push.get("branch") and push["branch"] == cfg.get("BranchName"):
-        # Connection-based change detection without triggers goes through EventBridge.
-        return "CloudWatchEvent"
-    return None
-
-
-@control("POST", "/_sandbox/push")
-def push_route(body: dict, query: dict) -> dict:
-    from moto.codepipeline.models import codepipeline_backends
-
-    push = {"repository": body["repository"], "branch": body.get("branch"),
-            "commitId": body.get("commitId") or uuid.uuid4().hex + uuid.uuid4().hex[:8],
-            "message": body.get("message", ""), "paths": body.get("paths") or [],
-            "tags": body.get("tags") or [], "time": time.time()}
-    started = []
-    with STATE_LOCK:
-        if push["branch"]:
-            LAST_PUSH[(push["repository"], push["branch"])] = push
-        for region, backend in list(dict.items(codepipeline_backends[ACCOUNT_ID])):
-            for name in list(backend.pipelines):
-                cp = _pipeline(ACCOUNT_ID, region, name)
-                for stage in cp.pipeline["stages"]:
-                    for action in stage["actions"]:
-                        if action["actionTypeId"]["provider"] != "CodeStarSourceConnection" or \
-                                action.get("configuration", {}).get("FullRepositoryId") != \
-                                push["repository"]:
-                            continue
-                        kind = _fires(cp.pipeline, action, push)
-                        if kind and not any(s["pipelineName"] == name and s["region"] == region
-                                            for s in started):
-                            trigger = {"triggerType": kind, "triggerDetail":
-                                       action["configuration"].get("ConnectionArn", "")}
-                            exe = start_execution(cp, trigger, push=push)
-                            started.append({"pipelineName": name, "pipelineExecutionId": exe.id,
-                                            "region": region})
-    return {"started": started, "commitId": push["commitId"]}
-
+# ---------------------------------------------------------------- fail-stage
 
 @control("POST", "/_sandbox/fail-stage")
 def fail_stage_route(body: dict, query: dict) -> dict:

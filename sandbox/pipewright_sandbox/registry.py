@@ -4,7 +4,9 @@ Feature modules never touch WSGI. They register:
 - JSON-protocol operations (`X-Amz-Target: <prefix>.<Operation>`) that the sandbox answers
   itself instead of moto, with `@json_op(prefix, operation)`;
 - control endpoints under `/_sandbox/...` with `@control(method, path)`;
-- an `install()` function per module, called once at start, for patches of moto's backends.
+- an `install()` function per module, called once at start, for patches of moto's backends;
+- functions the shared ticker calls under STATE_LOCK every tick, with `add_ticker(fn)`
+  (one daemon thread moves pipelines, builds and ECS services on).
 
 Handlers raise `AwsError` for AWS-shaped errors; app.py renders them in the protocol's shape.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -136,3 +139,33 @@ AWS_DURATIONS = {
     "source": 5.0,
     "eni_linger": 60.0,
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# The shared ticker: one daemon thread moves every simulation on (pipeline executions,
+# CodeBuild builds, ECS services), each feature registering its function with add_ticker.
+
+TICK_SECONDS = 0.02
+_TICKERS: list[Callable[[float], None]] = []
+_ticker_started = threading.Event()
+
+
+def add_ticker(fn: Callable[[float], None]) -> None:
+    """Have `fn(now)` (now = time.time()) called under STATE_LOCK every tick."""
+    if fn not in _TICKERS:
+        _TICKERS.append(fn)
+    if not _ticker_started.is_set():
+        _ticker_started.set()
+        threading.Thread(target=_tick_forever, name="pipewright-ticker", daemon=True).start()
+
+
+def _tick_forever() -> None:
+    while True:
+        time.sleep(TICK_SECONDS)
+        with STATE_LOCK:
+            now = time.time()
+            for fn in list(_TICKERS):
+                try:
+                    fn(now)
+                except Exception:  # one broken simulation must not stop the others
+                    traceback.print_exc()
