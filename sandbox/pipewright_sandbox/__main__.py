@@ -19,6 +19,7 @@ FEATURE_MODULES = (
     "pipewright_sandbox.consistency",
     "pipewright_sandbox.service_roles",
     "pipewright_sandbox.connections",
+    "pipewright_sandbox.github",
     "pipewright_sandbox.codebuild_runs",
     "pipewright_sandbox.ecs_rollout",
     "pipewright_sandbox.pipeline",
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=Handler)
     port = server.server_port
+    registry.SELF_URL = f"http://127.0.0.1:{port}"
 
     def stop(signum, frame):
         raise SystemExit(0)

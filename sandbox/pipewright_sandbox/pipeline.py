@@ -29,7 +29,7 @@ import time
 import uuid
 from typing import Any
 
-from . import codebuild_runs, ecs_rollout, service_roles
+from . import codebuild_runs, ecs_rollout, github, service_roles
 from .registry import (
     AWS_DURATIONS,
     CLOCK,
@@ -353,16 +353,25 @@ def _poll_timer(run: ActionRun, now: float) -> None:
         run.finish("Succeeded")
 
 
-def _revision_for(exe: Execution, cfg: dict, action_name: str) -> dict:
+def _revision_for(exe: Execution, cfg: dict, action_name: str) -> dict | None:
+    """The commit the source action takes: an override, the push that started the run, the
+    branch head of a repository the practice GitHub holds (None: no such branch), or the
+    last push (made up when there was none) for any other repository."""
     repo, branch = cfg.get("FullRepositoryId", ""), cfg.get("BranchName", "")
     override = exe.overrides.get(action_name)
     if override:
-        commit = {"commitId": override["revisionValue"], "message": f"Commit {override['revisionValue'][:7]}"}
-    elif exe.push and exe.push.get("repository") == repo:
-        commit = exe.push
-    else:
-        commit = LAST_PUSH.get((repo, branch)) or _made_up_commit(repo, branch)
-    return commit
+        return {"commitId": override["revisionValue"],
+                "message": f"Commit {override['revisionValue'][:7]}"}
+    if exe.push and exe.push.get("repository") == repo:
+        return exe.push
+    held = github.held(repo)
+    if held is not None:
+        head = github.branches(held).get(branch)
+        if head is None:
+            return None
+        info = github.commit_info(held, head)
+        return {"commitId": head, "message": info["message"], "time": time.time()}
+    return LAST_PUSH.get((repo, branch)) or _made_up_commit(repo, branch)
 
 
 def _made_up_commit(repo: str, branch: str) -> dict:
@@ -436,6 +445,10 @@ def _start_source(run: ActionRun, now: float) -> None:
         return
     commit = _revision_for(run.exe, cfg, run.name)
     repo = cfg.get("FullRepositoryId", "")
+    if commit is None:  # AWS's words when the branch is not in the repository
+        run.handle = (f"[GitHub] No Branch [{cfg.get('BranchName', '')}] found for "
+                      f"FullRepositoryName [{repo}]")
+        return
     url = f"https://github.com/{repo}/commit/{commit['commitId']}"
     run.handle = None
     run.ext_id, run.ext_url = commit["commitId"], url
@@ -447,11 +460,14 @@ def _start_source(run: ActionRun, now: float) -> None:
         "FullRepositoryId": repo,
     }
     clone = cfg.get("OutputArtifactFormat") == "CODEBUILD_CLONE_REF"
+    held = github.held(repo)
     for art in run.decl.get("outputArtifacts", []):
         run.exe.artifacts[art["name"]] = {
             "commitId": commit["commitId"],
             # A full clone hands CodeBuild the connection to clone through.
-            "connection": cfg.get("ConnectionArn") if clone else None}
+            "connection": cfg.get("ConnectionArn") if clone else None,
+            # What a build of it checks out (only from a repository the sandbox holds).
+            "repository": held.full_name if held else None, "fullClone": clone}
     if not any(r["actionName"] == run.name for r in run.exe.source_revisions):
         run.exe.source_revisions.append({
             "actionName": run.name, "revisionId": commit["commitId"],
@@ -517,7 +533,9 @@ def _build_artifacts(run: ActionRun) -> dict:
     for art in run.decl.get("inputArtifacts", [])[:1]:
         info = run.exe.artifacts.get(art["name"]) or {}
         out["input"] = {"bucket": bucket, "key": _artifact_key(run.exe, art["name"]),
-                        "connection": info.get("connection")}
+                        "connection": info.get("connection"),
+                        "repository": info.get("repository"), "commitId": info.get("commitId"),
+                        "fullClone": info.get("fullClone", False), "artifact": art["name"]}
     for art in run.decl.get("outputArtifacts", [])[:1]:
         out["output"] = {"bucket": bucket, "key": _artifact_key(run.exe, art["name"])}
     return out

@@ -52,6 +52,11 @@ JSON_HANDLERS: dict[tuple[str, str], JsonHandler] = {}
 # which is sent back instead of the answer (e.g. a security group not visible yet).
 REQUEST_CHECKS: list[Callable[[Any], None]] = []
 CONTROL_ROUTES: dict[tuple[str, str], ControlHandler] = {}
+# Path prefixes served by a feature's own WSGI app (e.g. "/_github": the practice GitHub),
+# outside the AWS emulation: no calls log, no fault rules.
+PREFIX_APPS: dict[str, Callable] = {}
+# Functions whose dicts GET /_sandbox/health merges into its answer.
+HEALTH_FIELDS: list[Callable[[], dict]] = []
 # X-Amz-Target prefixes whose whole API the sandbox answers (moto has no backend for them):
 # an operation not registered under such a prefix gets UnknownOperationException, not moto's 500.
 OWNED_PREFIXES: set[str] = set()
@@ -129,6 +134,28 @@ class Clock:
 
 
 CLOCK = Clock(float(os.environ.get("PIPEWRIGHT_SANDBOX_TIME_SCALE", "1.0")))
+
+# "http://127.0.0.1:PORT" once the server listens (set by __main__); features that hand out
+# URLs (the practice GitHub) or call the sandbox back (the build runner's stand-ins) read it.
+SELF_URL = ""
+
+_scratch: list[str] = []
+_scratch_lock = threading.Lock()
+
+
+def scratch_root() -> str:
+    """This run's scratch folder (a new temporary directory, removed when the sandbox exits):
+    the practice GitHub's repositories and the build runner's checkouts live under it."""
+    import atexit
+    import shutil
+    import tempfile
+
+    with _scratch_lock:
+        if not _scratch:
+            path = tempfile.mkdtemp(prefix="pipewright-sandbox-")
+            _scratch.append(path)
+            atexit.register(shutil.rmtree, path, True)
+        return _scratch[0]
 
 # Durations measured on real AWS (seconds), the proportions the sandbox keeps.
 AWS_DURATIONS = {

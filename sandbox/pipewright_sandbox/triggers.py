@@ -5,6 +5,12 @@ CodeStarSourceConnection source action watches the repository starts, if its tri
 filters match (V2 `triggers`: branch, file path and tag globs, excludes winning), or, without
 triggers, if the push is to the action's BranchName and DetectChanges is not false
 (EventBridge change detection). The execution itself is pipeline.py's.
+
+A push may carry file changes (`files`): for a repository the practice GitHub holds
+(github.py) they become a real commit on the branch first, and the push is that commit
+(`paths` are the files it changed). A push without files to a held repository pushes the
+branch's head. Repositories the sandbox does not hold are pushed as given (a made-up commit
+id when none is given), as before.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import re
 import time
 import uuid
 
+from . import github
 from .pipeline import LAST_PUSH, _pipeline, start_execution
 from .registry import ACCOUNT_ID, STATE_LOCK, control
 
@@ -98,13 +105,42 @@ def _fires(decl: dict, action: dict, push: dict) -> str | None:
     return None
 
 
+def _not_found(error: str, message: str):
+    return 404, {"error": error, "message": message}, "application/json"
+
+
 @control("POST", "/_sandbox/push")
-def push_route(body: dict, query: dict) -> dict:
+def push_route(body: dict, query: dict):
     from moto.codepipeline.models import codepipeline_backends
 
-    push = {"repository": body["repository"], "branch": body.get("branch"),
-            "commitId": body.get("commitId") or uuid.uuid4().hex + uuid.uuid4().hex[:8],
-            "message": body.get("message", ""), "paths": body.get("paths") or [],
+    repository, branch, files = body["repository"], body.get("branch"), body.get("files")
+    commit_id, message = body.get("commitId"), body.get("message", "")
+    paths = body.get("paths") or []
+    repo = github.held(repository)
+    if files is not None and repo is None:
+        return _not_found("NotFound", f"the sandbox holds no repository {repository}: file "
+                          "changes can only be pushed to a repository it holds (POST "
+                          "/_sandbox/github/fork makes one)")
+    if repo is not None and files is not None:
+        if not branch:
+            raise ValueError("a push with files needs a branch")
+        try:
+            commit_id, paths = github.commit_files(
+                repository, branch, files, message or None, body.get("author"),
+                bool(body.get("createBranch")), body.get("from"))
+        except LookupError as err:
+            return _not_found("BranchNotFound", str(err))
+        message = github.commit_info(repo, commit_id)["message"]
+    elif repo is not None and branch:
+        head = github.branches(repo).get(branch)
+        if head is None:
+            return _not_found("BranchNotFound", f"error: src refspec {branch} does not match any "
+                              f"(the repository {repo.full_name} has no branch {branch})")
+        commit_id = (commit_id and github.resolve(repo, commit_id)) or head
+        message = message or github.commit_info(repo, commit_id)["message"]
+    push = {"repository": repository, "branch": branch,
+            "commitId": commit_id or uuid.uuid4().hex + uuid.uuid4().hex[:8],
+            "message": message, "paths": paths,
             "tags": body.get("tags") or [], "time": time.time()}
     started = []
     with STATE_LOCK:
@@ -127,4 +163,4 @@ def push_route(body: dict, query: dict) -> dict:
                             exe = start_execution(cp, trigger, push=push)
                             started.append({"pipelineName": name, "pipelineExecutionId": exe.id,
                                             "region": region})
-    return {"started": started, "commitId": push["commitId"]}
+    return {"started": started, "commitId": push["commitId"], "paths": push["paths"]}
