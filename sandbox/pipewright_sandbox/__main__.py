@@ -20,6 +20,7 @@ FEATURE_MODULES = (
     "pipewright_sandbox.service_roles",
     "pipewright_sandbox.connections",
     "pipewright_sandbox.github",
+    "pipewright_sandbox.standins",
     "pipewright_sandbox.codebuild_runs",
     "pipewright_sandbox.ecs_rollout",
     "pipewright_sandbox.pipeline",
@@ -47,6 +48,11 @@ def _log(msg: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    raw = sys.argv[1:] if argv is None else argv
+    if raw[:1] == ["--standin"]:  # a frozen sandbox playing a build's stand-in command
+        from .standin_client import main as standin
+
+        return standin(["standin"] + raw[1:])
     args = _parse(argv)
     if args.time_scale is not None and args.time_scale <= 0:
         print("--time-scale must be > 0", file=sys.stderr)

@@ -673,6 +673,13 @@ def _find_service(account: str, region: str, cluster: str, name: str):
     return ecs, svc
 
 
+def container_names(account: str, region: str, cluster: str, service: str) -> list[str]:
+    """The container names of the service's task definition."""
+    ecs, svc = _find_service(account, region, cluster, service)
+    return [c.get("name") for c in ecs.describe_task_definition(svc.task_definition)
+            .container_definitions]
+
+
 def deploy_facts(account: str, region: str, cluster: str, service: str) -> dict:
     """What the deploy action's permission checks need to know (service_roles
     "pipeline.deploy.ecs"): the service, its roles, the revision it would register."""
@@ -685,15 +692,18 @@ def deploy_facts(account: str, region: str, cluster: str, service: str) -> dict:
 
 
 def _new_revision(ecs, svc, image):
-    """Register a copy of the service's task definition with the built image (tags too)."""
+    """Register a copy of the service's task definition with the built image (tags too).
+    `image`: a URI (the first container's), one imagedefinitions.json entry {"name",
+    "imageUri"} or a list of them."""
     td = ecs.describe_task_definition(svc.task_definition)
     containers = [dict(c) for c in td.container_definitions]
-    if image and containers:
+    entries = image if isinstance(image, list) else [image] if image else []
+    for entry in entries if containers else []:
         image_container = None
-        if isinstance(image, dict):  # {"name", "imageUri"}: one imagedefinitions.json entry
-            image_container, image = image.get("name"), image.get("imageUri")
+        if isinstance(entry, dict):
+            image_container, entry = entry.get("name"), entry.get("imageUri")
         target = next((c for c in containers if c.get("name") == image_container), containers[0])
-        target["image"] = image
+        target["image"] = entry
     kwargs = {k: getattr(td, k, None) for k in ("cpu", "memory", "task_role_arn",
                                                 "execution_role_arn", "runtime_platform")}
     return ecs.register_task_definition(

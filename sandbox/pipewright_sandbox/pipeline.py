@@ -24,6 +24,7 @@ route is POST /_sandbox/fail-stage (the next N runs of a stage fail).
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -558,20 +559,51 @@ def _poll_codebuild(run: ActionRun, now: float) -> None:
         for art in run.decl.get("outputArtifacts", []):
             run.exe.artifacts[art["name"]] = {"commitId": _commit_of(run),
                                               "imageUri": build.get("pw_image_uri"),
-                                              "containerName": build.get("pw_container_name")}
+                                              "containerName": build.get("pw_container_name"),
+                                              # a build that ran its buildspec: its files
+                                              "files": codebuild_runs.artifact_files(build)}
         run.finish("Succeeded")
     else:
         run.finish("Failed", {"code": "JobFailed", "message": codebuild_runs.failure_message(build)})
 
 
+def _image_definitions(run: ActionRun, cluster: str, service: str, region: str):
+    """What the deploy action deploys: the imagedefinitions.json entries of the input artifact
+    of a build that ran its buildspec (checked as AWS's ECS deploy action checks them), or
+    the simulated build's image. Raises AwsError with the action's error."""
+    cfg = run.decl.get("configuration", {})
+    for art in run.decl.get("inputArtifacts", []):
+        info = run.exe.artifacts.get(art["name"]) or {}
+        if info.get("files") is None:
+            if info.get("imageUri"):  # a simulated build: what imagedefinitions.json would say
+                return {"name": info.get("containerName"), "imageUri": info["imageUri"]}
+            continue
+        name = cfg.get("FileName") or "imagedefinitions.json"
+        data = info["files"].get(name)
+        if data is None:
+            raise AwsError("ConfigurationError", "Exception while trying to read the image "
+                           f"artifact file from the artifact: {art['name']}.")
+        try:
+            entries = json.loads(data.decode("utf-8"))
+            if not isinstance(entries, list) or not entries or not all(
+                    isinstance(e, dict) and isinstance(e.get("name"), str)
+                    and isinstance(e.get("imageUri"), str) for e in entries):
+                raise ValueError
+        except ValueError:
+            raise AwsError("ConfigurationError", "Exception while trying to parse the image URI "
+                           f"file from the artifact: {art['name']}.")
+        names = ecs_rollout.container_names(run.exe.cp.pw_account, region, cluster, service)
+        for entry in entries:
+            if entry["name"] not in names:
+                raise AwsError("ConfigurationError",
+                               f"The AWS ECS container {entry['name']} does not exist")
+        return entries
+    return None
+
+
 def _start_ecs(run: ActionRun, now: float) -> None:
     cfg = run.decl.get("configuration", {})
     region = run.decl.get("region") or run.exe.cp.pw_region
-    image = None
-    for art in run.decl.get("inputArtifacts", []):
-        info = run.exe.artifacts.get(art["name"]) or {}
-        if info.get("imageUri") and not image:  # what imagedefinitions.json would say
-            image = {"name": info.get("containerName"), "imageUri": info["imageUri"]}
     cluster, service = cfg.get("ClusterName", "default"), cfg.get("ServiceName", "")
     arts = run.decl.get("inputArtifacts") or [{"name": "BuildArtifact"}]
     try:
@@ -581,10 +613,12 @@ def _start_ecs(run: ActionRun, now: float) -> None:
         if refusal:
             run.finish("Failed", {"code": "JobFailed", "message": refusal.message})
             return
+        image = _image_definitions(run, cluster, service, region)
         run.handle = ecs_rollout.start_deploy(run.exe.cp.pw_account, region, cluster, service,
                                               image, fail=run.fail)
     except AwsError as err:
-        run.finish("Failed", {"code": "JobFailed", "message": err.message})
+        code = err.code if err.code == "ConfigurationError" else "JobFailed"
+        run.finish("Failed", {"code": code, "message": err.message})
         return
     run.ext_id = run.handle.deployment_id
     run.ext_url = (f"https://console.aws.amazon.com/ecs/home?region={region}#/clusters/"
