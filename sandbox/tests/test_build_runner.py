@@ -1,5 +1,6 @@
 """Builds of a repository the sandbox holds run their buildspec (buildspec_runner.py) with the
-stand-in commands (standins.py). Each classic mistake of the lecture fails where and as it
+stand-in commands (standins.py), and the deployed app's target health follows what it serves
+(ecs_rollout.py + node_app.py). Each classic mistake of the lecture fails where and as it
 fails on AWS; Pipewright's own buildspec goes through to a healthy service.
 
 Builds that need no pipeline run side by side (StartBuild on GITHUB-source projects) to keep
@@ -349,7 +350,8 @@ def service_of(client, infra, name=None) -> dict:
         name or infra["service"]])["services"][0]
 
 
-def test_pipewright_buildspec_deploys_the_commit(client, control, infra):
+def test_pipewright_buildspec_deploys_the_commit_and_health_follows_the_app(client, control,
+                                                                            infra):
     cp, ecs = client("codepipeline"), client("ecs")
     mine = fork(control)
     name = make_pipeline(client, infra, repo=mine, branch="master", deploy=True,
@@ -375,6 +377,65 @@ def test_pipewright_buildspec_deploys_the_commit(client, control, infra):
     assert f'[{{"name":"web","imageUri":"{infra["repo_uri"]}:{head[:7]}"}}]' in text
     # Durations are AWS seconds on the AWS clock: PROVISIONING keeps AWS's ~70 s.
     assert 60 <= phase(build, "PROVISIONING")["durationInSeconds"] <= 80
+
+    # The same image behind a target group whose health check path the app does not serve.
+    ec2, elb = client("ec2"), client("elbv2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0][
+        "VpcId"]
+    tg404 = elb.create_target_group(Name=uid("tg"), Protocol="HTTP", Port=3000, VpcId=vpc,
+                                    TargetType="ip", HealthCheckPath="/health")[
+        "TargetGroups"][0]["TargetGroupArn"]
+    other = uid("svc")
+    ecs.create_service(cluster=infra["cluster"], serviceName=other,
+                       taskDefinition=svc["taskDefinition"], desiredCount=1,
+                       launchType="FARGATE",
+                       loadBalancers=[{"targetGroupArn": tg404, "containerName": "web",
+                                       "containerPort": 3000}],
+                       networkConfiguration={"awsvpcConfiguration": {
+                           "subnets": [ec2.describe_subnets()["Subnets"][0]["SubnetId"]],
+                           "securityGroups": [ec2.describe_security_groups(Filters=[{
+                               "Name": "group-name", "Values": ["default"]}])[
+                               "SecurityGroups"][0]["GroupId"]]}})
+
+    # A commit that moves the app to port 8080: the task's port 3000 answers nothing.
+    app_port = control("/_sandbox/push", {
+        "repository": mine, "branch": "master", "message": "Listen on 8080",
+        "files": {"src/server.js": "const app = require('./app');\n\n"
+                                   "const PORT = process.env.PORT || 8080;\n\n"
+                                   "app.listen(PORT);\n"}})
+    assert [s["pipelineName"] for s in app_port["started"]] == [name]
+    second = app_port["started"][0]["pipelineExecutionId"]
+    try:
+        def unhealthy(tg):
+            states = [s for s in target_states(client, tg).values() if s[0] == "unhealthy"]
+            return states[0] if states else None
+
+        assert wait_for(lambda: unhealthy(tg404), 10) == (
+            "unhealthy", "Target.ResponseCodeMismatch", "Health checks failed with these codes: "
+            "[404]")
+        assert wait_for(lambda: unhealthy(infra["tg"]), 20) == (
+            "unhealthy", "Target.FailedHealthChecks", "Health checks failed")
+
+        def stopped():
+            events = [e["message"] for e in service_of(client, infra)["events"]]
+            return events if any("is unhealthy in" in m for m in events) and any(
+                "has stopped 1 running tasks" in m for m in events) else None
+        events = wait_for(stopped, 10)
+        assert f"(service {infra['service']}) (port 3000) is unhealthy in (target-group " \
+               f"{infra['tg']}) due to (reason Health checks failed)." in events
+        arns = ecs.list_tasks(cluster=infra["cluster"], serviceName=infra["service"],
+                              desiredStatus="STOPPED")["taskArns"]
+        reasons = {t["stoppedReason"] for t in ecs.describe_tasks(
+            cluster=infra["cluster"], tasks=arns)["tasks"]}
+        assert f"Task failed ELB health checks in (target-group {infra['tg']})" in reasons
+        svc = service_of(client, infra)
+        assert svc["deployments"][0]["rolloutState"] == "IN_PROGRESS"  # never steady
+        assert cp.get_pipeline_execution(pipelineName=name, pipelineExecutionId=second)[
+            "pipelineExecution"]["status"] == "InProgress"  # Deploy waits for it
+    finally:  # quiet the loop of replaced tasks for the rest of the session
+        cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=second, abandon=True)
+        for service in (infra["service"], other):
+            ecs.update_service(cluster=infra["cluster"], service=service, desiredCount=0)
 
 
 def test_lecture_buildspec_with_the_account_fixed_fails_deploy_on_the_container_name(
