@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import time
 import uuid
 
@@ -277,7 +278,8 @@ def _runner_for(run: BuildRun, project: dict):
             if commit is None:
                 return None
             repository, full_clone = repo.full_name, True
-    if not repository or not commit or github.held(repository) is None:
+    if not repository or not commit or github.held(repository) is None \
+            or shutil.which("bash") is None:
         return None
     run.build["resolvedSourceVersion"] = commit
     return buildspec_runner.Runner(run, repository, commit, full_clone, project)

@@ -732,13 +732,28 @@ def _summary(repo: Repo) -> dict:
 
 
 def _health() -> dict:
+    if not AVAILABLE:
+        return {"githubUrl": None, "githubWebUrl": None, "githubRawUrl": None,
+                "sampleRepository": None, "githubUnavailable": "git is not installed"}
     return {"githubUrl": api_url(), "githubWebUrl": web_url(), "githubRawUrl": raw_url(),
             "sampleRepository": sample_repo.SAMPLE_REPOSITORY}
 
 
+AVAILABLE = False
+
+
 def install() -> None:
-    registry.PREFIX_APPS["/_github"] = github_app
+    """Serve /_github and seed the sample; without git on the machine the practice GitHub is
+    off (health says so) and every repository is one the sandbox does not hold."""
+    global AVAILABLE
     if _health not in registry.HEALTH_FIELDS:
         registry.HEALTH_FIELDS.append(_health)
+    if shutil.which("git") is None:
+        import sys
+
+        print("pipewright sandbox: git not found: the practice GitHub is off", file=sys.stderr)
+        return
+    registry.PREFIX_APPS["/_github"] = github_app
     if held(sample_repo.SAMPLE_REPOSITORY) is None:
         create_from_seed(sample_repo.SAMPLE_REPOSITORY)
+    AVAILABLE = True

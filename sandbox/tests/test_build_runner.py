@@ -13,7 +13,8 @@ import re
 
 import pytest
 
-from conftest import ACCOUNT, ControlError, eventually
+from conftest import (ACCOUNT, BUILD_STATEMENTS, ControlError, eventually, iam_settle,
+                      make_role)
 from lab import executions, make_pipeline, uid, wait_done, wait_for
 
 REGION = "ap-northeast-2"
@@ -213,8 +214,12 @@ def test_docker_hub_rate_limit_and_the_public_mirror(client, control, lab_roles)
 
 def test_buildspec_semantics_and_push_errors(client, control, lab_roles):
     """CodeBuild's rules for commands, phases, variables and artifacts, the environment the
-    commands see, and docker push's refusals; builds side by side."""
+    commands see, and the ECR login's and docker push's refusals; builds side by side."""
     role = lab_roles["build"]
+    no_login = make_role(client("iam"), "b-nologin", "codebuild.amazonaws.com", [
+        {**st, "Action": [a for a in st["Action"] if a != "ecr:GetAuthorizationToken"]}
+        if isinstance(st["Action"], list) else st for st in BUILD_STATEMENTS
+        if st["Action"] != "ecr:GetAuthorizationToken"])
     mine = fork(control)
     rules = project(client, role, source=github_source(mine), buildspec="""version: 0.2
 env:
@@ -266,6 +271,9 @@ phases:
                       repository_uri=missing)
     taken = project(client, role, source=github_source(mine), buildspec=PIPEWRIGHT_BUILDSPEC,
                     repository_uri=immutable)
+    iam_settle(control)
+    denied = project(client, no_login, source=github_source(mine), buildspec=PIPEWRIGHT_BUILDSPEC,
+                     repository_uri=immutable)
     head = control("/_sandbox/push", {"repository": mine, "branch": "master"})["commitId"]
     client("ecr").put_image(repositoryName=immutable.split("/", 1)[1], imageTag=head[:7],
                             imageManifest=json.dumps({
@@ -276,7 +284,7 @@ phases:
                                            "application/vnd.docker.container.image.v1+json"},
                                 "layers": []}))
     builds = {b["projectName"]: b for b in finish(client, *(start(client, p) for p in (
-        rules, abort, no_file, environment, no_repo, taken)))}
+        rules, abort, no_file, environment, no_repo, taken, denied)))}
 
     b = builds[rules]
     text = log_of(client, b)
@@ -322,6 +330,16 @@ phases:
     assert failed(b)[:2] == ("POST_BUILD", "COMMAND_EXECUTION_ERROR")
     assert f"name unknown: The repository with name '{missing.split('/', 1)[1]}' does not " \
            f"exist in the registry with id '{ACCOUNT}'" in log_of(client, b)
+
+    b = builds[denied]  # the role may not get an ECR token: the login in PRE_BUILD fails
+    assert failed(b) == ("PRE_BUILD", "COMMAND_EXECUTION_ERROR", (
+        "Error while executing command: aws ecr get-login-password --region $AWS_DEFAULT_REGION "
+        "| docker login --username AWS --password-stdin "
+        "$ACCOUNT_ID.dkr.ecr.$AWS_DEFAULT_REGION.amazonaws.com. Reason: exit status 1"))
+    text = log_of(client, b)
+    assert "An error occurred (AccessDeniedException) when calling the GetAuthorizationToken " \
+           f"operation: User: arn:aws:sts::{ACCOUNT}:assumed-role/b-nologin-" in text
+    assert "Error: Cannot perform an interactive login from a non TTY device" in text
 
     b = builds[taken]
     assert failed(b)[:2] == ("POST_BUILD", "COMMAND_EXECUTION_ERROR")
