@@ -19,9 +19,12 @@ FEATURE_MODULES = (
     "pipewright_sandbox.consistency",
     "pipewright_sandbox.service_roles",
     "pipewright_sandbox.connections",
+    "pipewright_sandbox.github",
+    "pipewright_sandbox.standins",
     "pipewright_sandbox.codebuild_runs",
     "pipewright_sandbox.ecs_rollout",
     "pipewright_sandbox.pipeline",
+    "pipewright_sandbox.triggers",
     "pipewright_sandbox.shapes",
 )
 
@@ -45,6 +48,11 @@ def _log(msg: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    raw = sys.argv[1:] if argv is None else argv
+    if raw[:1] == ["--standin"]:  # a frozen sandbox playing a build's stand-in command
+        from .standin_client import main as standin
+
+        return standin(["standin"] + raw[1:])
     args = _parse(argv)
     if args.time_scale is not None and args.time_scale <= 0:
         print("--time-scale must be > 0", file=sys.stderr)
@@ -87,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=Handler)
     port = server.server_port
+    registry.SELF_URL = f"http://127.0.0.1:{port}"
 
     def stop(signum, frame):
         raise SystemExit(0)

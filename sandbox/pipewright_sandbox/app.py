@@ -353,6 +353,9 @@ class SandboxApp:
         path = environ.get("PATH_INFO", "") or "/"
         if path == "/_sandbox" or path.startswith("/_sandbox/"):
             return self._control(environ, start_response, path)
+        for prefix, app in registry.PREFIX_APPS.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return app(environ, start_response)
 
         body = _read_body(environ)
         call = Call(environ, body)
@@ -553,7 +556,10 @@ def _reset_connection(environ: dict) -> None:
 
 @registry.control("GET", "/_sandbox/health")
 def _health(body: dict, query: dict) -> dict:
-    return {"status": "ok", "timeScale": CLOCK.scale}
+    out = {"status": "ok", "timeScale": CLOCK.scale}
+    for fields in registry.HEALTH_FIELDS:
+        out.update(fields())
+    return out
 
 
 @registry.control("GET", "/_sandbox/clock")

@@ -4,7 +4,7 @@ moto's builds jump to SUCCEEDED on the first BatchGetBuilds, append duplicate ph
 poll, use ISO strings where AWS sends epoch seconds, and write no logs. We answer StartBuild,
 BatchGetBuilds and StopBuild ourselves; the builds stay registered in moto's CodeBuild backend
 (build_history / build_metadata_history) so ListBuilds and ListBuildsForProject keep working.
-Phases advance from the shared ticker (pipeline.add_ticker) on the AWS clock; each phase writes
+Phases advance from the shared ticker (registry.add_ticker) on the AWS clock; each phase writes
 the lines a docker build-and-push buildspec prints into the build's CloudWatch Logs stream.
 
 The build runs as the project's service role (service_roles "build.*" steps), checked when
@@ -20,17 +20,29 @@ each phase ends, as CodeBuild meets them:
   lands in ECR only when the push is allowed and the repository exists;
 - UPLOAD_ARTIFACTS: writing the output artifact (s3:PutObject).
 A refusal fails that phase with CodeBuild's context and the command's output in the log.
+
+When the source is a repository the practice GitHub holds (github.py), the build really runs
+its buildspec (buildspec_runner.py): each phase's commands start when the phase starts, and
+the phase ends when both its AWS duration has passed and its commands are done (a phase
+whose commands take longer lasts longer, on the AWS clock too). The simulated lines above are
+for every other source.
+
+Durations: a phase's startTime/endTime are wall-clock times (what the student saw);
+`durationInSeconds` is the phase's length on the AWS clock, i.e. how long it takes on AWS
+(equal to endTime - startTime divided by the time scale while the pace does not change).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import shutil
 import time
 import uuid
 
-from . import service_roles
-from .registry import AWS_DURATIONS, CLOCK, AwsError, RequestInfo, json_op
+from . import buildspec_runner, github, service_roles
+from .registry import AWS_DURATIONS, CLOCK, AwsError, RequestInfo, add_ticker, json_op
 
 PREFIX = "CodeBuild_20161006"
 FAIL_CONTEXT = ("COMMAND_EXECUTION_ERROR",
@@ -107,6 +119,10 @@ class BuildRun:
         self.session = "AWSCodeBuild-" + build["id"].split(":", 1)[1]
         self.logs_ok = False  # the log stream is open (checked in PROVISIONING)
         self.stopped = False
+        self.runner = _runner_for(self, project)  # the buildspec really runs (held sources)
+        if self.runner is not None:
+            build["pw_image_uri"] = build["pw_container_name"] = None
+            self.runner.start("SUBMITTED")
 
     @property
     def done(self) -> bool:
@@ -118,6 +134,8 @@ class BuildRun:
 
     def advance(self, now: float) -> None:
         """Move on to where the AWS clock `now` says the build is."""
+        if self.runner is not None:
+            self._write(self.runner.take_lines())  # the commands' output, as it comes
         while not self.done:
             name, aws_secs = self.plan[self.idx]
             if name == "COMPLETED":
@@ -125,8 +143,14 @@ class BuildRun:
                 return
             if now - self.phase_started < aws_secs:
                 return
+            end = self.phase_started + aws_secs
+            if self.runner is not None:
+                if not self.runner.ready(name):
+                    return  # the phase's commands are still running
+                end = max(end, min(now, self.runner.finished_at(name) or end))
+                self._write(self.runner.take_lines())
             status, context, lines = _phase_outcome(self, name)
-            self._end_phase(self.phase_started + aws_secs, status, context, lines)
+            self._end_phase(end, status, context, lines)
 
     def _end_phase(self, at: float, status: str, context: tuple | None, lines: list) -> None:
         phase = self.build["phases"][-1]
@@ -136,19 +160,31 @@ class BuildRun:
         if context:
             phase["contexts"] = [{"statusCode": context[0], "message": context[1]}]
         self._write(lines + _lines_after(phase["phaseType"], status, context))
-        if status == "FAILED" and phase["phaseType"] in ABORTING_PHASES:
-            self.idx = [p for p, _ in self.plan].index("FINALIZING")
+        names = [p for p, _ in self.plan]
+        if self.runner is not None:
+            nxt = self.runner.next_phase(phase["phaseType"], status)
+            if status != "SUCCEEDED" and phase["phaseType"] in ("PROVISIONING",
+                                                                "DOWNLOAD_SOURCE"):
+                nxt = "FINALIZING"
+            self.idx = names.index(nxt) if nxt else self.idx + 1
+        elif status == "FAILED" and phase["phaseType"] in ABORTING_PHASES:
+            self.idx = names.index("FINALIZING")
         else:
             self.idx += 1
         self.phase_started = at
         name = self.plan[self.idx][0]
         self.build["currentPhase"] = name
         self.build["phases"].append({"phaseType": name, "startTime": wall})
-        self._write(_lines_before(self, name))
+        if self.runner is not None:
+            self.runner.start(name)
+            self._write(self.runner.lines_before(name))
+        else:
+            self._write(_lines_before(self, name))
 
     def _complete(self, wall: float) -> None:
         statuses = [p.get("phaseStatus") for p in self.build["phases"]]
         self.build["buildStatus"] = "STOPPED" if self.stopped else \
+            "TIMED_OUT" if "TIMED_OUT" in statuses else \
             "FAILED" if "FAILED" in statuses else "SUCCEEDED"
         self.build["endTime"] = wall
         self.build["buildComplete"] = True
@@ -165,6 +201,10 @@ class BuildRun:
         self.build["currentPhase"] = "COMPLETED"
         self.build["phases"].append({"phaseType": "COMPLETED", "startTime": now})
         self._complete(now)
+        if self.runner is not None:  # kill what the build runs, off the ticker's thread
+            import threading
+
+            threading.Thread(target=self.runner.close, daemon=True).start()
 
     def _write(self, lines: list[str]) -> None:
         if not lines or not self.logs_ok:
@@ -187,6 +227,8 @@ OK = ("SUCCEEDED", None, [])
 def _phase_outcome(run: BuildRun, phase: str) -> tuple[str, tuple | None, list[str]]:
     if phase == "PROVISIONING":
         return _provision(run)
+    if run.runner is not None:
+        return _runner_outcome(run, phase)
     if phase == "DOWNLOAD_SOURCE":
         return _download_source(run)
     if phase == "PRE_BUILD":
@@ -198,6 +240,49 @@ def _phase_outcome(run: BuildRun, phase: str) -> tuple[str, tuple | None, list[s
     if phase == "UPLOAD_ARTIFACTS":
         return _upload_artifacts(run)
     return OK
+
+
+def _runner_outcome(run: BuildRun, phase: str):
+    """A phase of a build whose buildspec really runs: the role's checks CodeBuild itself
+    makes (reading the source, writing the artifact), then what the commands did."""
+    if phase == "DOWNLOAD_SOURCE":
+        refused = _download_source(run)
+        if refused[0] != "SUCCEEDED":
+            return refused
+    if phase == "UPLOAD_ARTIFACTS":
+        status, context, lines = run.runner.result(phase)
+        if status != "SUCCEEDED":
+            return status, context, lines
+        refused = _upload_artifacts(run)
+        if refused[0] == "SUCCEEDED":
+            run.build["pw_artifact_files"] = dict(run.runner.files)
+        return refused[0], refused[1], lines + refused[2]
+    return run.runner.result(phase)
+
+
+def _runner_for(run: BuildRun, project: dict):
+    """A Runner when the build's source is a repository the practice GitHub holds: the
+    pipeline's source artifact, or a GITHUB project source (sourceVersion: branch or commit)."""
+    src = run.artifacts.get("input") or {}
+    repository, commit = src.get("repository"), src.get("commitId")
+    full_clone = bool(src.get("fullClone"))
+    source = project.get("source") or {}
+    if not repository and source.get("type") == "GITHUB":
+        # github.com's URL, or the practice GitHub's own (…/_github/owner/repo.git)
+        m = re.match(r"^(?:https://github\.com|https?://127\.0\.0\.1:\d+/_github)/"
+                     r"([^/]+/[^/]+?)(?:\.git)?/?$", source.get("location") or "")
+        repo = github.held(m.group(1)) if m else None
+        if repo is not None:
+            version = run.build.get("pw_source_version") or project.get("sourceVersion")
+            commit = github.resolve(repo, version or repo.default_branch)
+            if commit is None:
+                return None
+            repository, full_clone = repo.full_name, True
+    if not repository or not commit or github.held(repository) is None \
+            or shutil.which("bash") is None:
+        return None
+    run.build["resolvedSourceVersion"] = commit
+    return buildspec_runner.Runner(run, repository, commit, full_clone, project)
 
 
 def _provision(run: BuildRun):
@@ -435,6 +520,8 @@ def start_build(account: str, region: str, project_name: str, source_version: st
     }
     if project.get("vpcConfig"):
         build["vpcConfig"] = project["vpcConfig"]
+    if source_version:
+        build["pw_source_version"] = source_version
     cb.build_metadata_history[name].append(build)
     RUNS[build_id] = BuildRun(account, region, build, project, fail, artifacts)
     return build
@@ -454,6 +541,11 @@ def failure_message(build: dict) -> str:
                     f"{phase['phaseType']}, Code: {ctx.get('statusCode', '')}, Message: "
                     f"{ctx.get('message', '')}")
     return f"Build terminated with state: {build['buildStatus']}"
+
+
+def artifact_files(build: dict) -> dict | None:
+    """The output artifact's files of a build that ran its buildspec (None otherwise)."""
+    return build.get("pw_artifact_files")
 
 
 def _public(build: dict) -> dict:
@@ -501,6 +593,4 @@ def _tick(now: float) -> None:
 
 
 def install() -> None:
-    from .pipeline import add_ticker
-
     add_ticker(_tick)

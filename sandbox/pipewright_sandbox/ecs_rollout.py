@@ -13,6 +13,12 @@ deployment controller) gets a scheduler, advanced by the shared ticker, that
   that at once. Without a deployment circuit breaker such a deployment stays IN_PROGRESS;
 - registers running tasks (only those) in the service's target groups, "initial" then
   "healthy"; drains and deregisters the old deployment's tasks once the new ones are healthy;
+- for images the sandbox built from a repository it holds (standins.IMAGES), target health
+  follows what the app serves (node_app.py): a health check on another port than the app
+  listens on fails (Target.FailedHealthChecks), a path answering outside the matcher fails
+  (Target.ResponseCodeMismatch); ECS says so in its events, stops the task ("Task failed ELB
+  health checks in ...") and starts another, and the deployment never becomes steady. Images
+  the sandbox cannot interpret stay healthy;
 - writes ECS's service events and marks the deployment COMPLETED at steady state.
 A service at desiredCount 0 is steady at once. UpdateService with a new task definition (or
 forceNewDeployment) starts a new deployment; a desiredCount change updates the PRIMARY one.
@@ -30,8 +36,8 @@ import uuid
 
 from moto.core.utils import utcnow
 
-from . import service_roles
-from .registry import AWS_DURATIONS, CLOCK, AwsError
+from . import service_roles, standins
+from .registry import AWS_DURATIONS, CLOCK, AwsError, add_ticker
 
 # When things happen to a task, in AWS seconds after its launch (the whole rollout of a new
 # deployment takes AWS_DURATIONS["ecs_rollout"]).
@@ -39,6 +45,7 @@ PULL_AT = 25.0  # ENI attached, image pulled (or not), log stream created
 RUNNING_AT = 56.0
 HEALTHY_AT = 94.0  # load balancer health checks passed
 DRAIN_SECONDS = 31.0  # deregistration delay of an old task
+UNHEALTHY_STOP = 30.0  # an unhealthy target's task is stopped this long after it failed
 FAIL_AT = 0.7  # fraction of the rollout at which a deployment told to fail fails
 BACKOFF_FIRST, BACKOFF_MAX = 15.0, 27 * 60.0  # throttle logic: 15 s, 30 s, ... 27 min
 IMPAIRED_AFTER = 3  # consecutive failed launches before "unable to consistently start"
@@ -89,6 +96,7 @@ class TaskRun:
         self.drain_until: float | None = None  # AWS time at which a draining task stops
         self.ip: str | None = None
         self.log_target: tuple[str, str] | None = None  # (group, stream) once created
+        self.unhealthy: tuple[float, str] | None = None  # (AWS time, target group ARN)
 
     @property
     def id(self) -> str:
@@ -458,9 +466,26 @@ class Scheduler:
                             f"{_container_port(self.svc) or 80}")
             if not self.svc.load_balancers:
                 run.healthy = True
-        if run.state == "RUNNING" and not run.healthy and age >= HEALTHY_AT:
-            run.healthy = True
-            _register(self, [run], "healthy")
+        if run.state == "RUNNING" and not run.healthy and run.unhealthy is None \
+                and age >= HEALTHY_AT:
+            problem = _health_problem(self, run)
+            if problem is None:
+                run.healthy = True
+                _register(self, [run], "healthy")
+            else:
+                code, description, tg_arn, port = problem
+                run.unhealthy = (now, tg_arn)
+                _register(self, [run], "unhealthy", (code, description))
+                _event(self.svc, f"(port {port}) is unhealthy in (target-group {tg_arn}) due to "
+                       f"(reason {description}).")
+        if run.unhealthy is not None and now >= run.unhealthy[0] + UNHEALTHY_STOP:
+            _deregister(self, [run])
+            run.stop(f"Task failed ELB health checks in (target-group {run.unhealthy[1]})",
+                     "ServiceSchedulerInitiated")
+            _event(self.svc, f"has stopped 1 running tasks: (task {run.id}).")
+            run.deployment["failedTasks"] = run.deployment.get("failedTasks", 0) + 1
+            self.steady = False
+            self._breaker_check(run.deployment)
 
     def _failed_to_start(self, run: TaskRun, reason: str) -> None:
         run.stop(reason, "TaskFailedToStart", failed_to_start=True)
@@ -476,6 +501,9 @@ class Scheduler:
             _event(self.svc, "is unable to consistently start tasks successfully. For more "
                    "information, see the Troubleshooting section of the Amazon ECS Developer "
                    "Guide.")
+        self._breaker_check(dep)
+
+    def _breaker_check(self, dep: dict) -> None:
         breaker = ((getattr(self.svc, "deployment_configuration", None) or {})
                    .get("deploymentCircuitBreaker") or {})
         threshold = max(3, min(200, -(-dep["desiredCount"] // 2)))
@@ -591,6 +619,62 @@ class Scheduler:
                 run.stop("Service deleted", "ServiceSchedulerInitiated")
 
 
+def _image_app(sched: "Scheduler", container: dict):
+    """(node_app.App, the container's environment) of an image the sandbox built and
+    understood, else None."""
+    registry, repo, tag, digest = _image_parts(container.get("image") or "")
+    m = _ECR_HOST.match(registry)
+    if not m:
+        return None
+    repository = _ecr_repository(sched.account, m.group(1), m.group(2), repo)
+    found = _find_image(repository, tag, digest) if repository is not None else None
+    info = standins.IMAGES.get(found.image_digest) if found is not None else None
+    app = standins.app_from_meta(info["meta"]) if info else None
+    if app is None:
+        return None
+    env = dict(info["meta"].get("env") or {})
+    env.update({e.get("name"): e.get("value", "") for e in container.get("environment") or []})
+    return app, env
+
+
+def _http_code_matches(matcher: str, code: int) -> bool:
+    for part in str(matcher or "200").split(","):
+        low, _, high = part.strip().partition("-")
+        if low.isdigit() and (int(low) <= code <= int(high) if high.isdigit()
+                              else code == int(low)):
+            return True
+    return False
+
+
+def _health_problem(sched: "Scheduler", run: TaskRun):
+    """(Reason, Description, target group ARN, target port) when the load balancer's health
+    check fails against what the task's app serves; None when it passes or the image is not
+    one the sandbox can interpret."""
+    td = sched.ecs.describe_task_definition(run.task.task_definition_arn)
+    for lb in sched.svc.load_balancers or []:
+        tg = _elbv2(sched.account, sched.region).target_groups.get(lb.get("targetGroupArn"))
+        if tg is None or not getattr(tg, "health_check_enabled", True):
+            continue
+        container = next((c for c in td.container_definitions
+                          if c.get("name") == lb.get("containerName")),
+                         td.container_definitions[0] if td.container_definitions else {})
+        found = _image_app(sched, container)
+        if found is None:
+            continue
+        app, env = found
+        port = int(lb.get("containerPort") or tg.port)
+        check_port = port if tg.health_check_port in (None, "traffic-port") \
+            else int(tg.health_check_port)
+        if app.port(env) != check_port:  # nothing listens there: connection refused
+            return "Target.FailedHealthChecks", "Health checks failed", tg.arn, port
+        status, _ = app.answer("GET", tg.health_check_path or "/")
+        matcher = (getattr(tg, "matcher", None) or {}).get("HttpCode", "200")
+        if not _http_code_matches(matcher, status):
+            return ("Target.ResponseCodeMismatch",
+                    f"Health checks failed with these codes: [{status}]", tg.arn, port)
+    return None
+
+
 def _container_port(svc) -> int | None:
     for lb in svc.load_balancers or []:
         if lb.get("containerPort"):
@@ -602,7 +686,8 @@ def _container_port(svc) -> int | None:
 # Target groups
 
 
-def _register(sched: Scheduler, runs: list[TaskRun], state: str) -> None:
+def _register(sched: Scheduler, runs: list[TaskRun], state: str,
+              reason: tuple[str, str] | None = None) -> None:
     lbs = sched.svc.load_balancers or []
     for lb in lbs:
         tg = _elbv2(sched.account, sched.region).target_groups.get(lb.get("targetGroupArn"))
@@ -614,6 +699,7 @@ def _register(sched: Scheduler, runs: list[TaskRun], state: str) -> None:
             t = tg.targets.setdefault(run.ip, {"Id": run.ip,
                                                "Port": lb.get("containerPort") or tg.port})
             t["pw_state"] = state
+            t["pw_reason"] = reason  # (TargetHealth Reason, Description), unhealthy only
             tg.deregistered_targets.pop(run.ip, None)
     if state == "initial" and runs and lbs:
         tgs = ", ".join(lb.get("targetGroupArn", "") for lb in lbs)
@@ -673,6 +759,13 @@ def _find_service(account: str, region: str, cluster: str, name: str):
     return ecs, svc
 
 
+def container_names(account: str, region: str, cluster: str, service: str) -> list[str]:
+    """The container names of the service's task definition."""
+    ecs, svc = _find_service(account, region, cluster, service)
+    return [c.get("name") for c in ecs.describe_task_definition(svc.task_definition)
+            .container_definitions]
+
+
 def deploy_facts(account: str, region: str, cluster: str, service: str) -> dict:
     """What the deploy action's permission checks need to know (service_roles
     "pipeline.deploy.ecs"): the service, its roles, the revision it would register."""
@@ -685,15 +778,18 @@ def deploy_facts(account: str, region: str, cluster: str, service: str) -> dict:
 
 
 def _new_revision(ecs, svc, image):
-    """Register a copy of the service's task definition with the built image (tags too)."""
+    """Register a copy of the service's task definition with the built image (tags too).
+    `image`: a URI (the first container's), one imagedefinitions.json entry {"name",
+    "imageUri"} or a list of them."""
     td = ecs.describe_task_definition(svc.task_definition)
     containers = [dict(c) for c in td.container_definitions]
-    if image and containers:
+    entries = image if isinstance(image, list) else [image] if image else []
+    for entry in entries if containers else []:
         image_container = None
-        if isinstance(image, dict):  # {"name", "imageUri"}: one imagedefinitions.json entry
-            image_container, image = image.get("name"), image.get("imageUri")
+        if isinstance(entry, dict):
+            image_container, entry = entry.get("name"), entry.get("imageUri")
         target = next((c for c in containers if c.get("name") == image_container), containers[0])
-        target["image"] = image
+        target["image"] = entry
     kwargs = {k: getattr(td, k, None) for k in ("cpu", "memory", "task_role_arn",
                                                 "execution_role_arn", "runtime_platform")}
     return ecs.register_task_definition(
@@ -832,7 +928,7 @@ def _patch_health() -> None:
         t = self.targets.get(target["Id"])
         state = t.get("pw_state") if t else None
         if state and state != "healthy":
-            reason, desc = HEALTH[state]
+            reason, desc = t.get("pw_reason") or HEALTH[state]
             return FakeHealthStatus(t["Id"], t["Port"], self.health_check_port, state, reason, desc)
         return original(self, target, ec2_backend)
 
@@ -853,8 +949,6 @@ def _tick(now: float) -> None:
 
 
 def install() -> None:
-    from .pipeline import add_ticker
-
     _patch_ecs()
     _patch_create_service_config()
     _patch_list_tasks()

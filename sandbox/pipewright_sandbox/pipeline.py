@@ -18,31 +18,31 @@ role CodePipeline cannot assume, or one whose policies refuse a call the action 
 the action with AWS's message in errorDetails. DisableStageTransition/EnableStageTransition
 hold executions at a stage's inbound transition (or after a stage, Outbound) until enabled.
 
-Control routes: POST /_sandbox/push (a git push that fires matching pipelines' triggers),
-POST /_sandbox/fail-stage (the next N runs of a stage fail).
+Pushes start executions through triggers.py (POST /_sandbox/push); this module's control
+route is POST /_sandbox/fail-stage (the next N runs of a stage fail).
 """
 
 from __future__ import annotations
 
+import json
 import re
-import threading
 import time
 import uuid
-from typing import Any, Callable
+from typing import Any
 
+from . import codebuild_runs, ecs_rollout, github, service_roles
 from .registry import (
-    ACCOUNT_ID,
     AWS_DURATIONS,
     CLOCK,
     STATE_LOCK,
     AwsError,
     RequestInfo,
+    add_ticker,
     control,
     json_op,
 )
 
 PREFIX = "CodePipeline_20150709"
-TICK_SECONDS = 0.02
 ACTIVE = ("InProgress", "Stopping")
 
 # (pipeline name, stage name) -> how many upcoming runs of that stage must fail.
@@ -51,38 +51,6 @@ FAIL_STAGE: dict[tuple[str, str], int] = {}
 LAST_PUSH: dict[tuple[str, str], dict] = {}
 # Active executions (InProgress/Stopping); the ticker only looks at these.
 _ACTIVE_RUNS: list["Execution"] = []
-_TICKERS: list[Callable[[float], None]] = []
-_ticker_started = threading.Event()
-
-
-# ---------------------------------------------------------------- ticker
-
-def add_ticker(fn: Callable[[float], None]) -> None:
-    """Have `fn(now)` called under STATE_LOCK every tick (one thread for all our modules)."""
-    if fn not in _TICKERS:
-        _TICKERS.append(fn)
-    _ensure_ticker()
-
-
-def _ensure_ticker() -> None:
-    if _ticker_started.is_set():
-        return
-    _ticker_started.set()
-    threading.Thread(target=_tick_forever, name="pipewright-ticker", daemon=True).start()
-
-
-def _tick_forever() -> None:
-    while True:
-        time.sleep(TICK_SECONDS)
-        with STATE_LOCK:
-            now = time.time()
-            for fn in list(_TICKERS):
-                try:
-                    fn(now)
-                except Exception:  # one broken run must not stop the world
-                    import traceback
-
-                    traceback.print_exc()
 
 
 # ---------------------------------------------------------------- model
@@ -386,16 +354,25 @@ def _poll_timer(run: ActionRun, now: float) -> None:
         run.finish("Succeeded")
 
 
-def _revision_for(exe: Execution, cfg: dict, action_name: str) -> dict:
+def _revision_for(exe: Execution, cfg: dict, action_name: str) -> dict | None:
+    """The commit the source action takes: an override, the push that started the run, the
+    branch head of a repository the practice GitHub holds (None: no such branch), or the
+    last push (made up when there was none) for any other repository."""
     repo, branch = cfg.get("FullRepositoryId", ""), cfg.get("BranchName", "")
     override = exe.overrides.get(action_name)
     if override:
-        commit = {"commitId": override["revisionValue"], "message": f"Commit {override['revisionValue'][:7]}"}
-    elif exe.push and exe.push.get("repository") == repo:
-        commit = exe.push
-    else:
-        commit = LAST_PUSH.get((repo, branch)) or _made_up_commit(repo, branch)
-    return commit
+        return {"commitId": override["revisionValue"],
+                "message": f"Commit {override['revisionValue'][:7]}"}
+    if exe.push and exe.push.get("repository") == repo:
+        return exe.push
+    held = github.held(repo)
+    if held is not None:
+        head = github.branches(held).get(branch)
+        if head is None:
+            return None
+        info = github.commit_info(held, head)
+        return {"commitId": head, "message": info["message"], "time": time.time()}
+    return LAST_PUSH.get((repo, branch)) or _made_up_commit(repo, branch)
 
 
 def _made_up_commit(repo: str, branch: str) -> dict:
@@ -420,8 +397,6 @@ def _artifact_store(exe: "Execution") -> str:
 
 def _check_role(run: ActionRun, step: str, **facts):
     """service_roles.check for this action, as the pipeline role in the action's session."""
-    from . import service_roles
-
     region = run.decl.get("region") or run.exe.cp.pw_region
     pipeline_arn = f"arn:aws:codepipeline:{run.exe.cp.pw_region}:{run.exe.cp.pw_account}:" \
                    f"{run.exe.name}"
@@ -471,6 +446,10 @@ def _start_source(run: ActionRun, now: float) -> None:
         return
     commit = _revision_for(run.exe, cfg, run.name)
     repo = cfg.get("FullRepositoryId", "")
+    if commit is None:  # AWS's words when the branch is not in the repository
+        run.handle = (f"[GitHub] No Branch [{cfg.get('BranchName', '')}] found for "
+                      f"FullRepositoryName [{repo}]")
+        return
     url = f"https://github.com/{repo}/commit/{commit['commitId']}"
     run.handle = None
     run.ext_id, run.ext_url = commit["commitId"], url
@@ -482,11 +461,14 @@ def _start_source(run: ActionRun, now: float) -> None:
         "FullRepositoryId": repo,
     }
     clone = cfg.get("OutputArtifactFormat") == "CODEBUILD_CLONE_REF"
+    held = github.held(repo)
     for art in run.decl.get("outputArtifacts", []):
         run.exe.artifacts[art["name"]] = {
             "commitId": commit["commitId"],
             # A full clone hands CodeBuild the connection to clone through.
-            "connection": cfg.get("ConnectionArn") if clone else None}
+            "connection": cfg.get("ConnectionArn") if clone else None,
+            # What a build of it checks out (only from a repository the sandbox holds).
+            "repository": held.full_name if held else None, "fullClone": clone}
     if not any(r["actionName"] == run.name for r in run.exe.source_revisions):
         run.exe.source_revisions.append({
             "actionName": run.name, "revisionId": commit["commitId"],
@@ -515,8 +497,6 @@ def _commit_of(run: ActionRun) -> str | None:
 
 
 def _start_codebuild(run: ActionRun, now: float) -> None:
-    from . import codebuild_runs
-
     cfg = run.decl.get("configuration", {})
     region = run.decl.get("region") or run.exe.cp.pw_region
     refusal = _check_role(run, "pipeline.build", project=cfg.get("ProjectName", ""),
@@ -554,15 +534,15 @@ def _build_artifacts(run: ActionRun) -> dict:
     for art in run.decl.get("inputArtifacts", [])[:1]:
         info = run.exe.artifacts.get(art["name"]) or {}
         out["input"] = {"bucket": bucket, "key": _artifact_key(run.exe, art["name"]),
-                        "connection": info.get("connection")}
+                        "connection": info.get("connection"),
+                        "repository": info.get("repository"), "commitId": info.get("commitId"),
+                        "fullClone": info.get("fullClone", False), "artifact": art["name"]}
     for art in run.decl.get("outputArtifacts", [])[:1]:
         out["output"] = {"bucket": bucket, "key": _artifact_key(run.exe, art["name"])}
     return out
 
 
 def _poll_codebuild(run: ActionRun, now: float) -> None:
-    from . import codebuild_runs
-
     if not run.polled:  # the first BatchGetBuilds after StartBuild
         refusal = _check_role(run, "pipeline.build", only=("codebuild:BatchGetBuilds",),
                               project=run.decl.get("configuration", {}).get("ProjectName", ""))
@@ -579,22 +559,51 @@ def _poll_codebuild(run: ActionRun, now: float) -> None:
         for art in run.decl.get("outputArtifacts", []):
             run.exe.artifacts[art["name"]] = {"commitId": _commit_of(run),
                                               "imageUri": build.get("pw_image_uri"),
-                                              "containerName": build.get("pw_container_name")}
+                                              "containerName": build.get("pw_container_name"),
+                                              # a build that ran its buildspec: its files
+                                              "files": codebuild_runs.artifact_files(build)}
         run.finish("Succeeded")
     else:
         run.finish("Failed", {"code": "JobFailed", "message": codebuild_runs.failure_message(build)})
 
 
-def _start_ecs(run: ActionRun, now: float) -> None:
-    from . import ecs_rollout
-
+def _image_definitions(run: ActionRun, cluster: str, service: str, region: str):
+    """What the deploy action deploys: the imagedefinitions.json entries of the input artifact
+    of a build that ran its buildspec (checked as AWS's ECS deploy action checks them), or
+    the simulated build's image. Raises AwsError with the action's error."""
     cfg = run.decl.get("configuration", {})
-    region = run.decl.get("region") or run.exe.cp.pw_region
-    image = None
     for art in run.decl.get("inputArtifacts", []):
         info = run.exe.artifacts.get(art["name"]) or {}
-        if info.get("imageUri") and not image:  # what imagedefinitions.json would say
-            image = {"name": info.get("containerName"), "imageUri": info["imageUri"]}
+        if info.get("files") is None:
+            if info.get("imageUri"):  # a simulated build: what imagedefinitions.json would say
+                return {"name": info.get("containerName"), "imageUri": info["imageUri"]}
+            continue
+        name = cfg.get("FileName") or "imagedefinitions.json"
+        data = info["files"].get(name)
+        if data is None:
+            raise AwsError("ConfigurationError", "Exception while trying to read the image "
+                           f"artifact file from the artifact: {art['name']}.")
+        try:
+            entries = json.loads(data.decode("utf-8"))
+            if not isinstance(entries, list) or not entries or not all(
+                    isinstance(e, dict) and isinstance(e.get("name"), str)
+                    and isinstance(e.get("imageUri"), str) for e in entries):
+                raise ValueError
+        except ValueError:
+            raise AwsError("ConfigurationError", "Exception while trying to parse the image URI "
+                           f"file from the artifact: {art['name']}.")
+        names = ecs_rollout.container_names(run.exe.cp.pw_account, region, cluster, service)
+        for entry in entries:
+            if entry["name"] not in names:
+                raise AwsError("ConfigurationError",
+                               f"The AWS ECS container {entry['name']} does not exist")
+        return entries
+    return None
+
+
+def _start_ecs(run: ActionRun, now: float) -> None:
+    cfg = run.decl.get("configuration", {})
+    region = run.decl.get("region") or run.exe.cp.pw_region
     cluster, service = cfg.get("ClusterName", "default"), cfg.get("ServiceName", "")
     arts = run.decl.get("inputArtifacts") or [{"name": "BuildArtifact"}]
     try:
@@ -604,10 +613,12 @@ def _start_ecs(run: ActionRun, now: float) -> None:
         if refusal:
             run.finish("Failed", {"code": "JobFailed", "message": refusal.message})
             return
+        image = _image_definitions(run, cluster, service, region)
         run.handle = ecs_rollout.start_deploy(run.exe.cp.pw_account, region, cluster, service,
                                               image, fail=run.fail)
     except AwsError as err:
-        run.finish("Failed", {"code": "JobFailed", "message": err.message})
+        code = err.code if err.code == "ConfigurationError" else "JobFailed"
+        run.finish("Failed", {"code": code, "message": err.message})
         return
     run.ext_id = run.handle.deployment_id
     run.ext_url = (f"https://console.aws.amazon.com/ecs/home?region={region}#/clusters/"
@@ -943,120 +954,7 @@ def retry_stage_execution(body: dict, info: RequestInfo) -> dict:
     return {"pipelineExecutionId": exe.id}
 
 
-# ---------------------------------------------------------------- push and fail-stage
-
-def _glob(pattern: str) -> re.Pattern:
-    """AWS trigger globs: `*` stays within a path segment, `**` crosses `/`, `?` one char,
-    `[...]` a class, `{a,b}` alternatives."""
-    out, i = "", 0
-    while i < len(pattern):
-        c = pattern[i]
-        if pattern.startswith("**", i):
-            out, i = out + ".*", i + 2
-            continue
-        if c == "*":
-            out += "[^/]*"
-        elif c == "?":
-            out += "[^/]"
-        elif c == "[":
-            end = pattern.find("]", i)
-            if end < 0:
-                out += re.escape(c)
-            else:
-                cls = pattern[i + 1:end].replace("!", "^", 1) if pattern[i + 1:i + 2] == "!" \
-                    else pattern[i + 1:end]
-                out, i = out + f"[{cls}]", end
-        elif c == "{":
-            end = pattern.find("}", i)
-            if end < 0:
-                out += re.escape(c)
-            else:
-                alts = pattern[i + 1:end].split(",")
-                out, i = out + "(?:" + "|".join(re.escape(a) for a in alts) + ")", end
-        else:
-            out += re.escape(c)
-        i += 1
-    return re.compile(out + r"\Z")
-
-
-def _filter_ok(flt: dict | None, values: list[str], any_of: bool = True) -> bool:
-    """Include/exclude filter on some values; excludes win over includes."""
-    if not flt:
-        return True
-    inc = [_glob(p) for p in flt.get("includes", [])]
-    exc = [_glob(p) for p in flt.get("excludes", [])]
-
-    def one(v: str) -> bool:
-        if any(p.match(v) for p in exc):
-            return False
-        return not inc or any(p.match(v) for p in inc)
-
-    return any(one(v) for v in values)
-
-
-def _push_matches(entry: dict, push: dict) -> bool:
-    if entry.get("tags"):
-        return bool(push.get("tags")) and _filter_ok(entry["tags"], push["tags"])
-    if not push.get("branch"):
-        return False
-    if not _filter_ok(entry.get("branches"), [push["branch"]]):
-        return False
-    if entry.get("filePaths"):
-        return _filter_ok(entry["filePaths"], push.get("paths") or [])
-    return True
-
-
-def _fires(decl: dict, action: dict, push: dict) -> str | None:
-    """The trigger type a push fires this source action with, or None."""
-    cfg = action.get("configuration", {})
-    triggers = [t for t in decl.get("triggers") or [] if t.get("providerType") ==
-                "CodeStarSourceConnection"]
-    if triggers:
-        mine = [t["gitConfiguration"] for t in triggers
-                if t.get("gitConfiguration", {}).get("sourceActionName") == action["name"]]
-        # pullRequest filters only react to pull request events, never to a push.
-        if any(_push_matches(e, push) for g in mine for e in g.get("push") or []):
-            return "WebhookV2"  # what AWS records for a V2 git trigger
-        return None
-    if str(cfg.get("DetectChanges", "true")).lower() == "false":
-        return None
-    if push.get("branch") and push["branch"] == cfg.get("BranchName"):
-        # Connection-based change detection without triggers goes through EventBridge.
-        return "CloudWatchEvent"
-    return None
-
-
-@control("POST", "/_sandbox/push")
-def push_route(body: dict, query: dict) -> dict:
-    from moto.codepipeline.models import codepipeline_backends
-
-    push = {"repository": body["repository"], "branch": body.get("branch"),
-            "commitId": body.get("commitId") or uuid.uuid4().hex + uuid.uuid4().hex[:8],
-            "message": body.get("message", ""), "paths": body.get("paths") or [],
-            "tags": body.get("tags") or [], "time": time.time()}
-    started = []
-    with STATE_LOCK:
-        if push["branch"]:
-            LAST_PUSH[(push["repository"], push["branch"])] = push
-        for region, backend in list(dict.items(codepipeline_backends[ACCOUNT_ID])):
-            for name in list(backend.pipelines):
-                cp = _pipeline(ACCOUNT_ID, region, name)
-                for stage in cp.pipeline["stages"]:
-                    for action in stage["actions"]:
-                        if action["actionTypeId"]["provider"] != "CodeStarSourceConnection" or \
-                                action.get("configuration", {}).get("FullRepositoryId") != \
-                                push["repository"]:
-                            continue
-                        kind = _fires(cp.pipeline, action, push)
-                        if kind and not any(s["pipelineName"] == name and s["region"] == region
-                                            for s in started):
-                            trigger = {"triggerType": kind, "triggerDetail":
-                                       action["configuration"].get("ConnectionArn", "")}
-                            exe = start_execution(cp, trigger, push=push)
-                            started.append({"pipelineName": name, "pipelineExecutionId": exe.id,
-                                            "region": region})
-    return {"started": started, "commitId": push["commitId"]}
-
+# ---------------------------------------------------------------- fail-stage
 
 @control("POST", "/_sandbox/fail-stage")
 def fail_stage_route(body: dict, query: dict) -> dict:

@@ -4,7 +4,9 @@ Feature modules never touch WSGI. They register:
 - JSON-protocol operations (`X-Amz-Target: <prefix>.<Operation>`) that the sandbox answers
   itself instead of moto, with `@json_op(prefix, operation)`;
 - control endpoints under `/_sandbox/...` with `@control(method, path)`;
-- an `install()` function per module, called once at start, for patches of moto's backends.
+- an `install()` function per module, called once at start, for patches of moto's backends;
+- functions the shared ticker calls under STATE_LOCK every tick, with `add_ticker(fn)`
+  (one daemon thread moves pipelines, builds and ECS services on).
 
 Handlers raise `AwsError` for AWS-shaped errors; app.py renders them in the protocol's shape.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -49,6 +52,11 @@ JSON_HANDLERS: dict[tuple[str, str], JsonHandler] = {}
 # which is sent back instead of the answer (e.g. a security group not visible yet).
 REQUEST_CHECKS: list[Callable[[Any], None]] = []
 CONTROL_ROUTES: dict[tuple[str, str], ControlHandler] = {}
+# Path prefixes served by a feature's own WSGI app (e.g. "/_github": the practice GitHub),
+# outside the AWS emulation: no calls log, no fault rules.
+PREFIX_APPS: dict[str, Callable] = {}
+# Functions whose dicts GET /_sandbox/health merges into its answer.
+HEALTH_FIELDS: list[Callable[[], dict]] = []
 # X-Amz-Target prefixes whose whole API the sandbox answers (moto has no backend for them):
 # an operation not registered under such a prefix gets UnknownOperationException, not moto's 500.
 OWNED_PREFIXES: set[str] = set()
@@ -127,6 +135,28 @@ class Clock:
 
 CLOCK = Clock(float(os.environ.get("PIPEWRIGHT_SANDBOX_TIME_SCALE", "1.0")))
 
+# "http://127.0.0.1:PORT" once the server listens (set by __main__); features that hand out
+# URLs (the practice GitHub) or call the sandbox back (the build runner's stand-ins) read it.
+SELF_URL = ""
+
+_scratch: list[str] = []
+_scratch_lock = threading.Lock()
+
+
+def scratch_root() -> str:
+    """This run's scratch folder (a new temporary directory, removed when the sandbox exits):
+    the practice GitHub's repositories and the build runner's checkouts live under it."""
+    import atexit
+    import shutil
+    import tempfile
+
+    with _scratch_lock:
+        if not _scratch:
+            path = tempfile.mkdtemp(prefix="pipewright-sandbox-")
+            _scratch.append(path)
+            atexit.register(shutil.rmtree, path, True)
+        return _scratch[0]
+
 # Durations measured on real AWS (seconds), the proportions the sandbox keeps.
 AWS_DURATIONS = {
     "alb_provisioning": 90.0,
@@ -136,3 +166,33 @@ AWS_DURATIONS = {
     "source": 5.0,
     "eni_linger": 60.0,
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# The shared ticker: one daemon thread moves every simulation on (pipeline executions,
+# CodeBuild builds, ECS services), each feature registering its function with add_ticker.
+
+TICK_SECONDS = 0.02
+_TICKERS: list[Callable[[float], None]] = []
+_ticker_started = threading.Event()
+
+
+def add_ticker(fn: Callable[[float], None]) -> None:
+    """Have `fn(now)` (now = time.time()) called under STATE_LOCK every tick."""
+    if fn not in _TICKERS:
+        _TICKERS.append(fn)
+    if not _ticker_started.is_set():
+        _ticker_started.set()
+        threading.Thread(target=_tick_forever, name="pipewright-ticker", daemon=True).start()
+
+
+def _tick_forever() -> None:
+    while True:
+        time.sleep(TICK_SECONDS)
+        with STATE_LOCK:
+            now = time.time()
+            for fn in list(_TICKERS):
+                try:
+                    fn(now)
+                except Exception:  # one broken simulation must not stop the others
+                    traceback.print_exc()

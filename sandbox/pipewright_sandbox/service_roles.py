@@ -51,7 +51,8 @@ class Need:
 S3_ACCOUNT = (("s3:ResourceAccount", "{account}"),)
 ARTIFACT = "arn:aws:s3:::{bucket}/{key}"
 USE_CONNECTION = ("codestar-connections:UseConnection", "codeconnections:UseConnection")
-REPOSITORY = "arn:aws:ecr:{region}:{account}:repository/{repository}"
+# {registry}: the account whose registry holds the repository (the role's own by default).
+REPOSITORY = "arn:aws:ecr:{region}:{registry}:repository/{repository}"
 LOG_STREAM = "arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{stream}"
 # logs:CreateLogGroup is authorized against the group's ARN with an empty stream part.
 LOG_GROUP = "arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:"
@@ -104,6 +105,12 @@ WHO_DOES_WHAT: dict[str, tuple[str, tuple[Need, ...]]] = {
         "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
         "ecr:CompleteLayerUpload", "ecr:PutImage"))),
     "build.artifacts": (CODEBUILD, (Need(("s3:PutObject",), ARTIFACT, S3_ACCOUNT, when="key"),)),
+    # `docker pull` (or FROM) of an ECR image inside the build: after the login, as the task
+    # execution role pulls.
+    "build.pull": (CODEBUILD, (
+        Need(("ecr:BatchGetImage",), REPOSITORY),
+        Need(("ecr:GetDownloadUrlForLayer",), REPOSITORY),
+    )),
     # ECS, as the task execution role ("Amazon ECS task execution IAM role"): pull the image,
     # then the awslogs driver creates its stream and sends the container's output.
     "task.pull": (ECS_TASKS, (
@@ -123,7 +130,9 @@ WHO_DOES_WHAT: dict[str, tuple[str, tuple[Need, ...]]] = {
 class Refusal:
     """Why a step could not be made: the role could not be assumed, or a call was denied."""
 
-    kind: str  # "assume" or a decision (iam_eval.IMPLICIT_DENY / EXPLICIT_DENY / "boundary")
+    kind: str  # "assume", a decision (iam_eval.IMPLICIT_DENY / EXPLICIT_DENY / "boundary"),
+    # or "resource": the identity policy allows, but the resource's own policy (another
+    # account's repository, which the sandbox cannot grant) does not
     role_arn: str
     service: str
     principal: str = ""
@@ -140,6 +149,8 @@ class Refusal:
             return head + " with an explicit deny in an identity-based policy"
         if self.kind == "boundary":
             return head + f" because no permissions boundary allows the {self.action} action"
+        if self.kind == "resource":
+            return head + f" because no resource-based policy allows the {self.action} action"
         return head + f" because no identity-based policy allows the {self.action} action"
 
 
@@ -178,8 +189,9 @@ def check(step: str, account: str, region: str, role_arn: str | None, session: s
     only that the service can assume the role) as `role_arn` acting in `session`. None when
     all are allowed, else the first refusal."""
     service, needs = WHO_DOES_WHAT[step]
-    facts = {"account": account, "region": region, **facts}
+    facts = {"account": account, "region": region, "registry": account, **facts}
     ctx = _base_context(account, region, role_arn or "", facts)
+    ctx["aws:ResourceAccount"] = facts["registry"]  # the registry's account for ECR calls
     state = role_view(account, role_arn) if role_arn else None
     if state is None or not iam_eval.trust_allows(state.trust, service, ctx):
         return Refusal("assume", role_arn or "", service)

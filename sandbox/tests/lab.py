@@ -98,14 +98,15 @@ def action(name, category, provider, config, inputs=(), outputs=()):
 
 
 def make_pipeline(client, infra, *, repo, mode="SUPERSEDED", deploy=False, conn=None,
-                  triggers=None, name=None, role=None, source_format="CODE_ZIP", project=None):
+                  triggers=None, name=None, role=None, source_format="CODE_ZIP", project=None,
+                  branch="main"):
     """Create a V2 pipeline (which, as on AWS, starts once by itself); returns its name."""
     name = name or uid("pipe")
     stages = [
         {"name": "Source", "actions": [action(
             "Source", "Source", "CodeStarSourceConnection",
             {"ConnectionArn": conn or infra["conn"], "FullRepositoryId": repo,
-             "BranchName": "main", "OutputArtifactFormat": source_format},
+             "BranchName": branch, "OutputArtifactFormat": source_format},
             outputs=["SourceArtifact"])]},
         {"name": "Build", "actions": [action(
             "Build", "Build", "CodeBuild", {"ProjectName": project or infra["project"]},

@@ -12,7 +12,8 @@ from conftest import ControlError
 
 
 def test_health(control):
-    assert control("/_sandbox/health", method="GET") == {"status": "ok", "timeScale": 0.01}
+    health = control("/_sandbox/health", method="GET")
+    assert (health["status"], health["timeScale"]) == ("ok", 0.01)
 
 
 def test_unknown_control_route_is_404_json(control):
@@ -167,7 +168,7 @@ def test_clock_route_changes_the_pace(control):
             assert err.value.status == 400
     finally:
         control("/_sandbox/clock", {"timeScale": 0.01})
-    assert control("/_sandbox/health", method="GET") == {"status": "ok", "timeScale": 0.01}
+    assert control("/_sandbox/health", method="GET")["timeScale"] == 0.01
 
 
 def test_clock_keeps_progress_when_the_pace_changes():
