@@ -12,7 +12,7 @@ packages=(
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth imagemagick webkit2gtk-driver
   dbus-x11 gnome-keyring libsecret-1-dev keyutils fonts-noto-cjk
-  python3 python3-venv nodejs npm
+  python3 python3-venv nodejs npm git
 )
 
 missing=()
