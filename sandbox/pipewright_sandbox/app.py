@@ -157,7 +157,7 @@ class Call:
 
     @property
     def json_protocol(self) -> bool:
-        return bool(self.target) or "json" in self.content_type
+        return bool(self.target) or "json" in self.content_type or self.service in REST_JSON
 
     @property
     def json_version(self) -> str:
@@ -183,7 +183,31 @@ class Call:
             return action
         if self.service == "s3":
             return s3_operation(self.method, self.path, self.query, self.environ)
+        if self.service == "scheduler":
+            return scheduler_operation(self.method, self.path)
         return f"{self.method} {_path_pattern(self.path)}"
+
+
+# restJson services: their errors (fault rules included) are JSON even on a GET without body.
+REST_JSON = {"scheduler"}
+
+_SCHEDULER_OPS = {
+    ("schedules", True): {"POST": "CreateSchedule", "GET": "GetSchedule",
+                          "PUT": "UpdateSchedule", "DELETE": "DeleteSchedule"},
+    ("schedules", False): {"GET": "ListSchedules"},
+    ("schedule-groups", True): {"POST": "CreateScheduleGroup", "GET": "GetScheduleGroup",
+                                "DELETE": "DeleteScheduleGroup"},
+    ("schedule-groups", False): {"GET": "ListScheduleGroups"},
+    ("tags", True): {"POST": "TagResource", "DELETE": "UntagResource",
+                     "GET": "ListTagsForResource"},
+}
+
+
+def scheduler_operation(method: str, path: str) -> str:
+    """EventBridge Scheduler's operation from its REST path (restJson, no X-Amz-Target)."""
+    head, _, rest = path.lstrip("/").partition("/")
+    op = _SCHEDULER_OPS.get((head, bool(rest)), {}).get(method)
+    return op or f"{method} {_path_pattern(path)}"
 
 
 def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
@@ -556,7 +580,7 @@ def _reset_connection(environ: dict) -> None:
 
 @registry.control("GET", "/_sandbox/health")
 def _health(body: dict, query: dict) -> dict:
-    out = {"status": "ok", "timeScale": CLOCK.scale}
+    out = {"status": "ok", "timeScale": CLOCK.scale, "awsTime": CLOCK.aws_time()}
     for fields in registry.HEALTH_FIELDS:
         out.update(fields())
     return out

@@ -104,6 +104,7 @@ class Clock:
         self._scale = scale
         self._wall0 = time.monotonic()
         self._aws0 = 0.0
+        self._epoch0 = time.time()  # the wall-clock epoch at start: where AWS time begins
 
     @property
     def scale(self) -> float:
@@ -126,6 +127,14 @@ class Clock:
         """The AWS clock: AWS seconds elapsed since start, at the paces set so far."""
         with self._lock:
             return self._aws0 + (time.monotonic() - self._wall0) / self._scale
+
+    def aws_time(self) -> float:
+        """The sandbox's AWS time, in epoch seconds: the wall-clock epoch at start plus the
+        AWS seconds elapsed since (`aws_now()`). It runs 1/scale times faster than wall time,
+        so a 4-hour expiry passes in 4 h x scale. Every timestamp EventBridge Scheduler needs
+        (a schedule's creation, when an at() schedule fires) is on this time; GET
+        /_sandbox/health shows it as `awsTime`."""
+        return self._epoch0 + self.aws_now()
 
     def wall_time_of(self, aws_time: float) -> float:
         """The wall-clock time (time.time()) at which the AWS clock read / will read aws_time,
