@@ -25,6 +25,7 @@ FEATURE_MODULES = (
     "pipewright_sandbox.ecs_rollout",
     "pipewright_sandbox.pipeline",
     "pipewright_sandbox.triggers",
+    "pipewright_sandbox.eventbridge_scheduler",
     "pipewright_sandbox.shapes",
 )
 

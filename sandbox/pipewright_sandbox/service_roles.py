@@ -1,17 +1,18 @@
 """Who does what on the lab's behalf, and whether the role it acts as may do it.
 
 Every step an AWS service performs for the lab (CodePipeline running an action, CodeBuild
-running a build, ECS starting a task) is made with a role. This module holds the table of
-those steps (WHO_DOES_WHAT, in the order AWS makes the calls, from AWS's documentation of each
-role), checks each step against the role's policies as services currently see them
-(consistency.role_view: moto's IAM backend, minus changes still propagating) with
-iam_eval, and words refusals the way AWS does:
+running a build, ECS starting a task, EventBridge Scheduler calling a schedule's target) is
+made with a role. This module holds the table of those steps (WHO_DOES_WHAT, in the order AWS
+makes the calls, from AWS's documentation of each role), checks each step against the role's
+policies as services currently see them (consistency.role_view: moto's IAM backend, minus
+changes still propagating) with iam_eval, and words refusals the way AWS does:
 
   User: arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION is not authorized to perform: ACTION
   on resource: RESOURCE because no identity-based policy allows the ACTION action
 
 It also refuses, at create time, a CodeBuild project or pipeline whose role the service cannot
-assume (role missing, not trusting the service, or too new: IAM consistency window).
+assume (role missing, not trusting the service, or too new: IAM consistency window);
+eventbridge_scheduler.py does the same for schedules with `scheduler_can_assume`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .registry import AwsError
 CODEPIPELINE = "codepipeline.amazonaws.com"
 CODEBUILD = "codebuild.amazonaws.com"
 ECS_TASKS = "ecs-tasks.amazonaws.com"
+SCHEDULER = "scheduler.amazonaws.com"
 
 # What each service says when it cannot assume the role it was given.
 ASSUME_MESSAGES = {
@@ -34,7 +36,14 @@ ASSUME_MESSAGES = {
     ECS_TASKS: ("ECS was unable to assume the role '{role}' that was provided for this task. "
                 "Please verify that the role being passed has the proper trust relationship "
                 "and permissions and that your IAM user has permissions to pass this role."),
+    # Ours, in CodeBuild's shape: AWS publishes no text for an invocation whose role can no
+    # longer be assumed (the failing call is sts:AssumeRole, whose code is AccessDenied).
+    SCHEDULER: "EventBridge Scheduler is not authorized to perform: sts:AssumeRole on {role}",
 }
+# CreateSchedule / UpdateSchedule (ValidationException) when the role is missing, does not
+# trust scheduler.amazonaws.com, or is too new for IAM to have propagated it.
+SCHEDULER_ROLE_REFUSED = ("The execution role you provide must allow AWS EventBridge Scheduler "
+                          "to assume the role.")
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,16 @@ WHO_DOES_WHAT: dict[str, tuple[str, tuple[Need, ...]]] = {
         Need(("logs:CreateLogGroup",), LOG_GROUP, when="create_group"),
         Need(("logs:CreateLogStream",), LOG_STREAM),
         Need(("logs:PutLogEvents",), LOG_STREAM),
+    )),
+    # EventBridge Scheduler, as a schedule's execution role, calling a universal target
+    # (arn:aws:scheduler:::aws-sdk:SERVICE:ACTION): the target API's own IAM action on its
+    # resource. The IAM prefix is the service's, not the SDK id (ELBv2's SDK id is
+    # elasticloadbalancingv2, its actions elasticloadbalancing:*).
+    "scheduler.ecs.updateService": (SCHEDULER, (
+        Need(("ecs:UpdateService",), "{service_arn}", (("ecs:cluster", "{cluster_arn}"),)),
+    )),
+    "scheduler.elasticloadbalancingv2.deleteLoadBalancer": (SCHEDULER, (
+        Need(("elasticloadbalancing:DeleteLoadBalancer",), "{load_balancer_arn}"),
     )),
 }
 
@@ -219,6 +238,15 @@ def assumable(account: str, role_arn: str, service: str) -> bool:
     state = role_view(account, role_arn)
     ctx = {"aws:SourceAccount": account}
     return state is not None and iam_eval.trust_allows(state.trust, service, ctx)
+
+
+def scheduler_can_assume(account: str, role_arn: str, group_arn: str) -> bool:
+    """CreateSchedule/UpdateSchedule's check: EventBridge Scheduler assumes the role as it will
+    when the schedule runs (aws:SourceAccount, aws:SourceArn = the schedule group's ARN, the
+    value AWS's confused-deputy guidance tells the trust policy to match)."""
+    state = role_view(account, role_arn) if role_arn else None
+    ctx = {"aws:SourceAccount": account, "aws:SourceArn": group_arn}
+    return state is not None and iam_eval.trust_allows(state.trust, SCHEDULER, ctx)
 
 
 def require_codebuild_role(account: str, role_arn: str) -> None:
