@@ -386,9 +386,10 @@ def test_pipewright_buildspec_deploys_the_commit_and_health_follows_the_app(clie
     assert [(d["status"], d["rolloutState"]) for d in svc["deployments"]] == [("PRIMARY",
                                                                               "COMPLETED")]
     assert [s[0] for s in target_states(client, infra["tg"]).values()] == ["healthy"]
-    build_id = next(d for d in cp.list_action_executions(pipelineName=name)[
-        "actionExecutionDetails"] if d["stageName"] == "Build")["output"]["executionResult"][
-        "externalExecutionId"]
+    # The first run's build (the push above started a second run, which may be building).
+    build_id = next(d for d in cp.list_action_executions(
+        pipelineName=name, filter={"pipelineExecutionId": first})["actionExecutionDetails"]
+        if d["stageName"] == "Build")["output"]["executionResult"]["externalExecutionId"]
     build = client("codebuild").batch_get_builds(ids=[build_id])["builds"][0]
     assert build["resolvedSourceVersion"] == head
     text = log_of(client, build)
