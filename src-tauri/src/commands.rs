@@ -7,8 +7,9 @@ use pipewright_core::api::{
 };
 use pipewright_core::credentials::{CredentialStore, profiles};
 use pipewright_core::practice::{self, SandboxProcess, StartedRun};
+use pipewright_core::regions::Region;
 use pipewright_core::spec::pricing::CostEstimate;
-use pipewright_core::spec::{BuildspecMode, FieldError, LabSpec, Region, ResourceNames, TaskSize};
+use pipewright_core::spec::{BuildspecMode, FieldError, LabSpec, ResourceNames, TaskSize};
 use pipewright_core::{AwsContext, Error, ErrorPayload, identity, settings_for};
 use tauri::State;
 
@@ -129,7 +130,7 @@ pub async fn profiles_list() -> Reply<Vec<ProfileSummary>> {
 
 #[tauri::command]
 pub fn regions() -> Vec<Region> {
-    pipewright_core::spec::regions()
+    pipewright_core::regions::regions()
 }
 
 #[tauri::command]

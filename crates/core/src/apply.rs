@@ -164,7 +164,7 @@ pub async fn discover(
     by_zone.sort();
     by_zone.dedup_by(|a, b| a.0 == b.0);
     let subnet_ids: Vec<String> = by_zone.into_iter().map(|(_, id)| id).collect();
-    if subnet_ids.len() < crate::plan::LAB_ZONES {
+    if subnet_ids.len() < crate::spec::LAB_ZONES {
         return Err(Error::Invalid {
             field: "region".into(),
             message: format!(

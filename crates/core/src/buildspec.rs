@@ -64,7 +64,7 @@ mod tests {
                     .any(|w| w.iter().all(|c| c.is_ascii_digit())),
                 "{text}"
             );
-            for region in crate::spec::regions() {
+            for region in crate::regions::regions() {
                 assert!(!text.contains(&region.code), "{} in\n{text}", region.code);
             }
             assert!(text.contains("$AWS_DEFAULT_REGION") && text.contains("$ACCOUNT_ID"));

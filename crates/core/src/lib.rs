@@ -17,12 +17,15 @@ pub mod paths;
 pub mod plan;
 pub mod practice;
 pub mod progress;
+pub mod regions;
 pub mod resources;
+pub mod secret;
 pub mod spec;
 pub mod sweep;
 pub mod teardown;
 pub mod watch;
 
 pub use aws::{AwsContext, AwsSettings};
-pub use credentials::{CredentialStore, Secret, settings_for};
+pub use credentials::{CredentialStore, settings_for};
 pub use error::{Error, ErrorPayload};
+pub use secret::Secret;

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::spec::{ConnectionChoice, LabSpec, OutputArtifactFormat, ResourceNames};
+use crate::spec::{ConnectionChoice, LAB_ZONES, LabSpec, OutputArtifactFormat, ResourceNames};
 
 /// The lecture's five steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
@@ -120,11 +120,6 @@ pub struct Facts {
     /// The default VPC's default subnets, one per availability zone, in zone order.
     pub subnet_ids: Vec<String>,
 }
-
-/// How many availability zones the lab uses: the least a load balancer accepts. Each zone
-/// costs one public IPv4 address for the load balancer, so two keeps the bill (and the
-/// estimate, `spec::pricing`) exact.
-pub const LAB_ZONES: usize = 2;
 
 impl Facts {
     /// The subnets the load balancer and the tasks use: the first `LAB_ZONES` zones' (tasks

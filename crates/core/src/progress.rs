@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use ts_rs::TS;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RunFailure};
 
 /// Where a resource of the plan is, as the Progress screen shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -71,16 +71,6 @@ pub struct RunProgress {
 pub struct StageProgress {
     pub name: String,
     pub status: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct RunFailure {
-    pub stage: String,
-    pub action: String,
-    pub message: String,
-    pub build_phase: Option<String>,
-    pub log_tail: Vec<String>,
 }
 
 /// One resource's state change.

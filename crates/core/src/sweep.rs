@@ -21,11 +21,12 @@ use aws_sdk_resourcegroupstagging::types::TagFilter;
 use tokio::sync::Semaphore;
 
 use crate::aws::AwsContext;
+use crate::error::is_code;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::plan::{Facts, Plan, Resource};
 use crate::progress::{Cancel, NodeState, Progress};
-use crate::resources::{self, Ctx, Found, Outputs, is_code};
+use crate::resources::{self, Ctx, Found, Outputs};
 use crate::spec::{LAB_TAG_KEY, LabSpec};
 use crate::teardown::{Label, Leftover, Run, TeardownOptions, TeardownReport, remove};
 

@@ -53,8 +53,6 @@
 mod index;
 mod os_keyring;
 pub mod profiles;
-pub mod regions;
-mod secret;
 pub mod validate;
 
 #[cfg(test)]
@@ -63,13 +61,12 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 pub use profiles::list_profiles;
-pub use regions::{KNOWN_REGIONS, is_known_region};
-pub use secret::Secret;
 
 use crate::api::{CredentialSet, CredentialSource, CredentialSummary};
 use crate::aws::{AwsSettings, StaticKeys};
 use crate::error::{Error, Result};
 use crate::practice::PRACTICE_REGION;
+use crate::secret::Secret;
 use index::Index;
 
 /// The keyring service name of the installed app.

@@ -13,11 +13,11 @@ use aws_sdk_codebuild::types::{
 };
 
 use crate::buildspec;
-use crate::error::Result;
+use crate::error::{Result, is_code};
 use crate::plan::{Resource, RoleFor};
 use crate::spec::{BuildspecMode, ComputeType, EnvironmentType};
 
-use super::{Ctx, Found, iam_role, is_code, lab_tag};
+use super::{Ctx, Found, iam_role, lab_tag};
 
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let cb = cx.aws.codebuild();
@@ -109,7 +109,8 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
         // Some emulators (moto) insist on a location even for CODEPIPELINE; AWS ignores one
         // there, so this retry is harmless on AWS (and never taken).
         Err(e)
-            if is_code(&e, &["InvalidInputException"]) && super::aws_message(&e).contains("location is required") =>
+            if is_code(&e, &["InvalidInputException"])
+                && crate::error::aws_message(&e).contains("location is required") =>
         {
             send(cx, &req, Some(cx.plan.names.pipeline.clone())).await?
         }

@@ -11,7 +11,7 @@
 
 use aws_sdk_codestarconnections::types::{ConnectionStatus, ProviderType, Tag};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, is_code};
 use crate::plan::{Node, Resource};
 use crate::progress::ProgressDetail;
 use crate::spec::ConnectionChoice;
@@ -181,7 +181,7 @@ pub async fn delete(cx: &Ctx, arn: &str) -> Result<()> {
         })
         .await
     {
-        Err(e) if !super::is_code(&e, &["ResourceNotFoundException"]) => Err(e),
+        Err(e) if !is_code(&e, &["ResourceNotFoundException"]) => Err(e),
         _ => Ok(()),
     }
 }

@@ -7,11 +7,11 @@ use aws_sdk_ecr::types::{
     EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability, Tag,
 };
 
-use crate::error::Result;
+use crate::error::{Result, is_code};
 use crate::plan::Resource;
 use crate::spec::Encryption;
 
-use super::{Ctx, Found, is_code, lab_tag};
+use super::{Ctx, Found, lab_tag};
 
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let ecr = cx.aws.ecr();

@@ -5,10 +5,10 @@
 
 use aws_sdk_ecs::types::{ClusterField, Tag};
 
-use crate::error::Result;
+use crate::error::{Result, is_code};
 use crate::plan::Resource;
 
-use super::{Ctx, Found, is_code, lab_tag};
+use super::{Ctx, Found, lab_tag};
 
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let ecs = cx.aws.ecs();

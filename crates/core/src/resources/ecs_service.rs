@@ -17,11 +17,11 @@ use std::time::Instant;
 
 use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, is_code};
 use crate::plan::{GroupFor, Node, Resource};
 use crate::progress::{NodeState, ProgressDetail, RunProgress};
 
-use super::{Ctx, Found, is_code, lab_tag, typical};
+use super::{Ctx, Found, lab_tag, typical};
 
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let ecs = cx.aws.ecs();

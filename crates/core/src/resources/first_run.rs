@@ -18,12 +18,12 @@ use aws_sdk_codepipeline::types::{
     ActionExecutionFilter, ActionExecutionStatus, PipelineExecutionStatus, StageRetryMode,
 };
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RunFailure, is_code};
 use crate::plan::Node;
-use crate::progress::{NodeState, ProgressDetail, RunFailure, RunProgress, StageProgress};
+use crate::progress::{NodeState, ProgressDetail, RunProgress, StageProgress};
 
 use super::pipeline::{BUILD, DEPLOY, SOURCE};
-use super::{Ctx, Found, ecs_service, is_code, pipeline, typical};
+use super::{Ctx, Found, ecs_service, pipeline, typical};
 
 /// How many log lines a failure report carries.
 const LOG_LINES: i32 = 20;

@@ -2,11 +2,11 @@
 //! policy for its service and one inline least-privilege policy (see `policies`).
 //! "Already exists": `EntityAlreadyExists`; "not found": `NoSuchEntity`.
 
-use crate::error::Result;
+use crate::error::{Result, is_code};
 use crate::plan::{Resource, RoleFor};
 use crate::spec::{OutputArtifactFormat, RoleChoice};
 
-use super::{Ctx, Found, is_code, lab_tag, policies};
+use super::{Ctx, Found, lab_tag, policies};
 
 const POLICY_NAME: &str = "pipewright";
 

@@ -5,10 +5,10 @@
 
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ProtocolEnum, Tag};
 
-use crate::error::Result;
+use crate::error::{Result, is_code};
 use crate::plan::Resource;
 
-use super::{Ctx, Found, is_code, lab_tag, load_balancer::tags_of};
+use super::{Ctx, Found, lab_tag, load_balancer::tags_of};
 
 pub async fn describe(cx: &Ctx) -> Result<Found> {
     let elb = cx.aws.elbv2();

@@ -7,10 +7,10 @@ use aws_sdk_elasticloadbalancingv2::types::{
     IpAddressType, LoadBalancerSchemeEnum, LoadBalancerStateEnum, LoadBalancerTypeEnum, Tag,
 };
 
-use crate::error::Result;
+use crate::error::{Result, is_code};
 use crate::plan::{GroupFor, Node, Resource};
 
-use super::{Ctx, Found, is_code, lab_tag};
+use super::{Ctx, Found, lab_tag};
 
 pub async fn tags_of(cx: &Ctx, arn: &str) -> Result<Vec<(String, String)>> {
     let elb = cx.aws.elbv2();

@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use crate::error::Result;
+use crate::error::{Result, is_code};
 use crate::plan::{LogsFor, Resource};
 
-use super::{Ctx, Found, is_code, lab_tag};
+use super::{Ctx, Found, lab_tag};
 
 /// Lab logs are for debugging a class exercise, not for keeping.
 const RETENTION_DAYS: i32 = 7;

@@ -1,7 +1,7 @@
 //! One module per AWS resource kind. Each knows how to find its resource (and whether it
 //! carries the lab's tag), create it, bring an existing one in line (`converge`: idempotent
 //! fix-ups and waits) and delete it, and which AWS error codes mean "already exists" or
-//! "not found". `crate::apply` composes them along the Plan.
+//! "not found". Apply composes them along the Plan.
 //!
 //! Every AWS call goes through [`Ctx::call`]: one audit row per attempt, retries for
 //! throttling and IAM propagation with backoff until a deadline, a permit from the shared
@@ -33,8 +33,7 @@ use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::Semaphore;
 
 use crate::aws::AwsContext;
-use crate::error::{Error, Result};
-use crate::identity::classify;
+use crate::error::{Error, Result, aws_code, classify, is_code, retryable};
 use crate::ledger::Ledger;
 use crate::plan::{Facts, Node, Plan, Resource};
 use crate::progress::{Cancel, NodeState, Progress, ProgressDetail, ProgressEvent};
@@ -297,102 +296,6 @@ impl Ctx {
         let f = self.facts();
         format!("arn:aws:{service}:{}:{}:{resource}", f.region, f.account_id)
     }
-}
-
-/// AWS's error code, when AWS answered.
-pub fn aws_code(e: &Error) -> Option<&str> {
-    match e {
-        Error::Aws { aws_code, .. } => Some(aws_code),
-        _ => None,
-    }
-}
-
-pub fn aws_message(e: &Error) -> &str {
-    match e {
-        Error::Aws { message, .. } => message,
-        _ => "",
-    }
-}
-
-pub fn is_code(e: &Error, codes: &[&str]) -> bool {
-    aws_code(e).is_some_and(|c| codes.contains(&c))
-}
-
-/// What AWS says to retry: throttling and transient server errors, and what AWS's eventual
-/// consistency answers for a few seconds after a create:
-/// - IAM: a service cannot assume a new role, or be passed it, until it has propagated;
-/// - EC2: other calls do not find a new security group yet (`InvalidGroup.NotFound`, or the
-///   calling service's wording of it). Deleting or describing a group is never retried for
-///   it: there "not found" means gone.
-pub fn retryable(e: &Error) -> bool {
-    const THROTTLING: &[&str] = &[
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-        "RequestThrottledException",
-        "SlowDown",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "InternalFailure",
-        "InternalError",
-        "InternalServerError",
-    ];
-    if is_code(e, THROTTLING) {
-        return true;
-    }
-    // HEAD answers have no body, so a throttled or failed HeadBucket carries no error code at
-    // all (404 and 403 do get one: NotFound, Forbidden).
-    if matches!(e, Error::Aws { operation: "HeadBucket", aws_code, .. } if aws_code == "Unknown") {
-        return true;
-    }
-    if let Error::Aws { operation, .. } = e
-        && !matches!(*operation, "DeleteSecurityGroup" | "DescribeSecurityGroups")
-        && security_group_not_visible_yet(e)
-    {
-        return true;
-    }
-    let message = aws_message(e).to_ascii_lowercase();
-    let propagation = [
-        "assume role",
-        "assumerole",
-        "cannot be assumed",
-        "unable to assume",
-        "not authorized to perform: iam:passrole",
-        "role is not valid",
-    ];
-    is_code(
-        e,
-        &[
-            "AccessDenied",
-            "AccessDeniedException",
-            "InvalidParameterException",
-            "InvalidParameterValueException",
-            "InvalidInputException",
-            "InvalidStructureException",
-            "ValidationException",
-            "InvalidRequestException",
-        ],
-    ) && propagation.iter().any(|p| message.contains(p))
-}
-
-/// EC2's "not found" for a security group, as EC2 says it and as ELB and ECS pass it on.
-fn security_group_not_visible_yet(e: &Error) -> bool {
-    if is_code(e, &["InvalidGroup.NotFound"]) {
-        return true;
-    }
-    let message = aws_message(e).to_ascii_lowercase();
-    is_code(
-        e,
-        &[
-            "InvalidSecurityGroup",
-            "InvalidConfigurationRequest",
-            "InvalidParameterException",
-        ],
-    ) && message.contains("security group")
-        && (message.contains("does not exist") || message.contains("not found"))
 }
 
 /// 250 ms doubling to 8 s, with up to 25% jitter so concurrent retries spread out.

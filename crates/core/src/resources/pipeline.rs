@@ -18,13 +18,13 @@ use aws_sdk_codepipeline::types::{
     PipelineType, StageDeclaration, StageTransitionType, Tag,
 };
 
-use crate::error::Result;
+use crate::error::{Result, is_code};
 use crate::plan::{Resource, RoleFor};
 use crate::spec::{
     ExecutionMode, FilterType, OutputArtifactFormat, PullRequestEvent, Trigger, TriggerEvent, TriggerFilter,
 };
 
-use super::{Ctx, Found, iam_role, is_code, lab_tag};
+use super::{Ctx, Found, iam_role, lab_tag};
 
 pub const SOURCE: &str = "Source";
 pub const BUILD: &str = "Build";

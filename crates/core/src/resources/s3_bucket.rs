@@ -10,10 +10,10 @@ use aws_sdk_s3::types::{
     Tagging, VersioningConfiguration,
 };
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, is_code};
 use crate::plan::Resource;
 
-use super::{Ctx, Found, is_code, lab_tag};
+use super::{Ctx, Found, lab_tag};
 
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let s3 = cx.aws.s3();

@@ -7,10 +7,10 @@ use aws_sdk_ec2::types::{
     Filter, IpPermission, IpRange, Ipv6Range, ResourceType, SecurityGroup, Tag, TagSpecification, UserIdGroupPair,
 };
 
-use crate::error::Result;
+use crate::error::{Result, is_code};
 use crate::plan::{GroupFor, Resource};
 
-use super::{Ctx, Found, is_code, lab_tag};
+use super::{Ctx, Found, lab_tag};
 
 async fn find(cx: &Ctx, name: &str) -> Result<Option<SecurityGroup>> {
     let ec2 = cx.aws.ec2();

@@ -4,10 +4,10 @@
 
 use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, Tag, TargetGroupAttribute, TargetTypeEnum};
 
-use crate::error::Result;
+use crate::error::{Result, is_code};
 use crate::plan::Resource;
 
-use super::{Ctx, Found, is_code, lab_tag, load_balancer::tags_of};
+use super::{Ctx, Found, lab_tag, load_balancer::tags_of};
 
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let elb = cx.aws.elbv2();

@@ -10,11 +10,11 @@ use aws_sdk_ecs::types::{
     NetworkMode, OsFamily, PortMapping, RuntimePlatform, Tag, TaskDefinitionField, TransportProtocol,
 };
 
-use crate::error::Result;
+use crate::error::{Result, is_code};
 use crate::plan::{Resource, RoleFor};
 use crate::spec::{AppProtocol, CpuArchitecture};
 
-use super::{Ctx, Found, iam_role, is_code, lab_tag};
+use super::{Ctx, Found, iam_role, lab_tag};
 
 /// The image tag of the revision Apply registers, before any build has pushed an image.
 pub const AWAITING_FIRST_BUILD: &str = "awaiting-first-build";

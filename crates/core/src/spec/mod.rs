@@ -6,7 +6,6 @@
 //! - `rules`: AWS's rules for single values, each answering in English and Korean.
 //! - `validate`: the rules applied to a whole spec, every error at once, plus the
 //!   cross-field checks (architecture, trigger versus branch, choices the app refuses).
-//! - `regions`: the regions a lab may use, with display names.
 //! - `pricing`: what a running lab costs per hour.
 //!
 //! Stored as TOML with snake_case keys; unknown keys are refused so a typo never silently
@@ -15,16 +14,19 @@
 mod model;
 mod names;
 pub mod pricing;
-mod regions;
 mod rules;
 mod validate;
 
 pub use model::*;
 pub use names::{LAB_TAG_KEY, ResourceNames};
-pub use regions::{Region, region, regions};
 pub use validate::{FieldError, Lang, TaskSize, fargate_sizes};
 
 use crate::error::Error;
+
+/// How many availability zones the lab uses: the least a load balancer accepts. Each zone
+/// costs one public IPv4 address for the load balancer, so two keeps the bill (and the
+/// estimate, `pricing`) exact.
+pub const LAB_ZONES: usize = 2;
 
 impl LabSpec {
     /// The spec as TOML, the form it is stored and edited in.

@@ -365,7 +365,7 @@ impl Default for LabSpec {
     fn default() -> Self {
         LabSpec {
             name: String::new(),
-            region: "ap-northeast-2".into(),
+            region: crate::regions::DEFAULT_REGION.into(),
             source: SourceSpec::default(),
             pipeline: PipelineSpec::default(),
             build: BuildSpec::default(),

@@ -4,7 +4,7 @@
 //! attaches the field path. Each rule reports its first problem only, since fixing that one
 //! usually changes the rest.
 
-use super::regions;
+use crate::regions;
 
 /// What is wrong with one value, before it is tied to a field.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -32,11 +32,12 @@ use ts_rs::TS;
 
 use crate::apply::{self, ApplyOptions};
 use crate::aws::AwsContext;
+use crate::error::aws_code;
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, LedgerResource, ResourceState};
 use crate::plan::{Facts, Node, Plan};
 use crate::progress::{Cancel, NodeState, Progress, ProgressDetail, ProgressEvent};
-use crate::resources::{Ctx, Outputs, Timing, aws_code};
+use crate::resources::{Ctx, Outputs, Timing};
 use crate::spec::LabSpec;
 use crate::sweep;
 
@@ -298,7 +299,7 @@ async fn facts(
                 .get_caller_identity()
                 .send()
                 .await
-                .map_err(|e| crate::identity::classify("GetCallerIdentity", e))?;
+                .map_err(|e| crate::error::classify("GetCallerIdentity", e))?;
             Ok(Facts {
                 account_id: who.account().unwrap_or_default().to_owned(),
                 region: aws.region().to_owned(),

@@ -12,10 +12,11 @@ use aws_sdk_ec2::types::Filter;
 use aws_sdk_ecs::types::TaskDefinitionStatus;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::error::{aws_message, is_code, retryable};
 use crate::ledger::ResourceState;
 use crate::plan::{Node, Resource};
 use crate::progress::NodeState;
-use crate::resources::{self, Found, aws_message, is_code, retryable};
+use crate::resources::{self, Found};
 
 use super::{Claim, Run, set_state};
 
