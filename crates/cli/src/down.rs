@@ -12,7 +12,7 @@ use std::sync::Arc;
 use clap::Args;
 use pipewright_core::ledger::Ledger;
 use pipewright_core::progress::{Cancel, Progress, ProgressEvent};
-use pipewright_core::sweep::{self, TagRule};
+use pipewright_core::teardown::sweep::{self, TagRule};
 use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
 use pipewright_core::{AwsContext, Error};
 

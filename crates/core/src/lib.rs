@@ -21,7 +21,6 @@ pub mod regions;
 pub mod resources;
 pub mod secret;
 pub mod spec;
-pub mod sweep;
 pub mod teardown;
 pub mod watch;
 

@@ -37,7 +37,7 @@ pub async fn describe(cx: &Ctx, node: &Node) -> Result<Found> {
     let name = &cx.plan.names.pipeline;
     let deployed = match pipeline::has_deployed(cx, name).await {
         Ok(d) => d,
-        Err(e) if is_code(&e, &["PipelineNotFoundException"]) => return Ok(Found::Missing),
+        Err(e) if is_code(&e, pipeline::GONE) => return Ok(Found::Missing),
         Err(e) => return Err(e),
     };
     if !deployed || cx.output(crate::plan::Resource::TargetGroup).is_err() {
