@@ -3,7 +3,9 @@
 //!
 //! - `model`: the struct and its defaults (what the TOML file and the UI hold).
 //! - `names`: every resource name, derived from the lab's name unless overridden.
-//! - `rules`: AWS's rules for single values, each answering in English and Korean.
+//! - `rules`: AWS's rules for single values, each answering in English and Korean, built from
+//!   the rule kit (`checks`), Korean particles (`korean`), trigger globs (`glob`) and
+//!   Fargate's sizes (`fargate`).
 //! - `validate`: the rules applied to a whole spec, every error at once, plus the
 //!   cross-field checks (architecture, trigger versus branch, choices the app refuses).
 //! - `pricing`: what a running lab costs per hour.
@@ -11,15 +13,20 @@
 //! Stored as TOML with snake_case keys; unknown keys are refused so a typo never silently
 //! falls back to a default.
 
+mod checks;
+mod fargate;
+mod glob;
+mod korean;
 mod model;
 mod names;
 pub mod pricing;
 mod rules;
 mod validate;
 
+pub use fargate::{TaskSize, fargate_sizes};
 pub use model::*;
 pub use names::{LAB_TAG_KEY, ResourceNames};
-pub use validate::{FieldError, Lang, TaskSize, fargate_sizes};
+pub use validate::{FieldError, Lang};
 
 use crate::error::Error;
 
