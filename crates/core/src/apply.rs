@@ -405,7 +405,7 @@ fn not_ours(cx: &Ctx, node: &Node) -> Error {
 /// Every resource of a lab recorded in the ledger: the ledger's state plus a fresh describe.
 pub async fn status(aws: &AwsContext, ledger: Arc<Ledger>, lab: &str) -> Result<LabStatus> {
     let spec = ledger.spec_of(lab)?;
-    check_region(aws, &ledger.lab_region(lab)?.unwrap_or_else(|| spec.region.clone()))?;
+    check_region(aws, &ledger.region_of(lab)?)?;
     let options = ApplyOptions::for_context(aws);
     let facts = discover(aws, ledger.clone(), &spec, &options, Cancel::never()).await?;
     ledger.check_account(lab, &facts.account_id)?;

@@ -57,6 +57,11 @@ pub fn typescript() -> String {
         spec::TargetGroupSpec::decl(&cfg),
         spec::ResourceNames::decl(&cfg),
         spec::FieldError::decl(&cfg),
+        spec::SpecCheck::decl(&cfg),
+        crate::plan::Step::decl(&cfg),
+        crate::plan::Kind::decl(&cfg),
+        crate::plan::PlanView::decl(&cfg),
+        crate::plan::PlanNode::decl(&cfg),
         crate::regions::Region::decl(&cfg),
         spec::TaskSize::decl(&cfg),
         pricing::Per::decl(&cfg),
@@ -109,9 +114,26 @@ pub fn typescript() -> String {
         out.push_str(&d);
         out.push_str("\n\n");
     }
+    out.push_str(&regions());
     out.truncate(out.trim_end().len());
     out.push('\n');
     out
+}
+
+/// The region table as data (`crate::regions`): the pickers list it, in the console's order.
+fn regions() -> String {
+    let rows: Vec<String> = crate::regions::regions()
+        .iter()
+        .map(|r| format!("  {},", serde_json::to_string(r).expect("a region serializes")))
+        .collect();
+    let regions = format!("[\n{}\n]", rows.join("\n"));
+    format!(
+        "/** The regions a lab may use, in the console's order (`crate::regions`). */\n\
+         export const REGIONS: readonly Region[] = {regions};\n\n\
+         /** A new lab's region, and practice mode's. */\n\
+         export const DEFAULT_REGION = {:?};\n",
+        crate::regions::DEFAULT_REGION
+    )
 }
 
 #[cfg(test)]

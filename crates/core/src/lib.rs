@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod error;
 pub mod identity;
 pub mod ledger;
+pub mod links;
 pub mod paths;
 pub mod plan;
 pub mod practice;
@@ -25,6 +26,6 @@ pub mod teardown;
 pub mod watch;
 
 pub use aws::{AwsContext, AwsSettings};
-pub use credentials::{CredentialStore, settings_for};
+pub use credentials::CredentialStore;
 pub use error::{Error, ErrorPayload};
 pub use secret::Secret;

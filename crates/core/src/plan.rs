@@ -238,6 +238,29 @@ impl Node {
     }
 }
 
+/// A plan as the UI receives it: Review lists it, Progress starts from it, Teardown counts it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanView {
+    pub lab: String,
+    /// In the order Apply may create them (every node after what it depends on).
+    pub nodes: Vec<PlanNode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanNode {
+    pub step: Step,
+    pub kind: Kind,
+    pub name: String,
+    /// Positions in `nodes` of what this one waits for.
+    pub depends_on: Vec<u32>,
+    /// A connection the student brings: used as it is, neither created nor deleted.
+    pub reused: bool,
+    /// Not a resource (the first run): nothing to record or delete.
+    pub milestone: bool,
+}
+
 /// The graph, its nodes in a topological order (every node after all it depends on).
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -350,6 +373,37 @@ impl Plan {
             names,
             bucket,
             nodes: topological(nodes),
+        }
+    }
+
+    /// The plan for showing before anything is created (Review, `pipewright plan`): nothing
+    /// is asked of AWS; the account id is `account_id`, or `<account-id>` when not known.
+    pub fn preview(spec: &LabSpec, account_id: Option<&str>) -> Plan {
+        let mut facts = Facts::placeholder(&spec.region);
+        if let Some(account) = account_id {
+            facts.account_id = account.to_owned();
+        }
+        Plan::new(spec, facts)
+    }
+
+    /// The plan as the UI shows it.
+    pub fn view(&self, spec: &LabSpec) -> PlanView {
+        let position = |r: &Resource| self.nodes.iter().position(|n| n.resource == *r);
+        let reused = matches!(spec.source.connection, ConnectionChoice::Existing { .. });
+        PlanView {
+            lab: self.lab.clone(),
+            nodes: self
+                .nodes
+                .iter()
+                .map(|n| PlanNode {
+                    step: n.step,
+                    kind: n.kind(),
+                    name: n.name.clone(),
+                    depends_on: n.depends_on.iter().filter_map(position).map(|i| i as u32).collect(),
+                    reused: reused && n.resource == Resource::Connection,
+                    milestone: n.resource.is_milestone(),
+                })
+                .collect(),
         }
     }
 
@@ -559,6 +613,31 @@ mod tests {
                 .unwrap()
                 .depends_on
                 .contains(&Resource::Role(RoleFor::Build))
+        );
+    }
+
+    #[test]
+    fn the_view_names_kinds_steps_and_edges() {
+        let mut spec = LabSpec::new("ktb", "octo/app");
+        let view = Plan::preview(&spec, Some("123456789012")).view(&spec);
+        assert_eq!(view.nodes.len(), 19);
+        let bucket = view.nodes.iter().find(|n| n.kind == Kind::S3Bucket).unwrap();
+        assert_eq!(bucket.name, "pipewright-ktb-artifacts-123456789012");
+        let last = view.nodes.last().unwrap();
+        assert!(last.milestone && last.kind == Kind::FirstRun);
+        for (i, n) in view.nodes.iter().enumerate() {
+            assert!(n.depends_on.iter().all(|&d| (d as usize) < i), "{n:?}");
+        }
+        assert!(!view.nodes[0].reused);
+        spec.source.connection = ConnectionChoice::Existing {
+            arn: "arn:aws:codeconnections:ap-northeast-2:123456789012:connection/x".into(),
+        };
+        let view = Plan::preview(&spec, None).view(&spec);
+        assert!(view.nodes[0].reused && view.nodes[0].name.ends_with("connection/x"));
+        assert!(
+            view.nodes
+                .iter()
+                .any(|n| n.name == "pipewright-ktb-artifacts-<account-id>")
         );
     }
 

@@ -28,6 +28,7 @@ import type {
   SandboxStatus,
   TaskSize,
 } from "./bindings";
+import type { Command } from "./commands";
 import { fakeInvoke } from "./ipc-fake";
 import type { RetryOutcome, StartedRun, WatchEvent } from "./bindings";
 import type { LabSummary, TeardownReport } from "./bindings";
@@ -70,7 +71,7 @@ export function toErrorPayload(error: unknown): ErrorPayload {
   return { code: "internal", message, hint: null, field: null };
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(command: Command, args?: Record<string, unknown>): Promise<T> {
   try {
     if (inTauri()) return await invoke<T>(command, args);
     if (!warnedFake && import.meta.env.MODE !== "test") {
@@ -123,15 +124,9 @@ export function credentialsDelete(name: string): Promise<void> {
   return call("credentials_delete", { name });
 }
 
-/**
- * The named profiles in ~/.aws. Accepts the older `string[]` answer too, so the UI works
- * with either shape of the command.
- */
-export async function profilesList(): Promise<ProfileSummary[]> {
-  const profiles = await call<Array<ProfileSummary | string>>("profiles_list");
-  return profiles.map((p) =>
-    typeof p === "string" ? { name: p, kind: "other" as const, region: null } : p,
-  );
+/** The named profiles in ~/.aws, with what each gets its credentials from. */
+export function profilesList(): Promise<ProfileSummary[]> {
+  return call("profiles_list");
 }
 
 /** The AWS regions the app offers, with their console names in English and Korean. */

@@ -9,10 +9,12 @@
 //! - `validate`: the rules applied to a whole spec, every error at once, plus the
 //!   cross-field checks (architecture, trigger versus branch, choices the app refuses).
 //! - `pricing`: what a running lab costs per hour.
+//! - `check`: the problems, names and cost the wizard shows, in one answer.
 //!
 //! Stored as TOML with snake_case keys; unknown keys are refused so a typo never silently
 //! falls back to a default.
 
+mod check;
 mod checks;
 mod fargate;
 mod glob;
@@ -23,6 +25,7 @@ pub mod pricing;
 mod rules;
 mod validate;
 
+pub use check::SpecCheck;
 pub use fargate::{TaskSize, fargate_sizes};
 pub use model::*;
 pub use names::{LAB_TAG_KEY, ResourceNames};

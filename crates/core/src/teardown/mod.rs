@@ -279,8 +279,7 @@ pub async fn teardown(
     cancel: Cancel,
 ) -> Result<TeardownReport> {
     let spec = ledger.spec_of(lab)?;
-    let region = ledger.lab_region(lab)?.unwrap_or_else(|| spec.region.clone());
-    crate::apply::check_region(aws, &region)?;
+    apply::check_region(aws, &ledger.region_of(lab)?)?;
     let facts = facts(aws, ledger.clone(), &spec, &options, cancel.clone()).await?;
     ledger.check_account(lab, &facts.account_id)?;
     let cx = Ctx::new(aws, ledger, &spec, facts, options.concurrency, &options.timing).reporting(progress, cancel);
