@@ -5,10 +5,9 @@ use pipewright_core::api::{
     AppInfo, CredentialSet, CredentialSource, CredentialSummary, Identity, ProfileSummary, SandboxStatus,
 };
 use pipewright_core::credentials::{CredentialStore, profiles};
+use pipewright_core::plan::{Plan, PlanView};
 use pipewright_core::practice::{Sandbox, StartedRun};
-use pipewright_core::regions::Region;
-use pipewright_core::spec::pricing::CostEstimate;
-use pipewright_core::spec::{FieldError, LabSpec, ResourceNames, TaskSize};
+use pipewright_core::spec::{LabSpec, SpecCheck, SpecEdit, TaskSize};
 use pipewright_core::{ErrorPayload, buildspec, identity, links};
 use tauri::State;
 
@@ -69,24 +68,24 @@ pub fn spec_default(name: String, repository: String) -> LabSpec {
     LabSpec::new(&name, &repository)
 }
 
+/// The spec's problems, names and cost, in one answer.
 #[tauri::command]
-pub fn regions() -> Vec<Region> {
-    pipewright_core::regions::regions()
+pub fn spec_check(spec: LabSpec) -> SpecCheck {
+    spec.check()
 }
 
+/// The spec after `edit` and what follows from it (a branch trigger follows the branch, the
+/// build follows the tasks' architecture).
 #[tauri::command]
-pub fn spec_validate(spec: LabSpec) -> Vec<FieldError> {
-    spec.validate()
+pub fn spec_edit(mut spec: LabSpec, edit: SpecEdit) -> LabSpec {
+    spec.edit(edit);
+    spec
 }
 
+/// What the lab will create, in order; `account` names the artifact bucket when known.
 #[tauri::command]
-pub fn spec_names(spec: LabSpec) -> ResourceNames {
-    spec.names()
-}
-
-#[tauri::command]
-pub fn spec_cost(spec: LabSpec) -> CostEstimate {
-    spec.cost_estimate()
+pub fn spec_plan(spec: LabSpec, account: Option<String>) -> PlanView {
+    Plan::preview(&spec, account.as_deref()).view(&spec)
 }
 
 #[tauri::command]

@@ -11,6 +11,8 @@ pub mod bindings;
 pub mod buildspec;
 pub mod credentials;
 pub mod error;
+#[cfg(test)]
+mod fixtures;
 pub mod identity;
 pub mod ledger;
 pub mod links;

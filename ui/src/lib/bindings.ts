@@ -287,6 +287,8 @@ default_filter: TriggerFilter,
  */
 cost: CostEstimate, };
 
+export type SpecEdit = { "field": "branch", "value": string } | { "field": "cpu_architecture", "value": CpuArchitecture } | { "field": "environment_type", "value": EnvironmentType };
+
 export type Step = "source" | "pipeline" | "build" | "registry" | "deploy";
 
 export type ResourceKind = "connection" | "s3_bucket" | "iam_role" | "log_group" | "codebuild_project" | "ecr_repository" | "security_group" | "load_balancer" | "target_group" | "listener" | "ecs_cluster" | "task_definition" | "ecs_service" | "pipeline" | "first_run";
@@ -685,3 +687,6 @@ export const REGIONS: readonly Region[] = [
 
 /** A new lab's region, and practice mode's. */
 export const DEFAULT_REGION = "ap-northeast-2";
+
+/** The build images the wizard offers (`spec::BUILD_IMAGES`). */
+export const BUILD_IMAGES: readonly string[] = ["aws/codebuild/amazonlinux-x86_64-standard:5.0", "aws/codebuild/amazonlinux-aarch64-standard:3.0", "aws/codebuild/standard:7.0"];

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fakeBackend } from "./ipc-fake";
+import { fakeBackend } from "./fake/backend";
 import { IpcError, inTauri, toErrorPayload, whoami } from "./ipc";
 
 const SRC = join(import.meta.dirname, "..");

@@ -10,12 +10,14 @@
 //!   cross-field checks (architecture, trigger versus branch, choices the app refuses).
 //! - `pricing`: what a running lab costs per hour.
 //! - `check`: the problems, names and cost the wizard shows, in one answer.
+//! - `edit`: the edits other fields follow (the branch, the architecture).
 //!
 //! Stored as TOML with snake_case keys; unknown keys are refused so a typo never silently
 //! falls back to a default.
 
 mod check;
 mod checks;
+mod edit;
 mod fargate;
 mod glob;
 mod korean;
@@ -26,6 +28,7 @@ mod rules;
 mod validate;
 
 pub use check::SpecCheck;
+pub use edit::SpecEdit;
 pub use fargate::{TaskSize, fargate_sizes};
 pub use model::*;
 pub use names::{LAB_TAG_KEY, ResourceNames};
