@@ -7,7 +7,10 @@ import { svelteTesting } from "@testing-library/svelte/vite";
 // built files from ui/dist (frontendDist).
 const host = process.env.TAURI_DEV_HOST;
 
-export default defineConfig({
+export default defineConfig(({ command, mode }) => ({
+  // The fake backend (src/lib/fake) is for the dev server and the tests: a build never
+  // contains it (src/bundle.test.ts checks the built files).
+  define: { __FAKE_BACKEND__: JSON.stringify(command === "serve" || mode === "test") },
   plugins: [svelte(), svelteTesting()],
   clearScreen: false,
   envPrefix: ["VITE_", "TAURI_ENV_"],
@@ -30,4 +33,4 @@ export default defineConfig({
     setupFiles: ["src/test-setup.ts"],
     restoreMocks: true,
   },
-});
+}));

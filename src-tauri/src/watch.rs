@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use pipewright_core::api::CredentialSource;
-use pipewright_core::ledger::Ledger;
+use pipewright_core::practice::Sandbox;
 use pipewright_core::progress::Cancel;
 use pipewright_core::spec::LabSpec;
 use pipewright_core::watch::{self, RetryOutcome, WatchEvent, WatchOptions, WatchTarget};
@@ -16,7 +16,7 @@ use tauri::State;
 use tauri::ipc::Channel;
 use tokio::sync::Notify;
 
-use crate::commands::Practice;
+use crate::labs::Labs;
 
 type Reply<T> = Result<T, ErrorPayload>;
 
@@ -40,27 +40,27 @@ fn ring(lab: &str) {
 }
 
 /// The lab's spec, as `apply` recorded it, and a context for the region it was created in.
-async fn lab(practice: &Practice, source: &CredentialSource, lab: &str) -> Result<(LabSpec, AwsContext), Error> {
-    let ledger = Ledger::open_default()?;
-    let spec = ledger.spec_of(lab)?;
-    let region = ledger.lab_region(lab)?.unwrap_or_else(|| spec.region.clone());
-    let sandbox = match source {
-        CredentialSource::Practice => Some(practice.ensure_started().await?),
-        _ => None,
-    };
-    let aws = pipewright_core::credentials::context_for(source, sandbox.as_deref(), Some(&region)).await?;
-    Ok((spec, aws))
+async fn lab(
+    sandbox: &Sandbox,
+    labs: &Labs,
+    source: &CredentialSource,
+    lab: &str,
+) -> Result<(LabSpec, AwsContext), Error> {
+    let ledger = labs.ledger()?;
+    let aws = sandbox.context(source, Some(&ledger.region_of(lab)?)).await?;
+    Ok((ledger.spec_of(lab)?, aws))
 }
 
 #[tauri::command]
 pub async fn lab_watch(
-    practice: State<'_, Practice>,
+    sandbox: State<'_, Sandbox>,
+    labs: State<'_, Labs>,
     source: CredentialSource,
     lab: String,
     execution: Option<String>,
     on_event: Channel<WatchEvent>,
 ) -> Reply<()> {
-    let (spec, aws) = self::lab(&practice, &source, &lab).await?;
+    let (spec, aws) = self::lab(&sandbox, &labs, &source, &lab).await?;
     let mut options = WatchOptions::for_context(&aws);
     options.wake = bell(&lab);
     // Pinned to one execution (picked from the list), else the watcher chooses.
@@ -72,8 +72,13 @@ pub async fn lab_watch(
 
 /// Starts a run; returns its execution id.
 #[tauri::command]
-pub async fn lab_run(practice: State<'_, Practice>, source: CredentialSource, lab: String) -> Reply<String> {
-    let (spec, aws) = self::lab(&practice, &source, &lab).await?;
+pub async fn lab_run(
+    sandbox: State<'_, Sandbox>,
+    labs: State<'_, Labs>,
+    source: CredentialSource,
+    lab: String,
+) -> Reply<String> {
+    let (spec, aws) = self::lab(&sandbox, &labs, &source, &lab).await?;
     let id = watch::run(&aws, &spec.names().pipeline).await?;
     ring(&lab);
     Ok(id)
@@ -83,13 +88,14 @@ pub async fn lab_run(practice: State<'_, Practice>, source: CredentialSource, la
 /// actions finish. Returns the stopped execution's id.
 #[tauri::command]
 pub async fn lab_stop(
-    practice: State<'_, Practice>,
+    sandbox: State<'_, Sandbox>,
+    labs: State<'_, Labs>,
     source: CredentialSource,
     lab: String,
     execution: Option<String>,
     abandon: bool,
 ) -> Reply<String> {
-    let (spec, aws) = self::lab(&practice, &source, &lab).await?;
+    let (spec, aws) = self::lab(&sandbox, &labs, &source, &lab).await?;
     let id = watch::stop(&aws, &spec.names().pipeline, execution.as_deref(), abandon).await?;
     ring(&lab);
     Ok(id)
@@ -98,12 +104,13 @@ pub async fn lab_stop(
 /// Retries the failed actions of the latest failed stage.
 #[tauri::command]
 pub async fn lab_retry(
-    practice: State<'_, Practice>,
+    sandbox: State<'_, Sandbox>,
+    labs: State<'_, Labs>,
     source: CredentialSource,
     lab: String,
     execution: Option<String>,
 ) -> Reply<RetryOutcome> {
-    let (spec, aws) = self::lab(&practice, &source, &lab).await?;
+    let (spec, aws) = self::lab(&sandbox, &labs, &source, &lab).await?;
     let out = watch::retry(&aws, &spec.names().pipeline, execution.as_deref()).await?;
     ring(&lab);
     Ok(out)

@@ -3,11 +3,13 @@ import "@testing-library/jest-dom/vitest";
 import { beforeEach } from "vitest";
 import { setupI18n } from "./lib/i18n";
 import { applyRun } from "./lib/apply.svelte";
-import { fakeBackend } from "./lib/ipc-fake";
+import { fakeBackend } from "./lib/fake/backend";
 import { specStore } from "./lib/spec.svelte";
 import { teardownRun } from "./lib/teardown.svelte";
 
 beforeEach(() => {
+  // Tests in the node environment (the bundle check) have no DOM to reset.
+  if (typeof localStorage === "undefined") return;
   localStorage.clear();
   history.replaceState(null, "", "/");
   fakeBackend.reset();

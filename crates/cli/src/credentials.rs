@@ -13,10 +13,12 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use clap::{Args, Subcommand};
-use pipewright_core::api::{CredentialSet, CredentialSource, Identity};
+use pipewright_core::api::{CredentialSet, Identity};
 use pipewright_core::credentials::{self, CredentialStore, list_profiles, mask_key_id, validate};
 use pipewright_core::practice::PRACTICE_REGION;
-use pipewright_core::{AwsContext, AwsSettings, Error, Secret, identity};
+use pipewright_core::{AwsContext, Error, Secret, identity};
+
+use crate::account::AccountArgs;
 
 #[derive(Args)]
 pub struct LoginArgs {
@@ -40,12 +42,8 @@ pub struct LogoutArgs {
 
 #[derive(Args)]
 pub struct WhoamiArgs {
-    /// Keys saved with `pipewright login --name`.
-    #[arg(long, conflicts_with = "profile")]
-    name: Option<String>,
-    /// An AWS profile from ~/.aws/config. Without --name or --profile: the standard chain.
-    #[arg(long)]
-    profile: Option<String>,
+    #[command(flatten)]
+    account: AccountArgs,
     /// The region to ask in (default: the saved set's, the profile's, or AWS_REGION).
     #[arg(long)]
     region: Option<String>,
@@ -120,18 +118,7 @@ pub fn logout(args: LogoutArgs) -> Result<(), Error> {
 }
 
 pub async fn whoami(args: WhoamiArgs) -> Result<(), Error> {
-    let mut settings = if let Some(name) = &args.name {
-        CredentialStore::open()?.settings_for_set(name)?
-    } else if let Some(profile) = &args.profile {
-        let source = CredentialSource::Profile { name: profile.clone() };
-        credentials::settings_for(&source, None).await?
-    } else {
-        AwsSettings::default()
-    };
-    if let Some(region) = args.region {
-        settings.region = Some(region);
-    }
-    let aws = AwsContext::load(&settings).await?;
+    let aws = args.account.context(args.region.as_deref()).await?;
     let id = identity::whoami(&aws).await?;
     if args.json {
         println!(

@@ -5,18 +5,19 @@
 //! `ProgressEvent` per line, then the `TeardownReport` as the last line). The end is the
 //! inventory: exit 0 only when nothing is left and nothing failed.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
 use pipewright_core::ledger::Ledger;
-use pipewright_core::progress::{Cancel, Progress, ProgressEvent};
-use pipewright_core::sweep::{self, TagRule};
+use pipewright_core::progress::{Cancel, Progress};
+use pipewright_core::teardown::sweep::{self, TagRule};
 use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
 use pipewright_core::{AwsContext, Error};
 
-use crate::up::{AccountArgs, context};
+use crate::account::AccountArgs;
+use crate::output;
 
 #[derive(Args)]
 pub struct DownArgs {
@@ -55,19 +56,6 @@ pub struct SweepArgs {
     json: bool,
     #[command(flatten)]
     account: AccountArgs,
-}
-
-fn print_event(e: &ProgressEvent, json: bool) {
-    let mut out = std::io::stdout().lock();
-    if json {
-        let _ = writeln!(out, "{}", serde_json::to_string(e).unwrap_or_default());
-    } else {
-        let state = format!("{:?}", e.state).to_lowercase();
-        let secs = f64::from(e.elapsed_ms) / 1000.0;
-        let msg = e.message.as_deref().unwrap_or("");
-        let _ = writeln!(out, "[{secs:>6.1}s] {:<17} {:<40} {state:<8} {msg}", e.kind, e.name);
-    }
-    let _ = out.flush();
 }
 
 fn print_report(r: &TeardownReport, json: bool) -> Result<(), Error> {
@@ -117,33 +105,6 @@ fn print_report(r: &TeardownReport, json: bool) -> Result<(), Error> {
     Ok(())
 }
 
-fn confirm(question: &str) -> Result<bool, Error> {
-    if !std::io::stdin().is_terminal() {
-        eprintln!("Not a terminal: pass --yes to delete these resources.");
-        return Ok(false);
-    }
-    eprint!("{question} [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
-}
-
-/// Ctrl-C stops between AWS calls; what was done is in the ledger.
-fn cancel_on_ctrl_c() -> Cancel {
-    let (handle, cancel) = Cancel::new();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("Stopping after the calls in flight...");
-            handle.cancel();
-        }
-    });
-    cancel
-}
-
 fn exit_for(report: &TeardownReport) -> ExitCode {
     if report.dry_run || report.is_clean() {
         ExitCode::SUCCESS
@@ -169,13 +130,13 @@ where
         if listing.would_delete.is_empty() && listing.skipped.is_empty() {
             eprintln!("Nothing to delete.");
         }
-        if !confirm("Delete these resources?")? {
+        if !output::confirm("Delete these resources?", "delete these resources")? {
             return Ok(ExitCode::FAILURE);
         }
         options.dry_run = false;
     }
-    let progress = Progress::new(move |e| print_event(&e, json));
-    match op(options, progress, cancel_on_ctrl_c()).await {
+    let progress = Progress::new(move |e| output::event(&e, json));
+    match op(options, progress, output::cancel_on_ctrl_c(output::STOPPING)).await {
         Ok(report) => {
             print_report(&report, json)?;
             Ok(exit_for(&report))
@@ -190,8 +151,7 @@ where
 
 pub async fn down(args: DownArgs) -> Result<ExitCode, Error> {
     let ledger = Arc::new(Ledger::open_default()?);
-    let spec = ledger.spec_of(&args.lab)?;
-    let aws = context(&args.account, &spec.region).await?;
+    let aws = args.account.context(Some(&ledger.region_of(&args.lab)?)).await?;
     let lab = args.lab.clone();
     run(args.yes, args.dry_run, args.json, &aws, |options, progress, cancel| {
         teardown::teardown(&aws, ledger.clone(), &lab, options, progress, cancel)
@@ -202,11 +162,7 @@ pub async fn down(args: DownArgs) -> Result<ExitCode, Error> {
 pub async fn sweep(args: SweepArgs) -> Result<ExitCode, Error> {
     let rule = TagRule::parse(&args.tag)?;
     let ledger = Arc::new(Ledger::open_default()?);
-    let region = match &args.region {
-        Some(r) => r.clone(),
-        None => AwsContext::load(&Default::default()).await?.region().to_owned(),
-    };
-    let aws = context(&args.account, &region).await?;
+    let aws = args.account.context(args.region.as_deref()).await?;
     run(args.yes, args.dry_run, args.json, &aws, |options, progress, cancel| {
         sweep::sweep(&aws, ledger.clone(), &rule, options, progress, cancel)
     })

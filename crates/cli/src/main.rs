@@ -2,8 +2,10 @@
 
 use std::process::ExitCode;
 
+mod account;
 mod credentials;
 mod down;
+mod output;
 mod spec;
 mod up;
 mod watch;
@@ -62,23 +64,20 @@ async fn main() -> ExitCode {
         Command::Logout(args) => credentials::logout(args),
         Command::Credentials(args) => credentials::credentials(args).await,
         Command::Spec(args) => return spec::run(args),
-        Command::Plan(args) => return up::finish(up::plan(args)),
-        Command::Up(args) => return up::finish(up::up(args).await),
-        Command::Status(args) => return up::finish(up::status(args).await),
-        Command::Down(args) => return up::finish(down::down(args).await),
-        Command::Sweep(args) => return up::finish(down::sweep(args).await),
-        Command::Watch(args) => return up::finish(watch::watch(args).await),
-        Command::Run(args) => return up::finish(watch::run(args).await),
-        Command::Stop(args) => return up::finish(watch::stop(args).await),
-        Command::Retry(args) => return up::finish(watch::retry(args).await),
+        Command::Plan(args) => return output::finish(up::plan(args)),
+        Command::Up(args) => return output::finish(up::up(args).await),
+        Command::Status(args) => return output::finish(up::status(args).await),
+        Command::Down(args) => return output::finish(down::down(args).await),
+        Command::Sweep(args) => return output::finish(down::sweep(args).await),
+        Command::Watch(args) => return output::finish(watch::watch(args).await),
+        Command::Run(args) => return output::finish(watch::run(args).await),
+        Command::Stop(args) => return output::finish(watch::stop(args).await),
+        Command::Retry(args) => return output::finish(watch::retry(args).await),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error[{}]: {e}", e.code().as_str());
-            if let Some(hint) = e.hint() {
-                eprintln!("hint: {hint}");
-            }
+            output::error(&e);
             ExitCode::FAILURE
         }
     }

@@ -14,6 +14,8 @@ use clap::{Args, Subcommand};
 use pipewright_core::Error;
 use pipewright_core::spec::{FieldError, LabSpec, Lang};
 
+use crate::output;
+
 #[derive(Args)]
 pub struct SpecArgs {
     #[command(subcommand)]
@@ -72,13 +74,7 @@ pub fn run(args: SpecArgs) -> ExitCode {
         SpecCommand::Init(args) => init(args),
         SpecCommand::Check(args) => check(args),
     };
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error[{}]: {e}", e.code().as_str());
-            ExitCode::FAILURE
-        }
-    }
+    output::finish(result)
 }
 
 fn init(args: InitArgs) -> Result<ExitCode, Error> {
@@ -97,9 +93,7 @@ fn init(args: InitArgs) -> Result<ExitCode, Error> {
         .filter(|e| !(args.repository.is_none() && e.field == "source.repository" && e.code == "required"))
         .collect();
     if !problems.is_empty() {
-        for p in &problems {
-            eprintln!("{}: {}", p.field, p.en);
-        }
+        output::problems(&mut std::io::stderr(), &problems, Lang::En);
         return Ok(ExitCode::FAILURE);
     }
     let text = format!("{}{}", header(&spec, args.repository.is_none()), spec.to_toml()?);
@@ -190,17 +184,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
     } else if problems.is_empty() {
         println!("OK");
     } else {
-        print_problems(&problems, args.lang);
+        output::problems(&mut std::io::stdout(), &problems, args.lang);
     }
     Ok(if problems.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
-}
-
-fn print_problems(problems: &[FieldError], lang: Lang) {
-    for p in problems {
-        println!("{}: {}", p.field, p.message(lang));
-    }
 }

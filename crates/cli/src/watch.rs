@@ -14,16 +14,16 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
-use pipewright_core::Error;
 use pipewright_core::ledger::Ledger;
-use pipewright_core::progress::Cancel;
 use pipewright_core::spec::LabSpec;
 use pipewright_core::watch::{
     self, ActionView, PipelineSnapshot, RunStatus, WatchEvent, WatchOptions, WatchTarget, apply_changes,
 };
+use pipewright_core::{AwsContext, Error};
 use serde_json::Value;
 
-use crate::up::{AccountArgs, context};
+use crate::account::AccountArgs;
+use crate::output;
 
 #[derive(Args)]
 pub struct WatchArgs {
@@ -76,43 +76,37 @@ pub struct RetryArgs {
     account: AccountArgs,
 }
 
-fn lab_spec(lab: &str) -> Result<LabSpec, Error> {
-    Ledger::open_default()?.spec_of(lab)
+/// The lab's spec and a context in the region it lives in.
+async fn lab(account: &AccountArgs, lab: &str) -> Result<(LabSpec, AwsContext), Error> {
+    let ledger = Ledger::open_default()?;
+    let aws = account.context(Some(&ledger.region_of(lab)?)).await?;
+    Ok((ledger.spec_of(lab)?, aws))
 }
 
 pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
-    let spec = lab_spec(&args.lab)?;
-    let aws = context(&args.account, &spec.region).await?;
+    let (spec, aws) = lab(&args.account, &args.lab).await?;
     let id = watch::run(&aws, &spec.names().pipeline).await?;
     println!("started execution {id}");
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn stop(args: StopArgs) -> Result<ExitCode, Error> {
-    let spec = lab_spec(&args.lab)?;
-    let aws = context(&args.account, &spec.region).await?;
+    let (spec, aws) = lab(&args.account, &args.lab).await?;
     let id = watch::stop(&aws, &spec.names().pipeline, args.execution.as_deref(), args.abandon).await?;
     println!("stopping execution {id}");
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn retry(args: RetryArgs) -> Result<ExitCode, Error> {
-    let spec = lab_spec(&args.lab)?;
-    let aws = context(&args.account, &spec.region).await?;
+    let (spec, aws) = lab(&args.account, &args.lab).await?;
     let out = watch::retry(&aws, &spec.names().pipeline, args.execution.as_deref()).await?;
     println!("retrying stage {} of execution {}", out.stage, out.execution_id);
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn watch(args: WatchArgs) -> Result<ExitCode, Error> {
-    let spec = lab_spec(&args.lab)?;
-    let aws = context(&args.account, &spec.region).await?;
-    let (handle, cancel) = Cancel::new();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            handle.cancel();
-        }
-    });
+    let (spec, aws) = lab(&args.account, &args.lab).await?;
+    let cancel = output::cancel_on_ctrl_c(None);
     let outcome = Arc::new(Mutex::new(None::<ExitCode>));
     let mut view = View {
         json: args.json,
@@ -167,7 +161,7 @@ impl View {
             WatchEvent::Snapshot { snapshot } => self.doc = watch::change::to_value(snapshot),
             WatchEvent::Changes { changes } => {
                 if let Err(e) = apply_changes(&mut self.doc, changes) {
-                    eprintln!("error[internal]: a change did not apply: {e}");
+                    output::error(&Error::Internal(format!("a change did not apply: {e}")));
                     return false;
                 }
             }

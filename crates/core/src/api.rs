@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::credentials::Secret;
+use crate::secret::Secret;
 
 /// The caller identity STS reports, plus where we asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -11,21 +11,19 @@
 //! - Cancel stops between calls; nothing new starts after a failure, and what is running
 //!   finishes its current call. Either way the ledger says exactly what was sent.
 
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 use aws_sdk_ec2::types::Filter;
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use ts_rs::TS;
 
 use crate::aws::AwsContext;
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, ResourceState};
-use crate::plan::{Facts, Node, Plan, Resource};
+use crate::plan::{Facts, Node, Resource};
 use crate::progress::{Cancel, NodeState, Progress, ProgressDetail, RunProgress};
-use crate::resources::{self, Ctx, Found, Outputs, Timing};
+use crate::resources::{self, Ctx, Found, Timing};
 use crate::spec::LabSpec;
 
 /// How Apply runs.
@@ -89,29 +87,6 @@ pub struct ResourceStatus {
     pub message: Option<String>,
 }
 
-fn context(
-    aws: &AwsContext,
-    ledger: Arc<Ledger>,
-    spec: &LabSpec,
-    facts: Facts,
-    options: &ApplyOptions,
-    progress: Progress,
-    cancel: Cancel,
-) -> Ctx {
-    Ctx {
-        aws: aws.clone(),
-        ledger,
-        spec: spec.clone(),
-        plan: Plan::new(spec, facts),
-        timing: options.timing.clone(),
-        progress,
-        cancel,
-        permits: Semaphore::new(options.concurrency.max(1)),
-        outputs: Mutex::new(Outputs::default()),
-        started: Instant::now(),
-    }
-}
-
 /// The account id and the default VPC with its subnets. No default VPC: a clear refusal.
 pub async fn discover(
     aws: &AwsContext,
@@ -120,15 +95,9 @@ pub async fn discover(
     options: &ApplyOptions,
     cancel: Cancel,
 ) -> Result<Facts> {
-    let cx = context(
-        aws,
-        ledger,
-        spec,
-        Facts::placeholder(aws.region()),
-        options,
-        Progress::none(),
-        cancel,
-    );
+    let facts = Facts::placeholder(aws.region());
+    let cx =
+        Ctx::new(aws, ledger, spec, facts, options.concurrency, &options.timing).reporting(Progress::none(), cancel);
     let sts = aws.sts();
     let who = cx
         .call("sts", "GetCallerIdentity", "", || sts.get_caller_identity().send())
@@ -164,7 +133,7 @@ pub async fn discover(
     by_zone.sort();
     by_zone.dedup_by(|a, b| a.0 == b.0);
     let subnet_ids: Vec<String> = by_zone.into_iter().map(|(_, id)| id).collect();
-    if subnet_ids.len() < crate::plan::LAB_ZONES {
+    if subnet_ids.len() < crate::spec::LAB_ZONES {
         return Err(Error::Invalid {
             field: "region".into(),
             message: format!(
@@ -226,15 +195,8 @@ pub async fn apply(
     let facts = discover(aws, ledger.clone(), spec, &options, cancel.clone()).await?;
     ledger.check_account(&spec.name, &facts.account_id)?;
     ledger.upsert_lab(&spec.name, &facts.region, Some(&facts.account_id), &spec.to_toml()?)?;
-    let cx = Arc::new(context(
-        aws,
-        ledger.clone(),
-        spec,
-        facts,
-        &options,
-        progress,
-        cancel.clone(),
-    ));
+    let cx = Ctx::new(aws, ledger.clone(), spec, facts, options.concurrency, &options.timing);
+    let cx = Arc::new(cx.reporting(progress, cancel.clone()));
     let nodes: Vec<Node> = cx.plan.nodes().to_vec();
     for n in &nodes {
         cx.emit(n, NodeState::Pending, None, None);
@@ -329,7 +291,7 @@ async fn ensure(cx: &Ctx, node: &Node) -> Result<()> {
     if node.resource.is_milestone() {
         return reach(cx, node).await;
     }
-    let (lab, kind, name) = (cx.lab(), node.kind(), node.name.as_str());
+    let (lab, kind, name) = (cx.lab(), node.kind().as_str(), node.name.as_str());
     let step = node.step.as_str();
     let prior = cx
         .ledger
@@ -365,7 +327,7 @@ async fn ensure(cx: &Ctx, node: &Node) -> Result<()> {
                         .set_state(lab, kind, name, ResourceState::Created, Some(&id))?;
                     (id, NodeState::Created, None)
                 }
-                Err(e) if resources::already_exists(node.resource, &e) => match resources::describe(cx, node).await? {
+                Err(e) if resources::already_exists(node.kind(), &e) => match resources::describe(cx, node).await? {
                     // Ours: e.g. an SDK retry of a create whose first answer was lost.
                     Found::Present { id, ours: true } => adopt(cx, node, Some(ResourceState::Intent), &id)?,
                     Found::Present { ours: false, .. } => return Err(not_ours(cx, node)),
@@ -413,7 +375,7 @@ pub fn app_url(dns: &str, listener_port: u32) -> String {
 /// Records a resource that exists and is ours: `created` if the ledger says we made it (or
 /// meant to), `adopted` if it predates the ledger.
 fn adopt(cx: &Ctx, node: &Node, prior: Option<ResourceState>, id: &str) -> Result<(String, NodeState, Option<String>)> {
-    let (lab, kind, name) = (cx.lab(), node.kind(), node.name.as_str());
+    let (lab, kind, name) = (cx.lab(), node.kind().as_str(), node.name.as_str());
     let (state, shown, message) = match prior {
         Some(ResourceState::Adopted) | None => (
             ResourceState::Adopted,
@@ -434,7 +396,7 @@ fn adopt(cx: &Ctx, node: &Node, prior: Option<ResourceState>, id: &str) -> Resul
 
 fn not_ours(cx: &Ctx, node: &Node) -> Error {
     Error::NotOurs {
-        kind: node.kind().to_owned(),
+        kind: node.kind().as_str().to_owned(),
         name: node.name.clone(),
         lab: cx.lab().to_owned(),
     }
@@ -443,23 +405,17 @@ fn not_ours(cx: &Ctx, node: &Node) -> Error {
 /// Every resource of a lab recorded in the ledger: the ledger's state plus a fresh describe.
 pub async fn status(aws: &AwsContext, ledger: Arc<Ledger>, lab: &str) -> Result<LabStatus> {
     let spec = ledger.spec_of(lab)?;
-    check_region(aws, &ledger.lab_region(lab)?.unwrap_or_else(|| spec.region.clone()))?;
+    check_region(aws, &ledger.region_of(lab)?)?;
     let options = ApplyOptions::for_context(aws);
     let facts = discover(aws, ledger.clone(), &spec, &options, Cancel::never()).await?;
     ledger.check_account(lab, &facts.account_id)?;
-    let cx = context(
-        aws,
-        ledger.clone(),
-        &spec,
-        facts,
-        &options,
-        Progress::none(),
-        Cancel::never(),
-    );
+    let cx = Ctx::new(aws, ledger.clone(), &spec, facts, options.concurrency, &options.timing);
     let rows = ledger.resources(lab)?;
     let mut out = Vec::new();
     for node in cx.plan.nodes() {
-        let row = rows.iter().find(|r| r.kind == node.kind() && r.name == node.name);
+        let row = rows
+            .iter()
+            .find(|r| r.kind == node.kind().as_str() && r.name == node.name);
         let (exists, ours, message) = match resources::describe(&cx, node).await {
             Ok(Found::Missing) => (Some(false), None, None),
             Ok(Found::Present { ours, .. }) => (Some(true), Some(ours), None),
@@ -468,7 +424,7 @@ pub async fn status(aws: &AwsContext, ledger: Arc<Ledger>, lab: &str) -> Result<
         };
         out.push(ResourceStatus {
             step: node.step.as_str().to_owned(),
-            kind: node.kind().to_owned(),
+            kind: node.kind().as_str().to_owned(),
             name: node.name.clone(),
             ledger_state: row.map(|r| r.state),
             physical_id: row.and_then(|r| r.physical_id.clone()),

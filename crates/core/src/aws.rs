@@ -10,8 +10,8 @@ use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutCo
 use aws_credential_types::Credentials;
 use aws_types::SdkConfig;
 
-use crate::credentials::is_known_region;
 use crate::error::{Error, Result};
+use crate::regions::is_known_region;
 
 /// Access keys handed in explicitly. The secret never leaves this struct except into the SDK.
 #[derive(Clone)]

@@ -1,8 +1,9 @@
 //! Generates `ui/src/lib/bindings.ts` from the Rust types that cross IPC.
 //!
-//! One file, so the UI imports types from one place. A test compares it with the checked-in
-//! copy and fails when stale; `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core
-//! bindings` rewrites it.
+//! One file, so the UI imports types from one place (and the data its pickers list: the
+//! regions and build images). A test compares it with the checked-in copy and fails when
+//! stale; `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core` rewrites it (and the
+//! fake backend's fixtures, `fixtures.rs`).
 
 use ts_rs::{Config, TS};
 
@@ -57,7 +58,13 @@ pub fn typescript() -> String {
         spec::TargetGroupSpec::decl(&cfg),
         spec::ResourceNames::decl(&cfg),
         spec::FieldError::decl(&cfg),
-        spec::Region::decl(&cfg),
+        spec::SpecCheck::decl(&cfg),
+        spec::SpecEdit::decl(&cfg),
+        crate::plan::Step::decl(&cfg),
+        crate::plan::Kind::decl(&cfg),
+        crate::plan::PlanView::decl(&cfg),
+        crate::plan::PlanNode::decl(&cfg),
+        crate::regions::Region::decl(&cfg),
         spec::TaskSize::decl(&cfg),
         pricing::Per::decl(&cfg),
         pricing::CostLine::decl(&cfg),
@@ -66,7 +73,7 @@ pub fn typescript() -> String {
         progress::ProgressDetail::decl(&cfg),
         progress::RunProgress::decl(&cfg),
         progress::StageProgress::decl(&cfg),
-        progress::RunFailure::decl(&cfg),
+        crate::error::RunFailure::decl(&cfg),
         progress::ProgressEvent::decl(&cfg),
         ledger::ResourceState::decl(&cfg),
         ledger::LedgerResource::decl(&cfg),
@@ -109,29 +116,56 @@ pub fn typescript() -> String {
         out.push_str(&d);
         out.push_str("\n\n");
     }
+    out.push_str(&picker_data());
     out.truncate(out.trim_end().len());
     out.push('\n');
     out
 }
 
+/// Data the UI's pickers list: the region table (`crate::regions`), in the console's order,
+/// and the build images.
+fn picker_data() -> String {
+    let rows: Vec<String> = crate::regions::regions()
+        .iter()
+        .map(|r| format!("  {},", serde_json::to_string(r).expect("a region serializes")))
+        .collect();
+    let regions = format!("[\n{}\n]", rows.join("\n"));
+    format!(
+        "/** The regions a lab may use, in the console's order (`crate::regions`). */\n\
+         export const REGIONS: readonly Region[] = {regions};\n\n\
+         /** A new lab's region, and practice mode's. */\n\
+         export const DEFAULT_REGION = {:?};\n\n\
+         /** The build images the wizard offers (`spec::BUILD_IMAGES`). */\n\
+         export const BUILD_IMAGES: readonly string[] = {:?};\n",
+        crate::regions::DEFAULT_REGION,
+        crate::spec::BUILD_IMAGES,
+    )
+}
+
+/// Checks that the file at `path` (from the repository's root) holds `want`, or with
+/// `PIPEWRIGHT_UPDATE_BINDINGS` set writes it: every file generated for the UI is kept fresh
+/// this way.
+#[cfg(test)]
+pub(crate) fn check_fresh(path: &str, want: &str) {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path);
+    if std::env::var_os("PIPEWRIGHT_UPDATE_BINDINGS").is_some() {
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, want).unwrap();
+        return;
+    }
+    let have = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(
+        have == want,
+        "{path} is stale: run `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core` and commit it"
+    );
+}
+
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     #[test]
     fn bindings_are_fresh() {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings.ts");
-        let want = super::typescript();
-        if std::env::var_os("PIPEWRIGHT_UPDATE_BINDINGS").is_some() {
-            // The UI may not be scaffolded yet when the first bindings are generated.
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, &want).unwrap();
-            return;
-        }
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            have == want,
-            "ui/src/lib/bindings.ts is stale: run `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core bindings` and commit it"
-        );
+        super::check_fresh("ui/src/lib/bindings.ts", &super::typescript());
     }
 }

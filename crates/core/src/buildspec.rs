@@ -5,6 +5,17 @@
 //! id, region or container name: the lecture's two classic mistakes (a hard-coded account,
 //! a container name that disagrees with the task definition) cannot happen.
 
+use crate::spec::{BuildspecMode, LabSpec};
+
+/// The buildspec Pipewright gives the project for `spec`: set inline on the project, or the
+/// `buildspec.yml` the student commits (`buildspec_mode = "file"`).
+pub fn for_spec(spec: &LabSpec) -> String {
+    match spec.build.buildspec_mode {
+        BuildspecMode::Inline => inline(spec.registry.tag_immutability),
+        BuildspecMode::File => committed(spec.registry.tag_immutability),
+    }
+}
+
 /// The buildspec set inline on the project (the default). It pushes one tag, never `latest`
 /// (the deploy uses the tag in imagedefinitions.json): the short commit id, and with
 /// immutable tags also the build number, because a run of the same commit again (Release
@@ -64,7 +75,7 @@ mod tests {
                     .any(|w| w.iter().all(|c| c.is_ascii_digit())),
                 "{text}"
             );
-            for region in crate::spec::regions() {
+            for region in crate::regions::regions() {
                 assert!(!text.contains(&region.code), "{} in\n{text}", region.code);
             }
             assert!(text.contains("$AWS_DEFAULT_REGION") && text.contains("$ACCOUNT_ID"));

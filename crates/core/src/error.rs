@@ -1,9 +1,13 @@
-//! Errors at the core's boundary.
+//! Errors at the core's boundary, and the one place that reads AWS's error answers.
 //!
 //! Every error has a stable `code` (the UI and the CLI match on it, never on text), keeps the
 //! AWS error code and message when AWS said something, and carries a hint for the student.
 //! Across IPC an error travels as [`ErrorPayload`].
+//!
+//! [`classify`] turns an SDK error into an [`Error`]; [`is_code`] asks which AWS code it
+//! carries; [`retryable`] says whether AWS means "try again" (throttling, eventual consistency).
 
+use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -137,7 +141,7 @@ pub enum Error {
     WaitTimeout { what: String, seconds: u64 },
     /// The first pipeline run failed in `failure.stage`; the lab's resources all exist.
     #[error("{}", first_run_message(.0))]
-    FirstRunFailed(Box<crate::progress::RunFailure>),
+    FirstRunFailed(Box<RunFailure>),
     #[error("cancelled")]
     Cancelled,
     #[error("{0}")]
@@ -163,7 +167,7 @@ const KEYRING_HINT: &str =
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-fn first_run_message(f: &crate::progress::RunFailure) -> String {
+fn first_run_message(f: &RunFailure) -> String {
     let phase = f
         .build_phase
         .as_deref()
@@ -263,6 +267,18 @@ impl Error {
     }
 }
 
+/// Why the lab's first pipeline run failed: the stage and action, AWS's message, and for a
+/// build the failed phase and the log's last lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunFailure {
+    pub stage: String,
+    pub action: String,
+    pub message: String,
+    pub build_phase: Option<String>,
+    pub log_tail: Vec<String>,
+}
+
 /// An error as the UI receives it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ErrorPayload {
@@ -275,5 +291,211 @@ pub struct ErrorPayload {
 impl From<Error> for ErrorPayload {
     fn from(e: Error) -> Self {
         e.payload()
+    }
+}
+
+// ---- Reading AWS's answers ----
+
+/// The `aws_code` [`classify`] gives a missing or expired SSO token (no AWS call was made).
+pub const SSO_TOKEN: &str = "SsoTokenMissingOrExpired";
+
+/// Maps an SDK error to our codes, keeping AWS's own code and message. Failures to get
+/// credentials at all (no AWS call made) are told apart by the SDK's error chain: an SSO
+/// token that is missing or expired becomes `ExpiredToken` with `aws_code` [`SSO_TOKEN`].
+pub fn classify<E, R>(operation: &'static str, err: SdkError<E, R>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let (code, aws_code, message) = match &err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            let aws_code = e.code().unwrap_or("Unknown").to_owned();
+            let message = e.message().unwrap_or_default().to_owned();
+            (code_for(&aws_code, &message), aws_code, message)
+        }
+        SdkError::DispatchFailure(df) if df.is_io() || df.is_timeout() => (
+            ErrorCode::NoNetwork,
+            "DispatchFailure".into(),
+            DisplayErrorContext(&err).to_string(),
+        ),
+        SdkError::TimeoutError(_) => (ErrorCode::NoNetwork, "Timeout".into(), err.to_string()),
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => {
+            let chain = DisplayErrorContext(&err).to_string();
+            match credentials_problem(&chain) {
+                Some(ErrorCode::ExpiredToken) => (ErrorCode::ExpiredToken, SSO_TOKEN.into(), chain),
+                Some(code) => (code, "NoCredentials".into(), chain),
+                None if matches!(err, SdkError::DispatchFailure(_)) => {
+                    (ErrorCode::Aws, "DispatchFailure".into(), chain)
+                }
+                None => (ErrorCode::Aws, "ConstructionFailure".into(), chain),
+            }
+        }
+        _ => (ErrorCode::Aws, "Unknown".into(), err.to_string()),
+    };
+    Error::Aws {
+        code,
+        operation,
+        aws_code,
+        message,
+    }
+}
+
+/// Reads the SDK's error chain for "could not get credentials" and why. Credential providers
+/// fail before any request is sent, so there is no AWS error code to go by.
+fn credentials_problem(chain: &str) -> Option<ErrorCode> {
+    let sso = ["SSO token", "sso/cache", "SSO session", "SsoToken"];
+    if sso.iter().any(|s| chain.contains(s)) {
+        return Some(ErrorCode::ExpiredToken);
+    }
+    // "no providers in chain provided credentials", "the credential provider was not enabled"...
+    chain.contains("credential").then_some(ErrorCode::NoCredentials)
+}
+
+fn code_for(aws_code: &str, message: &str) -> ErrorCode {
+    match aws_code {
+        "InvalidClientTokenId" | "UnrecognizedClientException" => ErrorCode::InvalidKeyId,
+        "SignatureDoesNotMatch" if message.contains("Signature expired") => ErrorCode::ClockSkew,
+        "SignatureDoesNotMatch" => ErrorCode::SignatureMismatch,
+        "ExpiredToken" | "ExpiredTokenException" | "TokenRefreshRequired" => ErrorCode::ExpiredToken,
+        "RequestTimeTooSkewed" | "RequestExpired" => ErrorCode::ClockSkew,
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => ErrorCode::AccessDenied,
+        "LimitExceededException" | "LimitExceeded" | "ServiceQuotaExceededException" => ErrorCode::QuotaExceeded,
+        _ => ErrorCode::Aws,
+    }
+}
+
+/// AWS's error code, when AWS answered.
+pub fn aws_code(e: &Error) -> Option<&str> {
+    match e {
+        Error::Aws { aws_code, .. } => Some(aws_code),
+        _ => None,
+    }
+}
+
+pub fn aws_message(e: &Error) -> &str {
+    match e {
+        Error::Aws { message, .. } => message,
+        _ => "",
+    }
+}
+
+pub fn is_code(e: &Error, codes: &[&str]) -> bool {
+    aws_code(e).is_some_and(|c| codes.contains(&c))
+}
+
+/// What AWS says to retry: throttling and transient server errors, and what AWS's eventual
+/// consistency answers for a few seconds after a create:
+/// - IAM: a service cannot assume a new role, or be passed it, until it has propagated;
+/// - EC2: other calls do not find a new security group yet (`InvalidGroup.NotFound`, or the
+///   calling service's wording of it). Deleting or describing a group is never retried for
+///   it: there "not found" means gone.
+pub fn retryable(e: &Error) -> bool {
+    const THROTTLING: &[&str] = &[
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "InternalFailure",
+        "InternalError",
+        "InternalServerError",
+    ];
+    if is_code(e, THROTTLING) {
+        return true;
+    }
+    // HEAD answers have no body, so a throttled or failed HeadBucket carries no error code at
+    // all (404 and 403 do get one: NotFound, Forbidden).
+    if matches!(e, Error::Aws { operation: "HeadBucket", aws_code, .. } if aws_code == "Unknown") {
+        return true;
+    }
+    if let Error::Aws { operation, .. } = e
+        && !matches!(*operation, "DeleteSecurityGroup" | "DescribeSecurityGroups")
+        && security_group_not_visible_yet(e)
+    {
+        return true;
+    }
+    let message = aws_message(e).to_ascii_lowercase();
+    let propagation = [
+        "assume role",
+        "assumerole",
+        "cannot be assumed",
+        "unable to assume",
+        "not authorized to perform: iam:passrole",
+        "role is not valid",
+    ];
+    is_code(
+        e,
+        &[
+            "AccessDenied",
+            "AccessDeniedException",
+            "InvalidParameterException",
+            "InvalidParameterValueException",
+            "InvalidInputException",
+            "InvalidStructureException",
+            "ValidationException",
+            "InvalidRequestException",
+        ],
+    ) && propagation.iter().any(|p| message.contains(p))
+}
+
+/// EC2's "not found" for a security group, as EC2 says it and as ELB and ECS pass it on.
+fn security_group_not_visible_yet(e: &Error) -> bool {
+    if is_code(e, &["InvalidGroup.NotFound"]) {
+        return true;
+    }
+    let message = aws_message(e).to_ascii_lowercase();
+    is_code(
+        e,
+        &[
+            "InvalidSecurityGroup",
+            "InvalidConfigurationRequest",
+            "InvalidParameterException",
+        ],
+    ) && message.contains("security group")
+        && (message.contains("does not exist") || message.contains("not found"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_codes_map_to_student_facing_codes() {
+        assert_eq!(code_for("InvalidClientTokenId", ""), ErrorCode::InvalidKeyId);
+        assert_eq!(code_for("SignatureDoesNotMatch", "bad"), ErrorCode::SignatureMismatch);
+        assert_eq!(
+            code_for(
+                "SignatureDoesNotMatch",
+                "Signature expired: 20200101T000000Z is now earlier than"
+            ),
+            ErrorCode::ClockSkew
+        );
+        assert_eq!(code_for("ExpiredToken", ""), ErrorCode::ExpiredToken);
+        assert_eq!(code_for("Throttling", ""), ErrorCode::Aws);
+    }
+
+    #[test]
+    fn credential_failures_are_told_apart() {
+        assert_eq!(
+            credentials_problem("dispatch failure: the SSO token has expired and cannot be refreshed"),
+            Some(ErrorCode::ExpiredToken)
+        );
+        assert_eq!(
+            credentials_problem("failed to read `/home/u/.aws/sso/cache/abc.json`: No such file"),
+            Some(ErrorCode::ExpiredToken)
+        );
+        assert_eq!(
+            credentials_problem(
+                "an error occurred while loading credentials: no providers in chain provided credentials"
+            ),
+            Some(ErrorCode::NoCredentials)
+        );
+        assert_eq!(credentials_problem("connection reset"), None);
     }
 }

@@ -224,6 +224,26 @@ impl Ledger {
         crate::spec::LabSpec::from_toml(&text)
     }
 
+    /// The spec of the lab the student worked on last, so reopening the app returns to it.
+    pub fn current_spec(&self) -> Result<Option<crate::spec::LabSpec>> {
+        let Some(name) = self.latest_lab()? else {
+            return Ok(None);
+        };
+        match self.lab_spec(&name)? {
+            Some(text) => Ok(Some(crate::spec::LabSpec::from_toml(&text)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The region a lab lives in: the one it was created in (see [`Ledger::lab_region`]), else
+    /// its spec's. Every call for the lab acts there.
+    pub fn region_of(&self, name: &str) -> Result<String> {
+        match self.lab_region(name)? {
+            Some(region) => Ok(region),
+            None => Ok(self.spec_of(name)?.region),
+        }
+    }
+
     /// The region the lab was created in: every later call for it (status, watch, teardown)
     /// acts there, whatever region the credentials carry.
     pub fn lab_region(&self, name: &str) -> Result<Option<String>> {

@@ -11,18 +11,23 @@ pub mod bindings;
 pub mod buildspec;
 pub mod credentials;
 pub mod error;
+#[cfg(test)]
+mod fixtures;
 pub mod identity;
 pub mod ledger;
+pub mod links;
 pub mod paths;
 pub mod plan;
 pub mod practice;
 pub mod progress;
+pub mod regions;
 pub mod resources;
+pub mod secret;
 pub mod spec;
-pub mod sweep;
 pub mod teardown;
 pub mod watch;
 
 pub use aws::{AwsContext, AwsSettings};
-pub use credentials::{CredentialStore, Secret, settings_for};
+pub use credentials::CredentialStore;
 pub use error::{Error, ErrorPayload};
+pub use secret::Secret;

@@ -7,11 +7,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::spec::{ConnectionChoice, LabSpec, OutputArtifactFormat, ResourceNames};
+use crate::spec::{ConnectionChoice, LAB_ZONES, LabSpec, OutputArtifactFormat, ResourceNames};
 
 /// The lecture's five steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
@@ -83,30 +84,114 @@ pub enum Resource {
 }
 
 impl Resource {
-    /// The kind as the ledger and the progress events name it.
-    pub fn kind(self) -> &'static str {
+    /// Its kind: which module of `resources/` handles it.
+    pub fn kind(self) -> Kind {
         match self {
-            Resource::Connection => "connection",
-            Resource::ArtifactBucket => "s3_bucket",
-            Resource::Role(_) => "iam_role",
-            Resource::LogGroup(_) => "log_group",
-            Resource::BuildProject => "codebuild_project",
-            Resource::Repository => "ecr_repository",
-            Resource::SecurityGroup(_) => "security_group",
-            Resource::LoadBalancer => "load_balancer",
-            Resource::TargetGroup => "target_group",
-            Resource::Listener => "listener",
-            Resource::Cluster => "ecs_cluster",
-            Resource::TaskDefinition => "task_definition",
-            Resource::Service => "ecs_service",
-            Resource::Pipeline => "pipeline",
-            Resource::FirstRun => "first_run",
+            Resource::Connection => Kind::Connection,
+            Resource::ArtifactBucket => Kind::S3Bucket,
+            Resource::Role(_) => Kind::IamRole,
+            Resource::LogGroup(_) => Kind::LogGroup,
+            Resource::BuildProject => Kind::CodebuildProject,
+            Resource::Repository => Kind::EcrRepository,
+            Resource::SecurityGroup(_) => Kind::SecurityGroup,
+            Resource::LoadBalancer => Kind::LoadBalancer,
+            Resource::TargetGroup => Kind::TargetGroup,
+            Resource::Listener => Kind::Listener,
+            Resource::Cluster => Kind::EcsCluster,
+            Resource::TaskDefinition => Kind::TaskDefinition,
+            Resource::Service => Kind::EcsService,
+            Resource::Pipeline => Kind::Pipeline,
+            Resource::FirstRun => Kind::FirstRun,
         }
     }
 
     /// A milestone of the lab, not an AWS resource: no ledger row, no tag, nothing to delete.
     pub fn is_milestone(self) -> bool {
         matches!(self, Resource::FirstRun)
+    }
+}
+
+/// The kinds of AWS resource a lab is made of, one module each in `resources/` (the README's
+/// architecture table names it), and the first run, a milestone. [`Kind::as_str`] is the name
+/// the ledger, the progress events and the UI's messages (`kinds.<kind>`) use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(rename = "ResourceKind")]
+pub enum Kind {
+    Connection,
+    S3Bucket,
+    IamRole,
+    LogGroup,
+    CodebuildProject,
+    EcrRepository,
+    SecurityGroup,
+    LoadBalancer,
+    TargetGroup,
+    Listener,
+    EcsCluster,
+    TaskDefinition,
+    EcsService,
+    Pipeline,
+    FirstRun,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Connection => "connection",
+            Kind::S3Bucket => "s3_bucket",
+            Kind::IamRole => "iam_role",
+            Kind::LogGroup => "log_group",
+            Kind::CodebuildProject => "codebuild_project",
+            Kind::EcrRepository => "ecr_repository",
+            Kind::SecurityGroup => "security_group",
+            Kind::LoadBalancer => "load_balancer",
+            Kind::TargetGroup => "target_group",
+            Kind::Listener => "listener",
+            Kind::EcsCluster => "ecs_cluster",
+            Kind::TaskDefinition => "task_definition",
+            Kind::EcsService => "ecs_service",
+            Kind::Pipeline => "pipeline",
+            Kind::FirstRun => "first_run",
+        }
+    }
+
+    /// The lecture step a resource of this kind is shown under when only its kind is known
+    /// (what the tag sweep finds): roles and log groups under Build.
+    pub fn step(self) -> Step {
+        match self {
+            Kind::Connection => Step::Source,
+            Kind::S3Bucket | Kind::Pipeline => Step::Pipeline,
+            Kind::CodebuildProject | Kind::LogGroup | Kind::IamRole => Step::Build,
+            Kind::EcrRepository => Step::Registry,
+            _ => Step::Deploy,
+        }
+    }
+
+    /// Where the kind comes when resources are removed by kind alone (the tag sweep): the
+    /// plan's reverse order, each kind at its first node in the plan, so whatever depends on a
+    /// resource goes before it (a test checks every edge). Lower goes first.
+    pub fn removal_rank(self) -> usize {
+        static ORDER: OnceLock<Vec<Kind>> = OnceLock::new();
+        let order = ORDER.get_or_init(|| {
+            let spec = LabSpec::new("order", "owner/repo");
+            let plan = Plan::new(&spec, Facts::placeholder(&spec.region));
+            let mut kinds: Vec<Kind> = Vec::new();
+            for n in plan.nodes() {
+                if !kinds.contains(&n.kind()) {
+                    kinds.push(n.kind());
+                }
+            }
+            kinds.reverse();
+            kinds
+        });
+        order.iter().position(|k| *k == self).unwrap_or(order.len())
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -120,11 +205,6 @@ pub struct Facts {
     /// The default VPC's default subnets, one per availability zone, in zone order.
     pub subnet_ids: Vec<String>,
 }
-
-/// How many availability zones the lab uses: the least a load balancer accepts. Each zone
-/// costs one public IPv4 address for the load balancer, so two keeps the bill (and the
-/// estimate, `spec::pricing`) exact.
-pub const LAB_ZONES: usize = 2;
 
 impl Facts {
     /// The subnets the load balancer and the tasks use: the first `LAB_ZONES` zones' (tasks
@@ -153,9 +233,32 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> Kind {
         self.resource.kind()
     }
+}
+
+/// A plan as the UI receives it: Review lists it, Progress starts from it, Teardown counts it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanView {
+    pub lab: String,
+    /// In the order Apply may create them (every node after what it depends on).
+    pub nodes: Vec<PlanNode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanNode {
+    pub step: Step,
+    pub kind: Kind,
+    pub name: String,
+    /// Positions in `nodes` of what this one waits for.
+    pub depends_on: Vec<u32>,
+    /// A connection the student brings: used as it is, neither created nor deleted.
+    pub reused: bool,
+    /// Not a resource (the first run): nothing to record or delete.
+    pub milestone: bool,
 }
 
 /// The graph, its nodes in a topological order (every node after all it depends on).
@@ -273,6 +376,37 @@ impl Plan {
         }
     }
 
+    /// The plan for showing before anything is created (Review, `pipewright plan`): nothing
+    /// is asked of AWS; the account id is `account_id`, or `<account-id>` when not known.
+    pub fn preview(spec: &LabSpec, account_id: Option<&str>) -> Plan {
+        let mut facts = Facts::placeholder(&spec.region);
+        if let Some(account) = account_id {
+            facts.account_id = account.to_owned();
+        }
+        Plan::new(spec, facts)
+    }
+
+    /// The plan as the UI shows it.
+    pub fn view(&self, spec: &LabSpec) -> PlanView {
+        let position = |r: &Resource| self.nodes.iter().position(|n| n.resource == *r);
+        let reused = matches!(spec.source.connection, ConnectionChoice::Existing { .. });
+        PlanView {
+            lab: self.lab.clone(),
+            nodes: self
+                .nodes
+                .iter()
+                .map(|n| PlanNode {
+                    step: n.step,
+                    kind: n.kind(),
+                    name: n.name.clone(),
+                    depends_on: n.depends_on.iter().filter_map(position).map(|i| i as u32).collect(),
+                    reused: reused && n.resource == Resource::Connection,
+                    milestone: n.resource.is_milestone(),
+                })
+                .collect(),
+        }
+    }
+
     /// Every node, each after all it depends on.
     pub fn nodes(&self) -> &[Node] {
         &self.nodes
@@ -312,7 +446,7 @@ impl Plan {
                 "{:>3}. [{:<8}] {:<18} {}{after}",
                 i + 1,
                 n.step.as_str(),
-                n.kind(),
+                n.kind().as_str(),
                 n.name
             );
         }
@@ -413,6 +547,36 @@ mod tests {
         assert_eq!(deps(Resource::FirstRun), [Resource::Pipeline, Resource::Service]);
     }
 
+    /// The sweep removes by kind in `removal_rank` order: every resource must go before what
+    /// it depends on, whatever the spec's choices.
+    #[test]
+    fn removal_by_kind_respects_every_dependency() {
+        let mut specs = vec![LabSpec::new("ktb", "octo/app")];
+        let mut clone = LabSpec::new("ktb", "octo/app");
+        clone.source.output_format = OutputArtifactFormat::CodebuildCloneRef;
+        specs.push(clone);
+        let mut existing = LabSpec::new("ktb", "octo/app");
+        existing.build.service_role = RoleChoice::Existing {
+            arn: "arn:aws:iam::000000000000:role/b".into(),
+        };
+        specs.push(existing);
+        for spec in &specs {
+            let plan = Plan::new(spec, facts());
+            for n in plan.resources() {
+                for d in &n.depends_on {
+                    let (a, b) = (n.kind(), d.kind());
+                    assert!(
+                        a == b || a.removal_rank() < b.removal_rank(),
+                        "{a} depends on {b} but would be removed after it"
+                    );
+                }
+            }
+        }
+        assert!(Kind::EcsService.removal_rank() < Kind::EcsCluster.removal_rank());
+        assert!(Kind::LoadBalancer.removal_rank() < Kind::SecurityGroup.removal_rank());
+        assert!(Kind::IamRole.removal_rank() < Kind::Connection.removal_rank());
+    }
+
     #[test]
     fn a_full_clone_gives_the_build_role_the_connection() {
         let mut spec = LabSpec::new("ktb", "octo/app");
@@ -449,6 +613,31 @@ mod tests {
                 .unwrap()
                 .depends_on
                 .contains(&Resource::Role(RoleFor::Build))
+        );
+    }
+
+    #[test]
+    fn the_view_names_kinds_steps_and_edges() {
+        let mut spec = LabSpec::new("ktb", "octo/app");
+        let view = Plan::preview(&spec, Some("123456789012")).view(&spec);
+        assert_eq!(view.nodes.len(), 19);
+        let bucket = view.nodes.iter().find(|n| n.kind == Kind::S3Bucket).unwrap();
+        assert_eq!(bucket.name, "pipewright-ktb-artifacts-123456789012");
+        let last = view.nodes.last().unwrap();
+        assert!(last.milestone && last.kind == Kind::FirstRun);
+        for (i, n) in view.nodes.iter().enumerate() {
+            assert!(n.depends_on.iter().all(|&d| (d as usize) < i), "{n:?}");
+        }
+        assert!(!view.nodes[0].reused);
+        spec.source.connection = ConnectionChoice::Existing {
+            arn: "arn:aws:codeconnections:ap-northeast-2:123456789012:connection/x".into(),
+        };
+        let view = Plan::preview(&spec, None).view(&spec);
+        assert!(view.nodes[0].reused && view.nodes[0].name.ends_with("connection/x"));
+        assert!(
+            view.nodes
+                .iter()
+                .any(|n| n.name == "pipewright-ktb-artifacts-<account-id>")
         );
     }
 

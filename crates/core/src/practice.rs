@@ -10,6 +10,9 @@ use std::process::{Child, Command, Stdio};
 
 use crate::error::{Error, Result};
 
+mod session;
+pub use session::Sandbox;
+
 /// The region practice mode uses: Seoul, as in the lecture.
 pub const PRACTICE_REGION: &str = "ap-northeast-2";
 

@@ -1,13 +1,16 @@
-//! What Apply (and later Teardown) tells the UI and the CLI while it works: one typed event per
-//! resource state change, delivered through a handle the caller passes in, never a global.
+//! What Apply and Teardown tell the UI and the CLI while they work: one typed event per
+//! resource state change, delivered through a handle the caller passes in, never a global;
+//! and how a running operation is cancelled ([`Cancel`], and [`Runs`] for the app's commands).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use ts_rs::TS;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RunFailure};
 
 /// Where a resource of the plan is, as the Progress screen shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -71,16 +74,6 @@ pub struct RunProgress {
 pub struct StageProgress {
     pub name: String,
     pub status: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct RunFailure {
-    pub stage: String,
-    pub action: String,
-    pub message: String,
-    pub build_phase: Option<String>,
-    pub log_tail: Vec<String>,
 }
 
 /// One resource's state change.
@@ -169,5 +162,91 @@ impl Cancel {
             _ = tokio::time::sleep(d) => self.check(),
             _ = cancelled => Err(Error::Cancelled),
         }
+    }
+}
+
+/// The operations running now (an apply or a teardown), by lab, so that a separate command can
+/// cancel one. [`Runs::start`] hands out a guard that forgets the run on every exit path.
+#[derive(Default)]
+pub struct Runs {
+    running: Arc<Mutex<HashMap<String, (u64, CancelHandle)>>>,
+    next: AtomicU64,
+}
+
+/// A run registered in [`Runs`]; dropping it forgets the run.
+pub struct RunGuard {
+    running: Arc<Mutex<HashMap<String, (u64, CancelHandle)>>>,
+    lab: String,
+    id: u64,
+}
+
+impl Runs {
+    /// Registers a run for `lab` (replacing an earlier one's handle) and returns its guard and
+    /// the cancel token to pass to the run.
+    pub fn start(&self, lab: &str) -> (RunGuard, Cancel) {
+        let (handle, cancel) = Cancel::new();
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(lab.to_owned(), (id, handle));
+        let guard = RunGuard {
+            running: self.running.clone(),
+            lab: lab.to_owned(),
+            id,
+        };
+        (guard, cancel)
+    }
+
+    /// Asks `lab`'s run to stop, if one runs.
+    pub fn cancel(&self, lab: &str) {
+        if let Some((_, handle)) = self.running.lock().unwrap_or_else(|e| e.into_inner()).get(lab) {
+            handle.cancel();
+        }
+    }
+
+    pub fn is_running(&self, lab: &str) -> bool {
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).contains_key(lab)
+    }
+}
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        // A later run of the same lab replaced this one: leave its handle alone.
+        if running.get(&self.lab).is_some_and(|(id, _)| *id == self.id) {
+            running.remove(&self.lab);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_is_forgotten_however_it_ends() {
+        let runs = Runs::default();
+        let (guard, cancel) = runs.start("ktb");
+        assert!(runs.is_running("ktb"));
+        runs.cancel("ktb");
+        assert!(cancel.is_cancelled());
+        drop(guard);
+        assert!(!runs.is_running("ktb"));
+        let result = std::panic::catch_unwind(|| {
+            let (_guard, _) = runs.start("panics");
+            panic!("the run failed");
+        });
+        assert!(result.is_err() && !runs.is_running("panics"));
+    }
+
+    #[test]
+    fn an_older_run_does_not_forget_a_newer_one() {
+        let runs = Runs::default();
+        let (first, _) = runs.start("ktb");
+        let (_second, cancel) = runs.start("ktb");
+        drop(first);
+        runs.cancel("ktb");
+        assert!(cancel.is_cancelled());
     }
 }

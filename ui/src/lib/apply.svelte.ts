@@ -5,17 +5,24 @@
 import type {
   ApplyReport,
   CredentialSource,
-  ErrorPayload,
   LabSpec,
   LabStatus,
   NodeState,
+  PlanNode,
   ProgressEvent,
+  ResourceKind,
   RunProgress,
+  Step,
 } from "./bindings";
-import { labApply, labCancel, labStatus, toErrorPayload } from "./ipc";
-import { rowKey, type PlanRow } from "./plan";
+import { labApply, labStatus, toErrorPayload } from "./ipc";
+import { LabRun, rowKey } from "./run.svelte";
 
-export type RunRow = PlanRow & {
+export type RunRow = {
+  step: Step;
+  kind: ResourceKind;
+  name: string;
+  /** An existing connection the lab uses as it is. */
+  reused: boolean;
   state: NodeState;
   message: string | null;
   elapsedMs: number | null;
@@ -51,42 +58,26 @@ function mergeRun(before: RunProgress | null, now: RunProgress | null): RunProgr
   return now;
 }
 
-class ApplyRun {
-  lab = $state<string | null>(null);
+class ApplyRun extends LabRun<ApplyReport> {
   rows = $state<RunRow[]>([]);
-  running = $state(false);
-  cancelling = $state(false);
-  report = $state<ApplyReport | null>(null);
-  error = $state<ErrorPayload | null>(null);
-  /** Milliseconds since the run started, from its latest event. */
-  elapsedMs = $state(0);
   /** Set when the rows came from `lab_status` (a lab from an earlier session), not a run. */
   resumed = $state<LabStatus | null>(null);
   /** True while `resume` asks AWS what exists. */
   checking = $state(false);
-  /** When the run started (Date.now()), to count how long a row has been waiting. */
-  startedAt = $state(0);
 
-  /** Creates the lab, with `plan` as the rows shown before the first event arrives. */
-  async start(source: CredentialSource, spec: LabSpec, plan: PlanRow[]): Promise<void> {
+  /** Creates the lab, with `plan`'s nodes as the rows shown before the first event arrives. */
+  async start(source: CredentialSource, spec: LabSpec, plan: PlanNode[]): Promise<void> {
     if (this.running) return;
-    this.lab = spec.name;
-    this.rows = plan.map((row) => ({ ...row, ...fresh, state: "pending" }));
-    this.startedAt = Date.now();
-    this.running = true;
+    this.rows = plan.map((n) => ({
+      step: n.step,
+      kind: n.kind,
+      name: n.name,
+      reused: n.reused,
+      ...fresh,
+      state: "pending",
+    }));
     this.resumed = null;
-    this.cancelling = false;
-    this.report = null;
-    this.error = null;
-    this.elapsedMs = 0;
-    try {
-      this.report = await labApply(source, spec, (event) => this.#onEvent(event));
-    } catch (e) {
-      this.error = toErrorPayload(e);
-    } finally {
-      this.running = false;
-      this.cancelling = false;
-    }
+    await this.track(spec.name, () => labApply(source, spec, (event) => this.#onEvent(event)));
   }
 
   /**
@@ -108,8 +99,8 @@ class ApplyRun {
       this.resumed = status;
       this.elapsedMs = 0;
       this.rows = status.resources.map((r) => ({
-        step: r.step as PlanRow["step"],
-        kind: r.kind,
+        step: r.step as Step,
+        kind: r.kind as ResourceKind,
         name: r.name,
         reused: r.ledgerState === "reused",
         ...fresh,
@@ -139,7 +130,7 @@ class ApplyRun {
   }
 
   #onEvent(event: ProgressEvent): void {
-    this.elapsedMs = Math.max(this.elapsedMs, event.elapsedMs);
+    this.tick(event.elapsedMs);
     const key = rowKey(event);
     // A name Review could only guess (the bucket's account id) is replaced by the real one.
     const row =
@@ -161,34 +152,18 @@ class ApplyRun {
     if (row) Object.assign(row, update);
     else
       this.rows.push({
-        step: event.step as PlanRow["step"],
-        kind: event.kind,
+        step: event.step as Step,
+        kind: event.kind as ResourceKind,
         name: event.name,
         reused: false,
         ...update,
       });
   }
 
-  async cancel(): Promise<void> {
-    if (!this.running || !this.lab) return;
-    this.cancelling = true;
-    try {
-      await labCancel(this.lab);
-    } catch (e) {
-      this.error = toErrorPayload(e);
-      this.cancelling = false;
-    }
-  }
-
   reset(): void {
-    this.lab = null;
+    super.reset();
     this.resumed = null;
     this.rows = [];
-    this.running = false;
-    this.cancelling = false;
-    this.report = null;
-    this.error = null;
-    this.elapsedMs = 0;
   }
 }
 

@@ -259,6 +259,60 @@ lab_tag: string, };
 
 export type FieldError = { field: string, code: string, en: string, ko: string, };
 
+export type SpecCheck = { 
+/**
+ * Every problem, each tied to its field (empty: the spec may be applied).
+ */
+errors: Array<FieldError>, 
+/**
+ * The names the resources get: each override if set, else the derived name.
+ */
+names: ResourceNames, 
+/**
+ * Every name as derived from the lab's name alone, with the roles and the connection
+ * created: what an override field offers when it is left empty.
+ */
+derived: ResourceNames, 
+/**
+ * The derived artifact bucket, its account id left as `<account-id>`.
+ */
+derived_bucket: string, 
+/**
+ * The trigger filter the lecture uses for this spec's branch: what choosing "filter"
+ * starts from.
+ */
+default_filter: TriggerFilter, 
+/**
+ * What the lab costs per hour while it runs, in the spec's region.
+ */
+cost: CostEstimate, };
+
+export type SpecEdit = { "field": "branch", "value": string } | { "field": "cpu_architecture", "value": CpuArchitecture } | { "field": "environment_type", "value": EnvironmentType };
+
+export type Step = "source" | "pipeline" | "build" | "registry" | "deploy";
+
+export type ResourceKind = "connection" | "s3_bucket" | "iam_role" | "log_group" | "codebuild_project" | "ecr_repository" | "security_group" | "load_balancer" | "target_group" | "listener" | "ecs_cluster" | "task_definition" | "ecs_service" | "pipeline" | "first_run";
+
+export type PlanView = { lab: string, 
+/**
+ * In the order Apply may create them (every node after what it depends on).
+ */
+nodes: Array<PlanNode>, };
+
+export type PlanNode = { step: Step, kind: ResourceKind, name: string, 
+/**
+ * Positions in `nodes` of what this one waits for.
+ */
+dependsOn: Array<number>, 
+/**
+ * A connection the student brings: used as it is, neither created nor deleted.
+ */
+reused: boolean, 
+/**
+ * Not a resource (the first run): nothing to record or delete.
+ */
+milestone: boolean, };
+
 export type Region = { code: string, en: string, ko: string, 
 /**
  * Opt-in regions must be enabled in the account before anything can be created there.
@@ -596,3 +650,43 @@ path: string, value: unknown, };
 export type ChangeOp = "replace" | "add";
 
 export type RetryOutcome = { executionId: string, stage: string, };
+
+/** The regions a lab may use, in the console's order (`crate::regions`). */
+export const REGIONS: readonly Region[] = [
+  {"code":"us-east-1","en":"US East (N. Virginia)","ko":"미국 동부 (버지니아 북부)","opt_in":false},
+  {"code":"us-east-2","en":"US East (Ohio)","ko":"미국 동부 (오하이오)","opt_in":false},
+  {"code":"us-west-1","en":"US West (N. California)","ko":"미국 서부 (캘리포니아 북부)","opt_in":false},
+  {"code":"us-west-2","en":"US West (Oregon)","ko":"미국 서부 (오레곤)","opt_in":false},
+  {"code":"af-south-1","en":"Africa (Cape Town)","ko":"아프리카 (케이프타운)","opt_in":true},
+  {"code":"ap-east-1","en":"Asia Pacific (Hong Kong)","ko":"아시아 태평양 (홍콩)","opt_in":true},
+  {"code":"ap-south-2","en":"Asia Pacific (Hyderabad)","ko":"아시아 태평양 (하이데라바드)","opt_in":true},
+  {"code":"ap-southeast-3","en":"Asia Pacific (Jakarta)","ko":"아시아 태평양 (자카르타)","opt_in":true},
+  {"code":"ap-southeast-5","en":"Asia Pacific (Malaysia)","ko":"아시아 태평양 (말레이시아)","opt_in":true},
+  {"code":"ap-southeast-4","en":"Asia Pacific (Melbourne)","ko":"아시아 태평양 (멜버른)","opt_in":true},
+  {"code":"ap-south-1","en":"Asia Pacific (Mumbai)","ko":"아시아 태평양 (뭄바이)","opt_in":false},
+  {"code":"ap-northeast-3","en":"Asia Pacific (Osaka)","ko":"아시아 태평양 (오사카)","opt_in":false},
+  {"code":"ap-northeast-2","en":"Asia Pacific (Seoul)","ko":"아시아 태평양 (서울)","opt_in":false},
+  {"code":"ap-southeast-1","en":"Asia Pacific (Singapore)","ko":"아시아 태평양 (싱가포르)","opt_in":false},
+  {"code":"ap-southeast-2","en":"Asia Pacific (Sydney)","ko":"아시아 태평양 (시드니)","opt_in":false},
+  {"code":"ap-northeast-1","en":"Asia Pacific (Tokyo)","ko":"아시아 태평양 (도쿄)","opt_in":false},
+  {"code":"ca-central-1","en":"Canada (Central)","ko":"캐나다 (중부)","opt_in":false},
+  {"code":"ca-west-1","en":"Canada West (Calgary)","ko":"캐나다 서부 (캘거리)","opt_in":true},
+  {"code":"eu-central-1","en":"Europe (Frankfurt)","ko":"유럽 (프랑크푸르트)","opt_in":false},
+  {"code":"eu-west-1","en":"Europe (Ireland)","ko":"유럽 (아일랜드)","opt_in":false},
+  {"code":"eu-west-2","en":"Europe (London)","ko":"유럽 (런던)","opt_in":false},
+  {"code":"eu-south-1","en":"Europe (Milan)","ko":"유럽 (밀라노)","opt_in":true},
+  {"code":"eu-west-3","en":"Europe (Paris)","ko":"유럽 (파리)","opt_in":false},
+  {"code":"eu-south-2","en":"Europe (Spain)","ko":"유럽 (스페인)","opt_in":true},
+  {"code":"eu-north-1","en":"Europe (Stockholm)","ko":"유럽 (스톡홀름)","opt_in":false},
+  {"code":"eu-central-2","en":"Europe (Zurich)","ko":"유럽 (취리히)","opt_in":true},
+  {"code":"il-central-1","en":"Israel (Tel Aviv)","ko":"이스라엘 (텔아비브)","opt_in":true},
+  {"code":"me-south-1","en":"Middle East (Bahrain)","ko":"중동 (바레인)","opt_in":true},
+  {"code":"me-central-1","en":"Middle East (UAE)","ko":"중동 (UAE)","opt_in":true},
+  {"code":"sa-east-1","en":"South America (São Paulo)","ko":"남아메리카 (상파울루)","opt_in":false},
+];
+
+/** A new lab's region, and practice mode's. */
+export const DEFAULT_REGION = "ap-northeast-2";
+
+/** The build images the wizard offers (`spec::BUILD_IMAGES`). */
+export const BUILD_IMAGES: readonly string[] = ["aws/codebuild/amazonlinux-x86_64-standard:5.0", "aws/codebuild/amazonlinux-aarch64-standard:3.0", "aws/codebuild/standard:7.0"];

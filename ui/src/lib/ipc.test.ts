@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fakeBackend } from "./ipc-fake";
-import { IpcError, inTauri, profilesList, toErrorPayload, whoami } from "./ipc";
+import { fakeBackend } from "./fake/backend";
+import { IpcError, inTauri, toErrorPayload, whoami } from "./ipc";
 
 const SRC = join(import.meta.dirname, "..");
 
@@ -47,10 +47,5 @@ describe("ipc", () => {
       field: null,
     });
     expect(toErrorPayload(new Error("boom")).message).toBe("boom");
-  });
-
-  it("accepts profile lists as names or summaries", async () => {
-    fakeBackend.state().profiles = ["plain" as never];
-    expect(await profilesList()).toEqual([{ name: "plain", kind: "other", region: null }]);
   });
 });

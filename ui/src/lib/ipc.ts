@@ -6,31 +6,35 @@
 // ({ code, message, hint, field }); screens translate `code` (see errors.ts), never `message`.
 //
 // Outside Tauri (vitest, or `vite dev` in a plain browser) there is no backend: calls go to
-// the in-memory fake in ipc-fake.ts instead, so the UI still runs. The fake is for
-// development and tests only; inside the app every call goes to Rust.
+// the test double in fake/backend.ts, which replays answers Rust generated. It is imported
+// only when the build-time flag __FAKE_BACKEND__ is set (the dev server and vitest), so a
+// production build does not contain it (src/bundle.test.ts checks); inside the app every call
+// goes to Rust.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
   ApplyReport,
-  CostEstimate,
   CredentialSet,
   CredentialSource,
   CredentialSummary,
   ErrorPayload,
-  FieldError,
   Identity,
   LabSpec,
+  LabStatus,
+  LabSummary,
+  PlanView,
   ProfileSummary,
   ProgressEvent,
-  Region,
-  ResourceNames,
-  LabStatus,
+  RetryOutcome,
   SandboxStatus,
+  SpecCheck,
+  SpecEdit,
+  StartedRun,
   TaskSize,
+  TeardownReport,
+  WatchEvent,
 } from "./bindings";
-import { fakeInvoke } from "./ipc-fake";
-import type { RetryOutcome, StartedRun, WatchEvent } from "./bindings";
-import type { LabSummary, TeardownReport } from "./bindings";
+import type { Command } from "./commands";
 
 /** A rejected command, carrying the Rust side's error payload. */
 export class IpcError extends Error {
@@ -70,14 +74,28 @@ export function toErrorPayload(error: unknown): ErrorPayload {
   return { code: "internal", message, hint: null, field: null };
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
-  try {
-    if (inTauri()) return await invoke<T>(command, args);
+/** The test double's answer; only the dev server and vitest have one (see the header). */
+async function fake(command: Command, args?: Record<string, unknown>): Promise<unknown> {
+  if (__FAKE_BACKEND__) {
     if (!warnedFake && import.meta.env.MODE !== "test") {
       warnedFake = true;
-      console.info("Pipewright: not inside Tauri, using the in-memory fake backend (dev only).");
+      console.info("Pipewright: not inside Tauri, using the fake backend (dev only).");
     }
-    return (await fakeInvoke(command, args)) as T;
+    const { fakeInvoke } = await import("./fake/backend");
+    return fakeInvoke(command, args);
+  }
+  throw {
+    code: "internal",
+    message: "Pipewright's window works only inside the app",
+    hint: null,
+    field: null,
+  };
+}
+
+async function call<T>(command: Command, args?: Record<string, unknown>): Promise<T> {
+  try {
+    if (inTauri()) return await invoke<T>(command, args);
+    return (await fake(command, args)) as T;
   } catch (error) {
     throw new IpcError(toErrorPayload(error));
   }
@@ -123,20 +141,9 @@ export function credentialsDelete(name: string): Promise<void> {
   return call("credentials_delete", { name });
 }
 
-/**
- * The named profiles in ~/.aws. Accepts the older `string[]` answer too, so the UI works
- * with either shape of the command.
- */
-export async function profilesList(): Promise<ProfileSummary[]> {
-  const profiles = await call<Array<ProfileSummary | string>>("profiles_list");
-  return profiles.map((p) =>
-    typeof p === "string" ? { name: p, kind: "other" as const, region: null } : p,
-  );
-}
-
-/** The AWS regions the app offers, with their console names in English and Korean. */
-export function regions(): Promise<Region[]> {
-  return call("regions");
+/** The named profiles in ~/.aws, with what each gets its credentials from. */
+export function profilesList(): Promise<ProfileSummary[]> {
+  return call("profiles_list");
 }
 
 /** A spec with the lecture's defaults for a lab called `name`, building `repository`. */
@@ -144,24 +151,30 @@ export function specDefault(name: string, repository: string): Promise<LabSpec> 
   return call("spec_default", { name, repository });
 }
 
-/** Every problem with the spec, each tied to its field's dotted path; empty when valid. */
-export function specValidate(spec: LabSpec): Promise<FieldError[]> {
-  return call("spec_validate", { spec });
+/**
+ * Everything the wizard shows about a spec, in one answer: its problems (each tied to its
+ * field's dotted path), the names its resources get and would get, and what it costs.
+ */
+export function specCheck(spec: LabSpec): Promise<SpecCheck> {
+  return call("spec_check", { spec });
 }
 
-/** The names the lab's resources get: each override if set, else the derived name. */
-export function specNames(spec: LabSpec): Promise<ResourceNames> {
-  return call("spec_names", { spec });
+/**
+ * The spec after `edit` and what follows from it: a branch trigger follows the branch, the
+ * build follows the tasks' architecture.
+ */
+export function specEdit(spec: LabSpec, edit: SpecEdit): Promise<LabSpec> {
+  return call("spec_edit", { spec, edit });
 }
 
-/** What the lab costs while it runs, in the spec's region. */
+/** What the lab will create, in order; `account` names the bucket when known. */
+export function specPlan(spec: LabSpec, account: string | null): Promise<PlanView> {
+  return call("spec_plan", { spec, account });
+}
+
 /** The buildspec Pipewright sets on the project (or the buildspec.yml to commit). */
 export function specBuildspec(spec: LabSpec): Promise<string> {
   return call("spec_buildspec", { spec });
-}
-
-export function specCost(spec: LabSpec): Promise<CostEstimate> {
-  return call("spec_cost", { spec });
 }
 
 /** Every CPU/memory pair Fargate accepts, smallest first. */

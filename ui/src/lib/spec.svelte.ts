@@ -3,30 +3,31 @@
 // It starts from the lab in progress (`lab_current`, to resume after reopening the app), else
 // the saved draft, else `spec_default("ktb", "")`. Every change is saved as a draft in
 // localStorage (a spec holds names and choices, never a secret) and, 200 ms after the
-// student stops typing, checked by Rust (`spec_validate`), which also answers the derived
-// names (`spec_names`) and the cost (`spec_cost`). Screens read the errors by field path.
+// student stops typing, sent to Rust, which answers everything derived from it: its problems
+// by field, the names its resources get, what it costs (`spec_check`), and the plan
+// (`spec_plan`). Nothing here computes any of it.
 import { untrack } from "svelte";
 import type {
   CostEstimate,
   ErrorPayload,
   FieldError,
   LabSpec,
-  Region,
+  PlanView,
   ResourceNames,
+  SpecCheck,
+  SpecEdit,
   TaskSize,
   TriggerFilter,
 } from "./bindings";
 import {
   fargateSizes,
   labCurrent,
-  regions,
-  specCost,
+  specCheck,
   specDefault,
-  specNames,
-  specValidate,
+  specEdit,
+  specPlan,
   toErrorPayload,
 } from "./ipc";
-import { REGIONS } from "./regions";
 import { STEP_IDS, type StepId } from "./steps";
 
 export const DRAFT_KEY = "pipewright.spec.draft";
@@ -71,21 +72,36 @@ function readDraft(): unknown {
 
 class SpecStore {
   spec = $state<LabSpec | null>(null);
-  errors = $state<FieldError[]>([]);
-  names = $state<ResourceNames | null>(null);
-  cost = $state<CostEstimate | null>(null);
+  /** Rust's answer for the spec as it was last checked. */
+  check = $state<SpecCheck | null>(null);
+  /** What the lab will create, named for `account` (see `setAccount`). */
+  plan = $state<PlanView | null>(null);
   sizes = $state<TaskSize[]>([]);
-  regions = $state<Region[]>([...REGIONS]);
-  /** True while a change waits for (or is in) validation. */
+  /** True while a change waits for (or is in) its check. */
   checking = $state(false);
   error = $state<ErrorPayload | null>(null);
   /** The branch filter last used, restored when the trigger goes back to "filter". */
   savedFilter: TriggerFilter | null = null;
 
+  #account: string | null = null;
   #loading: Promise<void> | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #branchTimer: ReturnType<typeof setTimeout> | null = null;
+  #branch = $state<string | null>(null);
   #seq = 0;
   #stopWatch: (() => void) | null = null;
+
+  get errors(): FieldError[] {
+    return this.check?.errors ?? [];
+  }
+
+  get names(): ResourceNames | null {
+    return this.check?.names ?? null;
+  }
+
+  get cost(): CostEstimate | null {
+    return this.check?.cost ?? null;
+  }
 
   /** Loads the spec (once) and starts checking every change. */
   load(): Promise<void> {
@@ -95,14 +111,12 @@ class SpecStore {
 
   async #load(): Promise<void> {
     try {
-      const [current, base, sizes, regionList] = await Promise.all([
+      const [current, base, sizes] = await Promise.all([
         labCurrent().catch(() => null),
         specDefault(DEFAULT_LAB_NAME, ""),
         fargateSizes(),
-        regions().catch(() => [...REGIONS]),
       ]);
       this.sizes = sizes;
-      if (regionList.length > 0) this.regions = regionList;
       const draft = readDraft();
       this.spec = current ?? (draft ? (mergeDraft(base, draft) as LabSpec) : base);
       await this.refresh();
@@ -138,28 +152,33 @@ class SpecStore {
     this.#timer = setTimeout(() => void this.refresh(), DEBOUNCE_MS);
   }
 
-  /** Validates now, and refreshes the derived names and the cost. */
+  /** Checks the spec now, and gets its plan. */
   async refresh(): Promise<void> {
     if (!this.spec) return;
     const seq = ++this.#seq;
     const snapshot = $state.snapshot(this.spec) as LabSpec;
     this.checking = true;
     try {
-      const [errors, names, cost] = await Promise.all([
-        specValidate(snapshot),
-        specNames(snapshot),
-        specCost(snapshot),
+      const [check, plan] = await Promise.all([
+        specCheck(snapshot),
+        specPlan(snapshot, this.#account),
       ]);
       if (seq !== this.#seq) return; // a newer change is being checked
-      this.errors = errors;
-      this.names = names;
-      this.cost = cost;
+      this.check = check;
+      this.plan = plan;
       this.error = null;
     } catch (e) {
       if (seq === this.#seq) this.error = toErrorPayload(e);
     } finally {
-      if (seq === this.#seq) this.checking = false;
+      if (seq === this.#seq) this.checking = this.#branch !== null;
     }
+  }
+
+  /** The account the plan names its bucket with (the connected one), or null. */
+  setAccount(account: string | null): void {
+    if (account === this.#account) return;
+    this.#account = account;
+    if (this.spec && this.check) void this.refresh();
   }
 
   /** Errors of one field: its own, and with `items` those of its list's items (`path[i]`). */
@@ -174,23 +193,55 @@ class SpecStore {
     return this.errors.filter((e) => stepOfField(e.field) === step).length;
   }
 
+  /** The branch as typed: shown while Rust sets it (see `setBranch`). */
+  get branch(): string {
+    return this.#branch ?? this.spec?.source.branch ?? "";
+  }
+
   /**
-   * Sets the source branch and keeps a branch trigger that only named the old branch in step
-   * with it (as core's `LabSpec::set_branch`), so changing the branch never silently stops
-   * the pipeline from running.
+   * Sets the source branch, 200 ms after the typing stops, through Rust (`spec_edit`), which
+   * keeps a branch trigger that only named the old branch in step with it, so changing the
+   * branch never silently stops the pipeline from running.
    */
   setBranch(branch: string): void {
+    this.#branch = branch;
+    this.checking = true;
+    if (this.#branchTimer) clearTimeout(this.#branchTimer);
+    this.#branchTimer = setTimeout(() => void this.#applyBranch(), DEBOUNCE_MS);
+  }
+
+  async #applyBranch(): Promise<void> {
+    const branch = this.#branch;
+    if (!this.spec || branch === null) return;
+    try {
+      const edit: SpecEdit = { field: "branch", value: branch };
+      const next = await specEdit($state.snapshot(this.spec) as LabSpec, edit);
+      if (this.#branch !== branch) return; // typed on: the next call sets it
+      this.spec.source.branch = next.source.branch;
+      this.spec.pipeline.trigger = next.pipeline.trigger;
+    } catch (e) {
+      if (this.#branch !== branch) return;
+      this.spec.source.branch = branch;
+      this.error = toErrorPayload(e);
+    }
+    this.#branch = null;
+    // Checked again whether or not the spec changed, which also ends `checking`.
+    this.#changed(JSON.stringify(this.spec));
+  }
+
+  /**
+   * A choice other fields follow (the tasks' architecture, the build environment): Rust
+   * applies it and what follows, and the spec takes its answer.
+   */
+  async edit(edit: SpecEdit): Promise<void> {
     if (!this.spec) return;
-    const old = this.spec.source.branch;
-    this.spec.source.branch = branch;
-    const t = this.spec.pipeline.trigger;
-    if (
-      t.kind === "filter" &&
-      t.filter_type === "branches" &&
-      t.include.length === 1 &&
-      t.include[0] === old
-    ) {
-      t.include = [branch];
+    const before = $state.snapshot(this.spec) as LabSpec;
+    try {
+      const next = await specEdit(before, edit);
+      // Changed meanwhile: what the student did since stands.
+      if (JSON.stringify(this.spec) === JSON.stringify(before)) this.spec = next;
+    } catch (e) {
+      this.error = toErrorPayload(e);
     }
   }
 
@@ -206,14 +257,15 @@ class SpecStore {
     this.#stopWatch?.();
     this.#stopWatch = null;
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#branchTimer) clearTimeout(this.#branchTimer);
     this.#loading = null;
     this.#seq++;
+    this.#branch = null;
+    this.#account = null;
     this.spec = null;
-    this.errors = [];
-    this.names = null;
-    this.cost = null;
+    this.check = null;
+    this.plan = null;
     this.sizes = [];
-    this.regions = [...REGIONS];
     this.checking = false;
     this.error = null;
     this.savedFilter = null;

@@ -10,8 +10,8 @@ import type {
   TeardownReport,
 } from "./bindings";
 import { applyRun } from "./apply.svelte";
-import { labCancel, labTeardown, toErrorPayload } from "./ipc";
-import { rowKey } from "./plan";
+import { labTeardown, toErrorPayload } from "./ipc";
+import { LabRun, rowKey } from "./run.svelte";
 import type { StepId } from "./steps";
 
 export type TeardownRow = {
@@ -43,22 +43,13 @@ function rowOf(event: ProgressEvent): TeardownRow {
   };
 }
 
-class TeardownRun {
-  /** The lab this is about: set by the reminder, else the screen takes the spec's. */
-  lab = $state<string | null>(null);
+/** The lab this is about (`lab`) is set by the reminder, else the screen takes the spec's. */
+class TeardownRun extends LabRun<TeardownReport> {
   /** The dry run's rows in removal order: `pending` (to remove) or `skipped` (left alone). */
   plan = $state<TeardownRow[] | null>(null);
   planning = $state(false);
   planError = $state<ErrorPayload | null>(null);
   rows = $state<TeardownRow[]>([]);
-  running = $state(false);
-  cancelling = $state(false);
-  report = $state<TeardownReport | null>(null);
-  error = $state<ErrorPayload | null>(null);
-  /** Milliseconds since the run started, from its latest event. */
-  elapsedMs = $state(0);
-  /** `Date.now()` when the current run started, for the rows' live clocks. */
-  startedAt = $state<number | null>(null);
   /** Apply's report when the run started: a newer one means the lab was created again. */
   #applied: unknown = null;
 
@@ -117,27 +108,16 @@ class TeardownRun {
         ? row
         : { ...row, state: "pending", message: null, startedMs: null, elapsedMs: null },
     );
-    this.running = true;
-    this.cancelling = false;
-    this.report = null;
-    this.error = null;
-    this.elapsedMs = 0;
-    this.startedAt = Date.now();
     this.#applied = applyRun.report;
-    try {
+    await this.track(lab, async () => {
       const report = await labTeardown(source, lab, false, (event) => this.#onEvent(event));
       this.#settle(report);
-      this.report = report;
-    } catch (e) {
-      this.error = toErrorPayload(e);
-    } finally {
-      this.running = false;
-      this.cancelling = false;
-    }
+      return report;
+    });
   }
 
   #onEvent(event: ProgressEvent): void {
-    this.elapsedMs = Math.max(this.elapsedMs, event.elapsedMs);
+    this.tick(event.elapsedMs);
     const key = rowKey(event);
     let row = this.rows.find((r) => rowKey(r) === key);
     if (!row) {
@@ -163,29 +143,12 @@ class TeardownRun {
     }
   }
 
-  async cancel(): Promise<void> {
-    if (!this.running || !this.lab) return;
-    this.cancelling = true;
-    try {
-      await labCancel(this.lab);
-    } catch (e) {
-      this.error = toErrorPayload(e);
-      this.cancelling = false;
-    }
-  }
-
   reset(): void {
-    this.lab = null;
+    super.reset();
     this.plan = null;
     this.planning = false;
     this.planError = null;
     this.rows = [];
-    this.running = false;
-    this.cancelling = false;
-    this.report = null;
-    this.error = null;
-    this.elapsedMs = 0;
-    this.startedAt = null;
   }
 }
 

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { connection } from "../lib/connection.svelte";
 import { setLanguage } from "../lib/i18n";
-import { fakeBackend } from "../lib/ipc-fake";
+import { fakeBackend } from "../lib/fake/backend";
 import Connect from "./Connect.svelte";
 
 beforeEach(() => connection.reset());

@@ -3,17 +3,17 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { applyRun } from "../lib/apply.svelte";
 import type { LabSpec } from "../lib/bindings";
-import { fakeBackend } from "../lib/ipc-fake";
+import { fakeBackend } from "../lib/fake/backend";
+import { specPlan } from "../lib/ipc";
 import { specStore } from "../lib/spec.svelte";
-import { planRows } from "../lib/plan";
+import { byStep } from "../lib/steps";
 import Progress from "./Progress.svelte";
 
 async function startRun() {
   await specStore.load();
   specStore.spec!.source.repository = "octo/sample-app";
   const spec = JSON.parse(JSON.stringify(specStore.spec)) as LabSpec;
-  const { namesFor } = await import("../lib/ipc-fake-spec");
-  const rows = planRows(spec, namesFor(spec), "123456789012");
+  const rows = (await specPlan(spec, "123456789012")).nodes;
   return { run: applyRun.start({ kind: "practice" }, spec, rows), rows };
 }
 
@@ -25,7 +25,9 @@ describe("Progress", () => {
     const shown = screen
       .getAllByTestId(/^progress-row-/)
       .map((el) => el.getAttribute("data-testid"));
-    expect(shown).toEqual(rows.map((r) => `progress-row-${r.kind}-${r.name}`));
+    // In the plan's order within each step, the steps in lecture order.
+    const inSteps = byStep(rows).flatMap(([, list]) => list);
+    expect(shown).toEqual(inSteps.map((r) => `progress-row-${r.kind}-${r.name}`));
     for (const el of screen.getAllByTestId(/^progress-row-/)) {
       expect(el).toHaveAttribute("data-state", "created");
       expect(el).toHaveTextContent("Created");

@@ -3,15 +3,14 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { applyRun } from "../lib/apply.svelte";
 import type { LabSpec } from "../lib/bindings";
-import { fakeBackend } from "../lib/ipc-fake";
-import { fakeTeardown } from "../lib/ipc-fake-teardown";
-import { defaultSpec } from "../lib/ipc-fake-spec";
+import { fakeBackend, fakeTeardown } from "../lib/fake/backend";
+import { specDefault } from "../lib/ipc";
 import { teardownRun } from "../lib/teardown.svelte";
 import Teardown from "./Teardown.svelte";
 
 /** A lab the fake backend "created": lab_current answers it, lab_teardown finds it. */
-function createdLab(): LabSpec {
-  const spec = defaultSpec("ktb", "octo/sample-app");
+async function createdLab(): Promise<LabSpec> {
+  const spec = await specDefault("ktb", "octo/sample-app");
   fakeBackend.state().currentLab = spec;
   return spec;
 }
@@ -28,7 +27,7 @@ async function confirmRemoval(user: ReturnType<typeof userEvent.setup>) {
 
 describe("Teardown", () => {
   it("lists what will be removed, in reverse order, grouped by step", async () => {
-    createdLab();
+    await createdLab();
     render(Teardown);
     const plan = await screen.findByTestId("teardown-plan");
     expect(screen.getByTestId("teardown-lab")).toHaveTextContent("ktb");
@@ -44,7 +43,8 @@ describe("Teardown", () => {
     const steps = within(plan)
       .getAllByRole("heading", { level: 3 })
       .map((h) => h.textContent?.trim());
-    expect(steps).toEqual(["5 Deploy", "4 Registry", "3 Build", "2 Pipeline", "1 Source"]);
+    // Each step where its first resource is removed: the plan's reverse order.
+    expect(steps).toEqual(["5 Deploy", "2 Pipeline", "3 Build", "4 Registry", "1 Source"]);
     for (const item of screen.getAllByTestId("teardown-plan-item")) {
       expect(item).toHaveAttribute("data-state", "pending");
       expect(item).toHaveTextContent("To remove");
@@ -52,7 +52,7 @@ describe("Teardown", () => {
   });
 
   it("asks for the lab's name before removing, and backs out with Escape", async () => {
-    createdLab();
+    await createdLab();
     const user = userEvent.setup();
     render(Teardown);
     await user.click(await screen.findByTestId("teardown-start"));
@@ -68,7 +68,7 @@ describe("Teardown", () => {
   });
 
   it("removes every resource, row by row, then proves nothing is left", async () => {
-    createdLab();
+    await createdLab();
     fakeTeardown.state().stepMs = 15;
     const user = userEvent.setup();
     render(Teardown);
@@ -92,7 +92,7 @@ describe("Teardown", () => {
   });
 
   it("shows a failure with what to do, and Try again finishes the job", async () => {
-    createdLab();
+    await createdLab();
     fakeTeardown.state().failKind = "load_balancer";
     const user = userEvent.setup();
     render(Teardown);
@@ -117,7 +117,7 @@ describe("Teardown", () => {
   });
 
   it("stops when cancelled and offers to remove the rest", async () => {
-    createdLab();
+    await createdLab();
     fakeTeardown.state().stepMs = 40;
     const user = userEvent.setup();
     render(Teardown);
@@ -136,7 +136,7 @@ describe("Teardown", () => {
   });
 
   it("keeps the proof when reopened, and checks afresh once the lab is created again", async () => {
-    const spec = createdLab();
+    const spec = await createdLab();
     const user = userEvent.setup();
     const first = render(Teardown);
     await confirmRemoval(user);
@@ -163,7 +163,7 @@ describe("Teardown", () => {
   });
 
   it("speaks Korean", async () => {
-    createdLab();
+    await createdLab();
     const { setLanguage } = await import("../lib/i18n");
     setLanguage("ko");
     render(Teardown);

@@ -2,9 +2,18 @@ import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { watchSession } from "../lib/components/watch/session.svelte";
-import { fakeNotifications, fakeWatch } from "../lib/ipc-fake-watch";
+import { fakeNotifications, fakeWatch } from "../lib/fake/watch";
 import { setLanguage } from "../lib/i18n";
 import Watch from "./Watch.svelte";
+
+// The session the fake replays was recorded from the sandbox (tests/tests/watch_session.rs):
+// a lab whose last run failed in Build, then a push that succeeds, a push whose build fails,
+// and its retry. Pushes must carry the recorded messages, in that order.
+const { acts } = fakeWatch.session;
+const SUCCEEDS = acts[1].message!;
+const FAILS = acts[2].message!;
+const opening = acts[0].events[0].event;
+const before = opening.kind === "snapshot" ? opening.snapshot.executions : [];
 
 const node = (stage: string) => screen.getByTestId(`watch-node-${stage}-${stage}`);
 const runStatus = () => screen.getByTestId("watch-run-status").getAttribute("data-status");
@@ -41,12 +50,16 @@ describe("Watch", () => {
   it("lists the runs newest first", async () => {
     render(Watch);
     await screen.findByTestId("watch-graph");
-    await push("Newest change");
+    expect(before.map((e) => e.sourceRevision?.message)).toEqual([
+      "Try the failing test",
+      "Initial commit",
+    ]);
+    await push(SUCCEEDS);
     await expect.poll(() => screen.getAllByTestId("watch-execution").length).toBe(3);
     const rows = screen.getAllByTestId("watch-execution");
-    expect(rows[0]).toHaveTextContent("Newest change");
+    expect(rows[0]).toHaveTextContent(SUCCEEDS);
     expect(rows[1]).toHaveTextContent("Try the failing test");
-    expect(rows[2]).toHaveTextContent("Add a health check route");
+    expect(rows[2]).toHaveTextContent("Initial commit");
     await expect.poll(runStatus, { timeout: 5000 }).toBe("Succeeded");
   });
 
@@ -60,12 +73,12 @@ describe("Watch", () => {
         if (seen[stage].at(-1) !== status) seen[stage].push(status);
       }
     };
-    await push("Update the greeting");
+    await push(SUCCEEDS);
     await expect
       .poll(
         () => {
           record();
-          return screen.getByTestId("watch-run-commit").textContent?.includes("Update") &&
+          return screen.getByTestId("watch-run-commit").textContent?.includes(SUCCEEDS) &&
             runStatus() === "Succeeded"
             ? "done"
             : "running";
@@ -91,14 +104,13 @@ describe("Watch", () => {
 
   it("explains a failed build, enables Retry, and a retry turns it green", async () => {
     fakeWatch.state().stepMs = 5;
+    fakeWatch.skipTo(2);
     render(Watch);
     await screen.findByTestId("watch-graph");
-    await push("This will fail the tests");
+    await push(FAILS);
     await expect
       .poll(
-        () =>
-          screen.getByTestId("watch-run-commit").textContent?.includes("This will fail") &&
-          runStatus(),
+        () => screen.getByTestId("watch-run-commit").textContent?.includes(FAILS) && runStatus(),
         { timeout: 5000 },
       )
       .toBe("Failed");
@@ -108,7 +120,7 @@ describe("Watch", () => {
       "COMMAND_EXECUTION_ERROR",
     );
     expect(within(details).getByTestId("watch-hint")).toHaveTextContent("build log");
-    expect(within(details).getByTestId("watch-log")).toHaveTextContent("Tests: 1 failed");
+    expect(within(details).getByTestId("watch-log")).toHaveTextContent("npm ERR! Test failed");
     expect(within(details).getByTestId("watch-phases")).toHaveTextContent("FAILED");
     expect(screen.getByRole("button", { name: /^Build: Failed/ })).toBe(node("Build"));
     const retry = screen.getByTestId("watch-retry");
@@ -127,7 +139,7 @@ describe("Watch", () => {
     const older = screen.getAllByTestId("watch-execution")[1];
     await userEvent.setup().click(within(older).getByTestId("watch-execution-show"));
     await expect.poll(runStatus).toBe("Succeeded");
-    expect(screen.getByTestId("watch-run-commit")).toHaveTextContent("Add a health check route");
+    expect(screen.getByTestId("watch-run-commit")).toHaveTextContent("Initial commit");
     expect(screen.getByTestId("watch-follow-latest")).toBeInTheDocument();
   });
 

@@ -53,8 +53,6 @@
 mod index;
 mod os_keyring;
 pub mod profiles;
-pub mod regions;
-mod secret;
 pub mod validate;
 
 #[cfg(test)]
@@ -63,13 +61,12 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 pub use profiles::list_profiles;
-pub use regions::{KNOWN_REGIONS, is_known_region};
-pub use secret::Secret;
 
 use crate::api::{CredentialSet, CredentialSource, CredentialSummary};
 use crate::aws::{AwsSettings, StaticKeys};
 use crate::error::{Error, Result};
-use crate::practice::PRACTICE_REGION;
+use crate::regions::DEFAULT_REGION;
+use crate::secret::Secret;
 use index::Index;
 
 /// The keyring service name of the installed app.
@@ -190,7 +187,7 @@ impl CredentialStore {
 pub async fn settings_for(source: &CredentialSource, sandbox_url: Option<&str>) -> Result<AwsSettings> {
     match source {
         CredentialSource::Practice => match sandbox_url {
-            Some(url) => Ok(AwsSettings::sandbox(url, PRACTICE_REGION)),
+            Some(url) => Ok(AwsSettings::sandbox(url, DEFAULT_REGION)),
             None => Err(Error::Invalid {
                 field: "source".into(),
                 message: "practice mode needs the sandbox: start it first".into(),
@@ -209,14 +206,19 @@ pub async fn settings_for(source: &CredentialSource, sandbox_url: Option<&str>) 
     }
 }
 
-/// A context for `source` that acts in `region` (a lab's own region), whatever region the
-/// credentials or the profile carry; with `None`, in theirs (e.g. to ask who they are).
+/// The one way a command gets an [`crate::AwsContext`]: for `source` (`None`: the SDK's
+/// standard chain, as the CLI uses without `--name` or `--profile`), acting in `region` (a
+/// lab's own region) whatever region the credentials or the profile carry; with `None`, in
+/// theirs (e.g. to ask who they are).
 pub async fn context_for(
-    source: &CredentialSource,
+    source: Option<&CredentialSource>,
     sandbox_url: Option<&str>,
     region: Option<&str>,
 ) -> Result<crate::AwsContext> {
-    let mut settings = settings_for(source, sandbox_url).await?;
+    let mut settings = match source {
+        Some(source) => settings_for(source, sandbox_url).await?,
+        None => AwsSettings::default(),
+    };
     if let Some(region) = region {
         settings.region = Some(region.to_owned());
     }

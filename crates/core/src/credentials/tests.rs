@@ -240,7 +240,7 @@ async fn practice_and_missing_sandbox() {
         .await
         .unwrap();
     assert_eq!(practice.endpoint_url.as_deref(), Some("http://127.0.0.1:9"));
-    assert_eq!(practice.region.as_deref(), Some(PRACTICE_REGION));
+    assert_eq!(practice.region.as_deref(), Some(crate::practice::PRACTICE_REGION));
     let err = settings_for(&CredentialSource::Practice, None).await.unwrap_err();
     assert_eq!(err.field(), Some("source"));
 }

@@ -5,7 +5,7 @@
 use crate::api::CredentialSet;
 use crate::error::{Error, Result};
 
-use super::regions::is_known_region;
+use crate::regions::is_known_region;
 
 const SECRET_LEN: usize = 40;
 
@@ -93,7 +93,7 @@ pub fn credential_set(set: &CredentialSet) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::Secret;
+    use crate::secret::Secret;
 
     fn field_of(r: Result<()>) -> String {
         match r {

@@ -3,8 +3,8 @@
 //! spec's image and compute, the build log group, and the variables the buildspec reads
 //! (ACCOUNT_ID, REPOSITORY_URI, CONTAINER_NAME, plus the student's own) so nothing in it is
 //! hard-coded. CodeBuild sets AWS_REGION and AWS_DEFAULT_REGION itself.
-//! "Already exists": `ResourceAlreadyExistsException`; "not found": absent from
-//! BatchGetProjects' `projects` (it lists the name under `projectsNotFound`).
+//! "Not found": absent from BatchGetProjects' `projects` (it lists the name under
+//! `projectsNotFound`). Deleting stops its running builds first.
 
 use aws_sdk_codebuild::types::{
     ArtifactsType, CloudWatchLogsConfig, ComputeType as CbCompute, EnvironmentType as CbEnv, EnvironmentVariable,
@@ -13,11 +13,24 @@ use aws_sdk_codebuild::types::{
 };
 
 use crate::buildspec;
-use crate::error::Result;
-use crate::plan::{Resource, RoleFor};
+use crate::error::{Result, is_code};
+use crate::plan::{Kind, Resource, RoleFor};
 use crate::spec::{BuildspecMode, ComputeType, EnvironmentType};
 
-use super::{Ctx, Found, iam_role, is_code, lab_tag};
+use super::{Arn, Ctx, Found, Tagged, iam_role, lab_tag};
+
+/// ListBuildsForProject's answer for a missing project (DeleteProject succeeds for one).
+pub const GONE: &[&str] = &["ResourceNotFoundException"];
+
+pub const ALREADY_EXISTS: &[&str] = &["ResourceAlreadyExistsException"];
+
+/// `project/<name>`.
+pub fn from_arn(arn: &Arn) -> Option<Tagged> {
+    match (arn.service, arn.path.as_slice()) {
+        ("codebuild", ["project", name]) => Some(arn.tagged(Kind::CodebuildProject, name, arn.text)),
+        _ => None,
+    }
+}
 
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let cb = cx.aws.codebuild();
@@ -109,7 +122,8 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
         // Some emulators (moto) insist on a location even for CODEPIPELINE; AWS ignores one
         // there, so this retry is harmless on AWS (and never taken).
         Err(e)
-            if is_code(&e, &["InvalidInputException"]) && super::aws_message(&e).contains("location is required") =>
+            if is_code(&e, &["InvalidInputException"])
+                && crate::error::aws_message(&e).contains("location is required") =>
         {
             send(cx, &req, Some(cx.plan.names.pipeline.clone())).await?
         }
@@ -160,12 +174,46 @@ async fn send(
     .await
 }
 
+/// Stops the project's running builds, then deletes it: a running build keeps writing its
+/// logs and would make the build log group again after Teardown deleted it.
 pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
+    stop_builds(cx, name).await?;
     let cb = cx.aws.codebuild();
     // DeleteProject succeeds for a missing project.
     cx.call("codebuild", "DeleteProject", name, || {
         cb.delete_project().name(name).send()
     })
     .await?;
+    Ok(())
+}
+
+async fn stop_builds(cx: &Ctx, project: &str) -> Result<()> {
+    let cb = cx.aws.codebuild();
+    let ids = match cx
+        .call("codebuild", "ListBuildsForProject", project, || {
+            cb.list_builds_for_project().project_name(project).send()
+        })
+        .await
+    {
+        Ok(o) => o.ids().to_vec(),
+        Err(e) if is_code(&e, GONE) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let builds = cx
+        .call("codebuild", "BatchGetBuilds", project, || {
+            cb.batch_get_builds().set_ids(Some(ids.clone())).send()
+        })
+        .await?;
+    for b in builds.builds() {
+        if b.build_status() == Some(&aws_sdk_codebuild::types::StatusType::InProgress)
+            && let Some(id) = b.id()
+        {
+            cx.call("codebuild", "StopBuild", id, || cb.stop_build().id(id).send())
+                .await?;
+        }
+    }
     Ok(())
 }

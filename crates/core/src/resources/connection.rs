@@ -6,19 +6,35 @@
 //! it. The API does not say which GitHub account a connection was authorised for, hence the
 //! tag, which every connection Pipewright creates carries. A connection the student names
 //! in the spec (`mode = "existing"`) is always reused, never created or deleted.
-//! "Already exists": a connection with the lab's name, listed by ListConnections (AWS does not
-//! refuse duplicate names); "not found": `ResourceNotFoundException`.
+//! "Already exists" is mostly a connection with the lab's name listed by ListConnections: AWS
+//! does not refuse duplicate names.
 
 use aws_sdk_codestarconnections::types::{ConnectionStatus, ProviderType, Tag};
 
-use crate::error::{Error, Result};
-use crate::plan::{Node, Resource};
+use crate::error::{Error, Result, is_code};
+use crate::plan::{Kind, Node, Resource};
 use crate::progress::ProgressDetail;
 use crate::spec::ConnectionChoice;
 
-use super::{Ctx, Found, lab_tag};
+use super::{Arn, Ctx, Found, Tagged, lab_tag};
 
 pub const OWNER_TAG_KEY: &str = "pipewright:github-owner";
+
+pub const GONE: &[&str] = &["ResourceNotFoundException"];
+
+/// A full quota (LimitExceededException) is not "already exists": it is reported as the quota
+/// error it is (ErrorCode::QuotaExceeded).
+pub const ALREADY_EXISTS: &[&str] = &["ResourceAlreadyExistsException"];
+
+/// `connection/<id>`, under either service name AWS has used.
+pub fn from_arn(arn: &Arn) -> Option<Tagged> {
+    match (arn.service, arn.path.as_slice()) {
+        ("codestar-connections" | "codeconnections", ["connection", _]) => {
+            Some(arn.tagged(Kind::Connection, arn.resource, arn.text))
+        }
+        _ => None,
+    }
+}
 
 /// The page where the student completes the handshake: the console's, or the sandbox's
 /// stand-in for it.
@@ -181,7 +197,7 @@ pub async fn delete(cx: &Ctx, arn: &str) -> Result<()> {
         })
         .await
     {
-        Err(e) if !super::is_code(&e, &["ResourceNotFoundException"]) => Err(e),
+        Err(e) if !is_code(&e, GONE) => Err(e),
         _ => Ok(()),
     }
 }

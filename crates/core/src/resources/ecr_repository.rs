@@ -1,17 +1,31 @@
 //! The private ECR repository the build pushes to: tag immutability and scan-on-push from
 //! the spec, AES-256 or KMS encryption (fixed at creation), and a lifecycle policy that keeps
-//! only the newest N images. "Already exists": `RepositoryAlreadyExistsException`;
-//! "not found": `RepositoryNotFoundException`.
+//! only the newest N images. Deleting removes its images with it.
 
 use aws_sdk_ecr::types::{
     EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability, Tag,
 };
 
-use crate::error::Result;
-use crate::plan::Resource;
+use crate::error::{Result, is_code};
+use crate::plan::{Kind, Resource};
 use crate::spec::Encryption;
 
-use super::{Ctx, Found, is_code, lab_tag};
+use super::{Arn, Ctx, Found, Tagged, lab_tag};
+
+pub const GONE: &[&str] = &["RepositoryNotFoundException"];
+
+pub const ALREADY_EXISTS: &[&str] = &["RepositoryAlreadyExistsException"];
+
+/// `repository/<name>`, where the name may hold slashes itself.
+pub fn from_arn(arn: &Arn) -> Option<Tagged> {
+    match (arn.service, arn.path.as_slice()) {
+        ("ecr", ["repository", ..]) => {
+            let name = arn.resource.trim_start_matches("repository/");
+            Some(arn.tagged(Kind::EcrRepository, name, arn.text))
+        }
+        _ => None,
+    }
+}
 
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let ecr = cx.aws.ecr();
@@ -22,7 +36,7 @@ pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
         .await
     {
         Ok(o) => o,
-        Err(e) if is_code(&e, &["RepositoryNotFoundException"]) => return Ok(Found::Missing),
+        Err(e) if is_code(&e, GONE) => return Ok(Found::Missing),
         Err(e) => return Err(e),
     };
     let Some(repo) = out.repositories().first() else {
@@ -119,7 +133,7 @@ pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
         })
         .await
     {
-        Err(e) if !is_code(&e, &["RepositoryNotFoundException"]) => Err(e),
+        Err(e) if !is_code(&e, GONE) => Err(e),
         _ => Ok(()),
     }
 }

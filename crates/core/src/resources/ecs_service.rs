@@ -5,8 +5,8 @@
 //! and a task whose image is missing fails to pull and makes ECS back off for up to 15
 //! minutes. The first run (`first_run`) deploys the image, then scales the service to the
 //! spec's count and waits until it serves (`scale_and_wait`).
-//! "Already exists": `InvalidParameterException` "Creation of service was not idempotent";
-//! "not found": a `MISSING` failure, or status INACTIVE/DRAINING.
+//! Deleting scales it to zero first, then waits until ECS calls it INACTIVE (its tasks have
+//! stopped, so nothing holds the task security group or the target group any more).
 
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, DeploymentRolloutState, LaunchType, LoadBalancer, NetworkConfiguration,
@@ -17,11 +17,37 @@ use std::time::Instant;
 
 use aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum;
 
-use crate::error::{Error, Result};
-use crate::plan::{GroupFor, Node, Resource};
+use crate::error::{Error, Result, is_code};
+use crate::plan::{GroupFor, Kind, Node, Resource};
 use crate::progress::{NodeState, ProgressDetail, RunProgress};
 
-use super::{Ctx, Found, is_code, lab_tag, typical};
+use super::{Arn, Ctx, Found, Label, Tagged, lab_tag, typical};
+
+/// AWS's answers meaning the service is gone (or its cluster is): a `MISSING` failure or an
+/// INACTIVE/DRAINING status in DescribeServices mean it too.
+pub const GONE: &[&str] = &[
+    "ServiceNotFoundException",
+    "ServiceNotActiveException",
+    "ClusterNotFoundException",
+];
+
+/// ECS: "Creation of service was not idempotent."
+pub const ALREADY_EXISTS: &[&str] = &["InvalidParameterException"];
+
+/// A service, or one of its tasks (`service/<cluster>/<name>`, `task/<cluster>/<id>`).
+pub fn from_arn(arn: &Arn) -> Option<Tagged> {
+    let (name, cluster, task) = match (arn.service, arn.path.as_slice()) {
+        ("ecs", ["service", cluster, name]) => (*name, *cluster, false),
+        ("ecs", ["service", name]) => (*name, "default", false),
+        ("ecs", ["task", cluster, _]) => (arn.resource, *cluster, true),
+        _ => return None,
+    };
+    Some(Tagged {
+        cluster: Some(cluster.to_owned()),
+        task,
+        ..arn.tagged(Kind::EcsService, name, arn.text)
+    })
+}
 
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let ecs = cx.aws.ecs();
@@ -238,4 +264,82 @@ pub async fn is_serving(cx: &Ctx) -> Result<bool> {
         return Ok(false);
     }
     Ok(matches!(serving(cx, want, &target_group).await?, Serving::Yes))
+}
+
+/// Whether a service (ACTIVE or DRAINING) or a task (not STOPPED) found by its ARN is still
+/// there.
+pub async fn still_exists(cx: &Ctx, t: &Tagged) -> Result<bool> {
+    let ecs = cx.aws.ecs();
+    let cluster = t.cluster.as_deref().unwrap_or("default");
+    let found = if t.task {
+        cx.call("ecs", "DescribeTasks", &t.name, || {
+            ecs.describe_tasks().cluster(cluster).tasks(&t.arn).send()
+        })
+        .await
+        .map(|o| o.tasks().iter().any(|x| x.last_status() != Some("STOPPED")))
+    } else {
+        cx.call("ecs", "DescribeServices", &t.name, || {
+            ecs.describe_services().cluster(cluster).services(&t.arn).send()
+        })
+        .await
+        .map(|o| {
+            o.services()
+                .iter()
+                .any(|s| matches!(s.status(), Some("ACTIVE" | "DRAINING")))
+        })
+    };
+    match found {
+        Err(e) if is_code(&e, GONE) => Ok(false),
+        other => other,
+    }
+}
+
+/// Scales the service to zero, deletes it and waits until ECS calls it INACTIVE.
+pub async fn delete(cx: &Ctx, about: &Label, cluster: &str, name: &str) -> Result<()> {
+    let ecs = cx.aws.ecs();
+    match cx
+        .call("ecs", "UpdateService", name, || {
+            ecs.update_service()
+                .cluster(cluster)
+                .service(name)
+                .desired_count(0)
+                .send()
+        })
+        .await
+    {
+        Err(e) if !is_code(&e, GONE) => return Err(e),
+        _ => {}
+    }
+    match cx
+        .call("ecs", "DeleteService", name, || {
+            ecs.delete_service().cluster(cluster).service(name).force(true).send()
+        })
+        .await
+    {
+        Err(e) if !is_code(&e, GONE) => return Err(e),
+        _ => {}
+    }
+    cx.wait_for(
+        about,
+        "the service to become INACTIVE",
+        cx.timing.service_deadline,
+        None,
+        || async {
+            let out = match cx
+                .call("ecs", "DescribeServices", name, || {
+                    ecs.describe_services().cluster(cluster).services(name).send()
+                })
+                .await
+            {
+                Ok(o) => o,
+                Err(e) if is_code(&e, &["ClusterNotFoundException"]) => return Ok(Ok(())),
+                Err(e) => return Err(e),
+            };
+            match out.services().first().and_then(|s| s.status()) {
+                None | Some("INACTIVE") => Ok(Ok(())),
+                Some(status) => Ok(Err(format!("service {status}: tasks are stopping"))),
+            }
+        },
+    )
+    .await
 }

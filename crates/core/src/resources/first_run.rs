@@ -18,12 +18,12 @@ use aws_sdk_codepipeline::types::{
     ActionExecutionFilter, ActionExecutionStatus, PipelineExecutionStatus, StageRetryMode,
 };
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RunFailure, is_code};
 use crate::plan::Node;
-use crate::progress::{NodeState, ProgressDetail, RunFailure, RunProgress, StageProgress};
+use crate::progress::{NodeState, ProgressDetail, RunProgress, StageProgress};
 
 use super::pipeline::{BUILD, DEPLOY, SOURCE};
-use super::{Ctx, Found, ecs_service, is_code, pipeline, typical};
+use super::{Ctx, Found, ecs_service, pipeline, typical};
 
 /// How many log lines a failure report carries.
 const LOG_LINES: i32 = 20;
@@ -37,7 +37,7 @@ pub async fn describe(cx: &Ctx, node: &Node) -> Result<Found> {
     let name = &cx.plan.names.pipeline;
     let deployed = match pipeline::has_deployed(cx, name).await {
         Ok(d) => d,
-        Err(e) if is_code(&e, &["PipelineNotFoundException"]) => return Ok(Found::Missing),
+        Err(e) if is_code(&e, pipeline::GONE) => return Ok(Found::Missing),
         Err(e) => return Err(e),
     };
     if !deployed || cx.output(crate::plan::Resource::TargetGroup).is_err() {

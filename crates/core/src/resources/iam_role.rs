@@ -1,14 +1,26 @@
 //! IAM roles: the pipeline's, the build's and the task execution role, each with a trust
-//! policy for its service and one inline least-privilege policy (see `policies`).
-//! "Already exists": `EntityAlreadyExists`; "not found": `NoSuchEntity`.
+//! policy for its service and one inline least-privilege policy (see `policies`). Deleting
+//! strips its inline and attached policies first.
 
-use crate::error::Result;
-use crate::plan::{Resource, RoleFor};
+use crate::error::{Result, is_code};
+use crate::plan::{Kind, Resource, RoleFor};
 use crate::spec::{OutputArtifactFormat, RoleChoice};
 
-use super::{Ctx, Found, is_code, lab_tag, policies};
+use super::{Arn, Ctx, Found, Tagged, lab_tag, policies};
 
 const POLICY_NAME: &str = "pipewright";
+
+pub const GONE: &[&str] = &["NoSuchEntity"];
+
+pub const ALREADY_EXISTS: &[&str] = &["EntityAlreadyExists"];
+
+/// `role/<path>/<name>`.
+pub fn from_arn(arn: &Arn) -> Option<Tagged> {
+    match (arn.service, arn.path.as_slice()) {
+        ("iam", ["role", .., name]) => Some(arn.tagged(Kind::IamRole, name, arn.text)),
+        _ => None,
+    }
+}
 
 fn service_for(which: RoleFor) -> &'static str {
     match which {
@@ -39,7 +51,7 @@ pub async fn describe(cx: &Ctx, which: RoleFor, name: &str) -> Result<Found> {
         .await;
     let role = match out {
         Ok(o) => o.role,
-        Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(Found::Missing),
+        Err(e) if is_code(&e, GONE) => return Ok(Found::Missing),
         Err(e) => return Err(e),
     };
     let Some(role) = role else { return Ok(Found::Missing) };
@@ -123,4 +135,54 @@ fn policy(cx: &Ctx, which: RoleFor) -> Result<serde_json::Value> {
         RoleFor::Build => policies::build(&scope),
         RoleFor::TaskExecution => policies::task_execution(&scope),
     })
+}
+
+/// Deletes a role after its inline and attached policies. Missing is fine.
+pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
+    let iam = cx.aws.iam();
+    let inline = match cx
+        .call("iam", "ListRolePolicies", name, || {
+            iam.list_role_policies().role_name(name).send()
+        })
+        .await
+    {
+        Ok(o) => o.policy_names().to_vec(),
+        Err(e) if is_code(&e, GONE) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for policy in &inline {
+        match cx
+            .call("iam", "DeleteRolePolicy", name, || {
+                iam.delete_role_policy().role_name(name).policy_name(policy).send()
+            })
+            .await
+        {
+            Err(e) if !is_code(&e, GONE) => return Err(e),
+            _ => {}
+        }
+    }
+    let attached = cx
+        .call("iam", "ListAttachedRolePolicies", name, || {
+            iam.list_attached_role_policies().role_name(name).send()
+        })
+        .await?;
+    for p in attached.attached_policies() {
+        let arn = p.policy_arn().unwrap_or_default();
+        match cx
+            .call("iam", "DetachRolePolicy", name, || {
+                iam.detach_role_policy().role_name(name).policy_arn(arn).send()
+            })
+            .await
+        {
+            Err(e) if !is_code(&e, GONE) => return Err(e),
+            _ => {}
+        }
+    }
+    match cx
+        .call("iam", "DeleteRole", name, || iam.delete_role().role_name(name).send())
+        .await
+    {
+        Err(e) if !is_code(&e, GONE) => Err(e),
+        _ => Ok(()),
+    }
 }

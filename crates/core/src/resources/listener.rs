@@ -1,14 +1,35 @@
 //! The load balancer's HTTP listener on the spec's port, forwarding to the target group.
 //! Listeners have no name: it is found by its port on our load balancer (the ledger calls it
-//! `<alb>:<port>`). "Already exists": `DuplicateListener`; "not found": no listener on that
-//! port, `ListenerNotFound`.
+//! `<alb>:<port>`), and it goes when its load balancer does.
 
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ProtocolEnum, Tag};
 
-use crate::error::Result;
-use crate::plan::Resource;
+use crate::error::{Result, is_code};
+use crate::plan::{Kind, Resource};
 
-use super::{Ctx, Found, is_code, lab_tag, load_balancer::tags_of};
+use super::load_balancer::{self, tags_of};
+use super::{Arn, Ctx, Found, Tagged, lab_tag};
+
+pub const GONE: &[&str] = &["ListenerNotFound"];
+
+pub const ALREADY_EXISTS: &[&str] = &["DuplicateListener"];
+
+/// `listener/app/<load balancer>/<id>/<id>`: named after its load balancer.
+pub fn from_arn(arn: &Arn) -> Option<Tagged> {
+    match (arn.service, arn.path.as_slice()) {
+        ("elasticloadbalancing", ["listener", _, name, _, _]) => Some(arn.tagged(Kind::Listener, name, arn.text)),
+        _ => None,
+    }
+}
+
+/// The listener on the lab's load balancer, which is looked up first (Teardown and the
+/// inventory have not just described it): no load balancer, no listener.
+pub async fn describe_afresh(cx: &Ctx) -> Result<Found> {
+    match load_balancer::describe(cx, &cx.plan.names.load_balancer).await? {
+        Found::Present { .. } => describe(cx).await,
+        _ => Ok(Found::Missing),
+    }
+}
 
 pub async fn describe(cx: &Ctx) -> Result<Found> {
     let elb = cx.aws.elbv2();
@@ -70,7 +91,7 @@ pub async fn delete(cx: &Ctx, arn: &str) -> Result<()> {
         })
         .await
     {
-        Err(e) if !is_code(&e, &["ListenerNotFound"]) => Err(e),
+        Err(e) if !is_code(&e, GONE) => Err(e),
         _ => Ok(()),
     }
 }

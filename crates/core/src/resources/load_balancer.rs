@@ -1,17 +1,30 @@
 //! The internet-facing Application Load Balancer in the default VPC's subnets, behind the
-//! load balancer's security group; Apply waits until it is `active`.
-//! "Already exists": `DuplicateLoadBalancerName` (AWS usually returns the existing one
-//! instead); "not found": `LoadBalancerNotFound`.
+//! load balancer's security group; Apply waits until it is `active`, Teardown until it is
+//! gone (its listeners go with it).
 
 use aws_sdk_elasticloadbalancingv2::types::{
     IpAddressType, LoadBalancerSchemeEnum, LoadBalancerStateEnum, LoadBalancerTypeEnum, Tag,
 };
 
-use crate::error::Result;
-use crate::plan::{GroupFor, Node, Resource};
+use crate::error::{Result, is_code};
+use crate::plan::{GroupFor, Kind, Node, Resource};
 
-use super::{Ctx, Found, is_code, lab_tag};
+use super::{Arn, Ctx, Found, Label, Tagged, lab_tag};
 
+pub const GONE: &[&str] = &["LoadBalancerNotFound"];
+
+/// AWS usually returns the existing load balancer instead.
+pub const ALREADY_EXISTS: &[&str] = &["DuplicateLoadBalancerName"];
+
+/// `loadbalancer/app/<name>/<id>`.
+pub fn from_arn(arn: &Arn) -> Option<Tagged> {
+    match (arn.service, arn.path.as_slice()) {
+        ("elasticloadbalancing", ["loadbalancer", _, name, _]) => Some(arn.tagged(Kind::LoadBalancer, name, arn.text)),
+        _ => None,
+    }
+}
+
+/// The tags of a load balancer, listener or target group.
 pub async fn tags_of(cx: &Ctx, arn: &str) -> Result<Vec<(String, String)>> {
     let elb = cx.aws.elbv2();
     let out = cx
@@ -41,7 +54,7 @@ pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
         .await
     {
         Ok(o) => o,
-        Err(e) if is_code(&e, &["LoadBalancerNotFound"]) => return Ok(Found::Missing),
+        Err(e) if is_code(&e, GONE) => return Ok(Found::Missing),
         Err(e) => return Err(e),
     };
     let Some(lb) = out.load_balancers().first() else {
@@ -122,7 +135,8 @@ pub async fn wait_active(cx: &Ctx, node: &Node, arn: &str) -> Result<()> {
     .await
 }
 
-pub async fn delete(cx: &Ctx, arn: &str) -> Result<()> {
+/// Deletes the load balancer and waits until it is gone (its listeners go with it).
+pub async fn delete(cx: &Ctx, about: &Label, arn: &str) -> Result<()> {
     let elb = cx.aws.elbv2();
     match cx
         .call("elasticloadbalancing", "DeleteLoadBalancer", arn, || {
@@ -130,7 +144,27 @@ pub async fn delete(cx: &Ctx, arn: &str) -> Result<()> {
         })
         .await
     {
-        Err(e) if !is_code(&e, &["LoadBalancerNotFound"]) => Err(e),
-        _ => Ok(()),
+        Err(e) if !is_code(&e, GONE) => return Err(e),
+        _ => {}
     }
+    cx.wait_for(
+        about,
+        "the load balancer to be deleted",
+        cx.timing.load_balancer_deadline,
+        None,
+        || async {
+            match cx
+                .call("elasticloadbalancing", "DescribeLoadBalancers", arn, || {
+                    elb.describe_load_balancers().load_balancer_arns(arn).send()
+                })
+                .await
+            {
+                Ok(o) if o.load_balancers().is_empty() => Ok(Ok(())),
+                Ok(_) => Ok(Err("load balancer deleting".into())),
+                Err(e) if is_code(&e, GONE) => Ok(Ok(())),
+                Err(e) => Err(e),
+            }
+        },
+    )
+    .await
 }

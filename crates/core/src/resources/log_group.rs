@@ -1,16 +1,28 @@
 //! CloudWatch Logs groups: the build's and the app's, tagged at creation, kept 7 days.
-//! "Already exists": `ResourceAlreadyExistsException`; "not found": absent from
-//! DescribeLogGroups, `ResourceNotFoundException`.
+//! "Not found": absent from DescribeLogGroups, or [`GONE`].
 
 use std::collections::HashMap;
 
-use crate::error::Result;
-use crate::plan::{LogsFor, Resource};
+use crate::error::{Result, is_code};
+use crate::plan::{Kind, LogsFor, Resource};
 
-use super::{Ctx, Found, is_code, lab_tag};
+use super::{Arn, Ctx, Found, Tagged, lab_tag};
 
 /// Lab logs are for debugging a class exercise, not for keeping.
 const RETENTION_DAYS: i32 = 7;
+
+pub const GONE: &[&str] = &["ResourceNotFoundException"];
+
+pub const ALREADY_EXISTS: &[&str] = &["ResourceAlreadyExistsException"];
+
+/// `log-group:<name>` (the tagging API may add `:*`; the id is the ARN without it).
+pub fn from_arn(arn: &Arn) -> Option<Tagged> {
+    if arn.service != "logs" || !arn.resource.starts_with("log-group:") {
+        return None;
+    }
+    let name = arn.resource.trim_start_matches("log-group:").trim_end_matches(":*");
+    Some(arn.tagged(Kind::LogGroup, name, arn.text.trim_end_matches(":*")))
+}
 
 pub async fn describe(cx: &Ctx, which: LogsFor, name: &str) -> Result<Found> {
     let logs = cx.aws.logs();
@@ -63,7 +75,7 @@ pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
         })
         .await
     {
-        Err(e) if !is_code(&e, &["ResourceNotFoundException"]) => Err(e),
+        Err(e) if !is_code(&e, GONE) => Err(e),
         _ => Ok(()),
     }
 }

@@ -1,11 +1,15 @@
-//! One module per AWS resource kind. Each knows how to find its resource (and whether it
-//! carries the lab's tag), create it, bring an existing one in line (`converge`: idempotent
-//! fix-ups and waits) and delete it, and which AWS error codes mean "already exists" or
-//! "not found". `crate::apply` composes them along the Plan.
+//! One module per AWS resource kind (`plan::Kind`), each the one home of everything about
+//! its kind: finding its resource (and whether it carries the lab's tag), creating it,
+//! bringing an existing one in line (`converge`: idempotent fix-ups and waits), deleting it
+//! with the drain or wait it needs, the AWS error codes that mean "gone" (`GONE`) and
+//! "already exists" (`ALREADY_EXISTS`), and recognising one of its ARNs (`from_arn`).
 //!
-//! Every AWS call goes through [`Ctx::call`]: one audit row per attempt, retries for
-//! throttling and IAM propagation with backoff until a deadline, a permit from the shared
-//! semaphore (the concurrency bound), and a cancel check before sending.
+//! This module holds the one dispatch table from a plan node or a kind to those modules, and
+//! what every module shares: [`Ctx`], whose [`Ctx::call`] sends every AWS call (one audit row
+//! per attempt, retries for throttling and IAM propagation with backoff until a deadline, a
+//! permit from the shared semaphore, a cancel check before sending), and the generic waits
+//! ([`Ctx::wait_for`], [`Ctx::retry_while`]). Apply composes the kinds along the Plan;
+//! Teardown walks it back.
 
 pub mod codebuild_project;
 pub mod connection;
@@ -23,6 +27,7 @@ pub mod s3_bucket;
 pub mod security_group;
 pub mod target_group;
 pub mod task_definition;
+mod timing;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -33,12 +38,13 @@ use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::Semaphore;
 
 use crate::aws::AwsContext;
-use crate::error::{Error, Result};
-use crate::identity::classify;
+use crate::error::{Error, Result, aws_code, aws_message, classify, is_code, retryable};
 use crate::ledger::Ledger;
-use crate::plan::{Facts, Node, Plan, Resource};
+use crate::plan::{Facts, Kind, Node, Plan, Resource, Step};
 use crate::progress::{Cancel, NodeState, Progress, ProgressDetail, ProgressEvent};
 use crate::spec::{LAB_TAG_KEY, LabSpec};
+
+pub use timing::{Timing, typical};
 
 /// What a lookup found under the name the plan gives a resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,85 +62,109 @@ pub enum Found {
     },
 }
 
-/// How long things take on AWS, typically (seconds): what Progress tells the student to
-/// expect, and what every deadline below is derived from. The sandbox keeps the same
-/// proportions (`sandbox/pipewright_sandbox/registry.py`, `AWS_DURATIONS`).
-pub mod typical {
-    pub const LOAD_BALANCER: u32 = 90;
-    pub const SERVICE_ROLLOUT: u32 = 125;
-    pub const SOURCE: u32 = 5;
-    /// CodeBuild: provisioning (about 70 s) plus a docker build and push (about 2 min).
-    pub const BUILD: u32 = 190;
-    /// The ECS deploy action on a service with no task yet: registers a revision and returns.
-    pub const DEPLOY_ACTION: u32 = 30;
-    /// A person completes the GitHub handshake: not something AWS does, so no estimate.
-    pub const HANDSHAKE: u32 = 0;
+/// What a progress event is about: a node of the plan, or a resource the tag sweep found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub step: Step,
+    pub kind: Kind,
+    pub name: String,
 }
 
-/// Deadlines and poll intervals, derived from the pace of the endpoint (`time_scale`: 1.0 on
-/// AWS, the sandbox's scale in practice mode) and from what is being waited for. Nothing here
-/// assumes how fast a particular endpoint is: a wait gets AWS's typical duration with a
-/// generous margin, times the pace, and never less than `FLOOR` of wall time (a loaded
-/// machine, a slow first call).
+impl Label {
+    /// A resource known only by its kind and name: shown under its kind's step.
+    pub fn new(kind: Kind, name: &str) -> Label {
+        Label {
+            step: kind.step(),
+            kind,
+            name: name.to_owned(),
+        }
+    }
+}
+
+impl From<&Node> for Label {
+    fn from(node: &Node) -> Label {
+        Label {
+            step: node.step,
+            kind: node.kind(),
+            name: node.name.clone(),
+        }
+    }
+}
+
+impl From<&Label> for Label {
+    fn from(l: &Label) -> Label {
+        l.clone()
+    }
+}
+
+/// An ARN split the way the kinds recognise theirs:
+/// `arn:<partition>:<service>:<region>:<account>:<resource>`, the resource also split at `/`.
 #[derive(Debug, Clone)]
-pub struct Timing {
-    pub time_scale: f64,
-    pub poll: Duration,
-    /// How long a retryable error (throttling, IAM and EC2 eventual consistency) is retried.
-    /// Wall time: propagation does not follow the sandbox's clock.
-    pub retry_deadline: Duration,
-    /// A person completes the GitHub handshake: be generous, and never scale it.
-    pub connection_deadline: Duration,
-    pub load_balancer_deadline: Duration,
-    pub service_deadline: Duration,
+pub struct Arn<'a> {
+    pub text: &'a str,
+    pub service: &'a str,
+    pub resource: &'a str,
+    pub path: Vec<&'a str>,
 }
 
-impl Timing {
-    /// The least any deadline gets, in wall time.
-    pub const FLOOR: Duration = Duration::from_secs(30);
-
-    pub fn for_pace(time_scale: f64) -> Timing {
-        let scale = if time_scale.is_finite() && time_scale > 0.0 {
-            time_scale
-        } else {
-            1.0
-        };
-        Timing {
-            time_scale: scale,
-            poll: Duration::from_secs_f64((5.0 * scale).clamp(0.1, 5.0)),
-            retry_deadline: Duration::from_secs(120),
-            connection_deadline: Duration::from_secs(30 * 60),
-            load_balancer_deadline: scaled(scale, 10 * 60),
-            service_deadline: scaled(scale, 15 * 60),
+impl<'a> Arn<'a> {
+    pub fn parse(text: &'a str) -> Option<Arn<'a>> {
+        let parts: Vec<&str> = text.splitn(6, ':').collect();
+        if parts.len() < 6 {
+            return None;
         }
+        Some(Arn {
+            text,
+            service: parts[2],
+            resource: parts[5],
+            path: parts[5].split('/').collect(),
+        })
     }
 
-    pub fn for_aws() -> Timing {
-        Timing::for_pace(1.0)
-    }
-
-    /// The endpoint's own pace (see `AwsContext::time_scale`).
-    pub fn for_context(aws: &AwsContext) -> Timing {
-        Timing::for_pace(aws.time_scale())
-    }
-
-    /// A deadline of `aws_secs` at AWS's pace, at this endpoint's pace.
-    pub fn deadline(&self, aws_secs: u64) -> Duration {
-        scaled(self.time_scale, aws_secs)
-    }
-
-    /// What Progress shows while waiting for something that takes `typical_secs` on AWS.
-    pub fn expect(&self, typical_secs: u32) -> ProgressDetail {
-        ProgressDetail {
-            typical_secs: (typical_secs > 0).then_some(typical_secs),
-            expected_secs: (typical_secs > 0).then(|| (typical_secs as f64 * self.time_scale).ceil() as u32),
-            ..Default::default()
+    /// What the tag sweep keeps of it: `name` as people call it, `id` as the kind's
+    /// `delete` takes it.
+    pub fn tagged(&self, kind: Kind, name: &str, id: &str) -> Tagged {
+        Tagged {
+            arn: self.text.to_owned(),
+            kind,
+            name: name.to_owned(),
+            id: id.to_owned(),
+            cluster: None,
+            task: false,
         }
     }
 }
 
-fn scaled(scale: f64, aws_secs: u64) -> Duration {
-    Duration::from_secs_f64(aws_secs as f64 * scale).max(Timing::FLOOR)
+/// A resource found by its ARN (the tagging API lists ARNs), with what deleting it takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tagged {
+    pub arn: String,
+    pub kind: Kind,
+    pub name: String,
+    /// What the kind's `delete` takes (and the walk records): an ARN, a bucket name, a
+    /// security group id.
+    pub id: String,
+    /// The ECS cluster, for services and tasks.
+    pub cluster: Option<String>,
+    /// An ECS task of a service: it stops with its service and is never deleted by itself.
+    pub task: bool,
+}
+
+impl Tagged {
+    /// The kind as reports name it (`ecs_task` for a task).
+    pub fn kind_name(&self) -> &'static str {
+        if self.task { "ecs_task" } else { self.kind.as_str() }
+    }
+}
+
+/// What deleting one resource takes: the id `describe` (or the tagging API) gave (an ARN, a
+/// bucket name, a security group id, a task definition family or revision ARN), its name and,
+/// for a service, its cluster.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub cluster: &'a str,
 }
 
 /// Physical ids that dependents need and cannot compute from names (security group ids,
@@ -161,6 +191,39 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// A context for `spec`'s lab in the account `facts` describe, with at most `concurrency`
+    /// AWS calls in flight. It reports nothing and cannot be cancelled until [`Ctx::reporting`].
+    pub fn new(
+        aws: &AwsContext,
+        ledger: Arc<Ledger>,
+        spec: &LabSpec,
+        facts: Facts,
+        concurrency: usize,
+        timing: &Timing,
+    ) -> Ctx {
+        Ctx {
+            aws: aws.clone(),
+            ledger,
+            spec: spec.clone(),
+            plan: Plan::new(spec, facts),
+            timing: timing.clone(),
+            progress: Progress::none(),
+            cancel: Cancel::never(),
+            permits: Semaphore::new(concurrency.max(1)),
+            outputs: Mutex::new(Outputs::default()),
+            started: Instant::now(),
+        }
+    }
+
+    /// The same context, sending its events to `progress` and stopping on `cancel`.
+    pub fn reporting(self, progress: Progress, cancel: Cancel) -> Ctx {
+        Ctx {
+            progress,
+            cancel,
+            ..self
+        }
+    }
+
     pub fn lab(&self) -> &str {
         &self.plan.lab
     }
@@ -196,12 +259,20 @@ impl Ctx {
         f(&mut self.outputs.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
-    pub fn emit(&self, node: &Node, state: NodeState, message: Option<String>, detail: Option<ProgressDetail>) {
+    /// Sends one progress event about a node or a swept resource.
+    pub fn emit(
+        &self,
+        about: impl Into<Label>,
+        state: NodeState,
+        message: Option<String>,
+        detail: Option<ProgressDetail>,
+    ) {
+        let l: Label = about.into();
         self.progress.send(ProgressEvent {
             lab: self.lab().to_owned(),
-            step: node.step.as_str().to_owned(),
-            kind: node.kind().to_owned(),
-            name: node.name.clone(),
+            step: l.step.as_str().to_owned(),
+            kind: l.kind.as_str().to_owned(),
+            name: l.name,
             state,
             message,
             elapsed_ms: self.started.elapsed().as_millis().min(u32::MAX as u128) as u32,
@@ -257,11 +328,11 @@ impl Ctx {
             .audit(Some(self.lab()), service, operation, Some(resource), outcome, ms);
     }
 
-    /// Polls `check` until it answers `Some`, emitting a `waiting` event whenever its status
-    /// text changes, until `deadline`.
+    /// Polls `check` until it answers `Ok`, emitting a `waiting` event whenever its status
+    /// text (the `Err`) changes, until `deadline`.
     pub async fn wait_for<T, F, Fut>(
         &self,
-        node: &Node,
+        about: impl Into<Label>,
         what: &str,
         deadline: Duration,
         detail: Option<ProgressDetail>,
@@ -271,6 +342,7 @@ impl Ctx {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<std::result::Result<T, String>>>,
     {
+        let about: Label = about.into();
         let until = Instant::now() + deadline;
         let mut last: Option<String> = None;
         loop {
@@ -278,7 +350,7 @@ impl Ctx {
                 Ok(v) => return Ok(v),
                 Err(status) => {
                     if last.as_deref() != Some(status.as_str()) {
-                        self.emit(node, NodeState::Waiting, Some(status.clone()), detail.clone());
+                        self.emit(&about, NodeState::Waiting, Some(status.clone()), detail.clone());
                         last = Some(status);
                     }
                 }
@@ -293,106 +365,41 @@ impl Ctx {
         }
     }
 
+    /// Sends `attempt` again while AWS answers one of `codes` (the thing is still in use),
+    /// until `deadline`; then returns AWS's last answer.
+    pub async fn retry_while<F, Fut>(
+        &self,
+        about: impl Into<Label>,
+        codes: &[&str],
+        deadline: Duration,
+        mut attempt: F,
+    ) -> Result<()>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<()>>,
+    {
+        let about: Label = about.into();
+        let until = Instant::now() + deadline;
+        let mut said = false;
+        loop {
+            match attempt().await {
+                Err(e) if is_code(&e, codes) && Instant::now() < until => {
+                    if !said {
+                        let message = format!("still in use: {}", aws_message(&e));
+                        self.emit(&about, NodeState::Waiting, Some(message), None);
+                        said = true;
+                    }
+                    self.cancel.sleep(self.timing.poll).await?;
+                }
+                other => return other,
+            }
+        }
+    }
+
     pub fn arn(&self, service: &str, resource: &str) -> String {
         let f = self.facts();
         format!("arn:aws:{service}:{}:{}:{resource}", f.region, f.account_id)
     }
-}
-
-/// AWS's error code, when AWS answered.
-pub fn aws_code(e: &Error) -> Option<&str> {
-    match e {
-        Error::Aws { aws_code, .. } => Some(aws_code),
-        _ => None,
-    }
-}
-
-pub fn aws_message(e: &Error) -> &str {
-    match e {
-        Error::Aws { message, .. } => message,
-        _ => "",
-    }
-}
-
-pub fn is_code(e: &Error, codes: &[&str]) -> bool {
-    aws_code(e).is_some_and(|c| codes.contains(&c))
-}
-
-/// What AWS says to retry: throttling and transient server errors, and what AWS's eventual
-/// consistency answers for a few seconds after a create:
-/// - IAM: a service cannot assume a new role, or be passed it, until it has propagated;
-/// - EC2: other calls do not find a new security group yet (`InvalidGroup.NotFound`, or the
-///   calling service's wording of it). Deleting or describing a group is never retried for
-///   it: there "not found" means gone.
-pub fn retryable(e: &Error) -> bool {
-    const THROTTLING: &[&str] = &[
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-        "RequestThrottledException",
-        "SlowDown",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "InternalFailure",
-        "InternalError",
-        "InternalServerError",
-    ];
-    if is_code(e, THROTTLING) {
-        return true;
-    }
-    // HEAD answers have no body, so a throttled or failed HeadBucket carries no error code at
-    // all (404 and 403 do get one: NotFound, Forbidden).
-    if matches!(e, Error::Aws { operation: "HeadBucket", aws_code, .. } if aws_code == "Unknown") {
-        return true;
-    }
-    if let Error::Aws { operation, .. } = e
-        && !matches!(*operation, "DeleteSecurityGroup" | "DescribeSecurityGroups")
-        && security_group_not_visible_yet(e)
-    {
-        return true;
-    }
-    let message = aws_message(e).to_ascii_lowercase();
-    let propagation = [
-        "assume role",
-        "assumerole",
-        "cannot be assumed",
-        "unable to assume",
-        "not authorized to perform: iam:passrole",
-        "role is not valid",
-    ];
-    is_code(
-        e,
-        &[
-            "AccessDenied",
-            "AccessDeniedException",
-            "InvalidParameterException",
-            "InvalidParameterValueException",
-            "InvalidInputException",
-            "InvalidStructureException",
-            "ValidationException",
-            "InvalidRequestException",
-        ],
-    ) && propagation.iter().any(|p| message.contains(p))
-}
-
-/// EC2's "not found" for a security group, as EC2 says it and as ELB and ECS pass it on.
-fn security_group_not_visible_yet(e: &Error) -> bool {
-    if is_code(e, &["InvalidGroup.NotFound"]) {
-        return true;
-    }
-    let message = aws_message(e).to_ascii_lowercase();
-    is_code(
-        e,
-        &[
-            "InvalidSecurityGroup",
-            "InvalidConfigurationRequest",
-            "InvalidParameterException",
-        ],
-    ) && message.contains("security group")
-        && (message.contains("does not exist") || message.contains("not found"))
 }
 
 /// 250 ms doubling to 8 s, with up to 25% jitter so concurrent retries spread out.
@@ -467,33 +474,131 @@ pub async fn converge(cx: &Ctx, node: &Node, id: &str) -> Result<()> {
     }
 }
 
-/// The codes each kind's create answers when the name is taken.
-pub fn already_exists(r: Resource, e: &Error) -> bool {
-    use Resource as R;
-    let codes: &[&str] = match r {
-        // A full quota (LimitExceededException) is not "already exists": it is reported as the
-        // quota error it is (ErrorCode::QuotaExceeded).
-        R::Connection => &["ResourceAlreadyExistsException"],
-        R::ArtifactBucket => &["BucketAlreadyOwnedByYou", "BucketAlreadyExists"],
-        R::Role(_) => &["EntityAlreadyExists"],
-        R::LogGroup(_) => &["ResourceAlreadyExistsException"],
-        R::BuildProject => &["ResourceAlreadyExistsException"],
-        R::Repository => &["RepositoryAlreadyExistsException"],
-        R::SecurityGroup(_) => &["InvalidGroup.Duplicate"],
-        R::LoadBalancer => &["DuplicateLoadBalancerName"],
-        R::TargetGroup => &["DuplicateTargetGroupName"],
-        R::Listener => &["DuplicateListener"],
-        R::Cluster => &[],
-        R::TaskDefinition => &[],
-        // ECS: "Creation of service was not idempotent."
-        R::Service => &["InvalidParameterException"],
-        R::Pipeline => &["PipelineNameInUseException"],
-        R::FirstRun => &[],
+/// Like [`describe`], for a walk that has not just looked at what the node depends on
+/// (Teardown, the inventory): a listener is looked for on its load balancer, found afresh.
+pub async fn describe_afresh(cx: &Ctx, node: &Node) -> Result<Found> {
+    match node.resource {
+        Resource::Listener => listener::describe_afresh(cx).await,
+        _ => describe(cx, node).await,
+    }
+}
+
+/// Deletes one resource of `kind`, with the drain or wait its kind needs; a resource that is
+/// already gone is fine. `about` is what the progress events of the wait name.
+pub async fn delete(cx: &Ctx, about: &Label, kind: Kind, t: Target<'_>) -> Result<()> {
+    match kind {
+        Kind::EcsService => ecs_service::delete(cx, about, t.cluster, t.name).await,
+        Kind::Listener => listener::delete(cx, t.id).await,
+        Kind::LoadBalancer => load_balancer::delete(cx, about, t.id).await,
+        Kind::TargetGroup => target_group::delete(cx, about, t.id).await,
+        Kind::TaskDefinition => task_definition::delete(cx, t.id).await,
+        Kind::EcsCluster => ecs_cluster::delete(cx, about, t.name).await,
+        Kind::EcrRepository => ecr_repository::delete(cx, t.name).await,
+        Kind::S3Bucket => s3_bucket::delete(cx, t.name).await,
+        Kind::CodebuildProject => codebuild_project::delete(cx, t.name).await,
+        Kind::LogGroup => log_group::delete(cx, t.name).await,
+        Kind::Pipeline => pipeline::delete(cx, t.name).await,
+        Kind::IamRole => iam_role::delete(cx, t.name).await,
+        Kind::SecurityGroup => security_group::delete(cx, about, t.id).await,
+        Kind::Connection => connection::delete(cx, t.id).await,
+        Kind::FirstRun => Ok(()),
+    }
+}
+
+/// Whether an answer to a create means the name is taken.
+pub fn already_exists(kind: Kind, e: &Error) -> bool {
+    let codes = match kind {
+        Kind::Connection => connection::ALREADY_EXISTS,
+        Kind::S3Bucket => s3_bucket::ALREADY_EXISTS,
+        Kind::IamRole => iam_role::ALREADY_EXISTS,
+        Kind::LogGroup => log_group::ALREADY_EXISTS,
+        Kind::CodebuildProject => codebuild_project::ALREADY_EXISTS,
+        Kind::EcrRepository => ecr_repository::ALREADY_EXISTS,
+        Kind::SecurityGroup => security_group::ALREADY_EXISTS,
+        Kind::LoadBalancer => load_balancer::ALREADY_EXISTS,
+        Kind::TargetGroup => target_group::ALREADY_EXISTS,
+        Kind::Listener => listener::ALREADY_EXISTS,
+        Kind::EcsCluster => ecs_cluster::ALREADY_EXISTS,
+        Kind::TaskDefinition => task_definition::ALREADY_EXISTS,
+        Kind::EcsService => ecs_service::ALREADY_EXISTS,
+        Kind::Pipeline => pipeline::ALREADY_EXISTS,
+        Kind::FirstRun => &[],
     };
     is_code(e, codes)
+}
+
+/// What an ARN names, for the kinds a lab creates (and ECS tasks, which stop with their
+/// service). Anything else: None.
+pub fn identify(arn: &str) -> Option<Tagged> {
+    let arn = Arn::parse(arn)?;
+    let kinds: [fn(&Arn) -> Option<Tagged>; 14] = [
+        ecs_service::from_arn,
+        ecs_cluster::from_arn,
+        task_definition::from_arn,
+        load_balancer::from_arn,
+        listener::from_arn,
+        target_group::from_arn,
+        security_group::from_arn,
+        ecr_repository::from_arn,
+        s3_bucket::from_arn,
+        codebuild_project::from_arn,
+        log_group::from_arn,
+        pipeline::from_arn,
+        connection::from_arn,
+        iam_role::from_arn,
+    ];
+    kinds.iter().find_map(|from_arn| from_arn(&arn))
+}
+
+/// Whether a resource found by its ARN still exists. The tagging API keeps listing ECS
+/// resources that are INACTIVE or STOPPED (they cost nothing and vanish on their own).
+pub async fn still_exists(cx: &Ctx, t: &Tagged) -> Result<bool> {
+    match t.kind {
+        Kind::EcsService => ecs_service::still_exists(cx, t).await,
+        Kind::EcsCluster => ecs_cluster::still_exists(cx, t).await,
+        Kind::TaskDefinition => task_definition::still_exists(cx, t).await,
+        _ => Ok(true),
+    }
 }
 
 /// The lab tag as the many SDKs spell a tag.
 pub fn lab_tag(cx: &Ctx) -> (String, String) {
     (LAB_TAG_KEY.to_owned(), cx.lab().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_are_recognised_by_their_kind() {
+        let a = "arn:aws:ecs:ap-northeast-2:000000000000:service/ktb-cluster/ktb-svc";
+        let t = identify(a).unwrap();
+        assert_eq!(
+            (t.kind, t.name.as_str(), t.cluster.as_deref()),
+            (Kind::EcsService, "ktb-svc", Some("ktb-cluster"))
+        );
+        let task = identify("arn:aws:ecs:r:0:task/ktb-cluster/abc").unwrap();
+        assert!(task.task && task.kind_name() == "ecs_task");
+        let sg = identify("arn:aws:ec2:ap-northeast-2:000000000000:security-group/sg-123").unwrap();
+        assert_eq!((sg.kind, sg.id.as_str()), (Kind::SecurityGroup, "sg-123"));
+        let lb = identify("arn:aws:elasticloadbalancing:r:0:loadbalancer/app/ktb-alb/abc").unwrap();
+        assert_eq!((lb.kind, lb.name.as_str()), (Kind::LoadBalancer, "ktb-alb"));
+        let lg = identify("arn:aws:logs:r:0:log-group:/pipewright/ktb/app:*").unwrap();
+        assert_eq!(
+            (lg.name.as_str(), lg.id.as_str()),
+            ("/pipewright/ktb/app", "arn:aws:logs:r:0:log-group:/pipewright/ktb/app")
+        );
+        assert_eq!(identify("arn:aws:s3:::b").unwrap().id, "b");
+        let repo = identify("arn:aws:ecr:r:0:repository/team/app").unwrap();
+        assert_eq!((repo.kind, repo.name.as_str()), (Kind::EcrRepository, "team/app"));
+        let role = identify("arn:aws:iam::0:role/path/ktb-build-role").unwrap();
+        assert_eq!((role.kind, role.name.as_str()), (Kind::IamRole, "ktb-build-role"));
+        assert_eq!(
+            identify("arn:aws:codeconnections:r:0:connection/abc").unwrap().kind,
+            Kind::Connection
+        );
+        assert!(identify("arn:aws:ec2:r:0:network-interface/eni-1").is_none());
+        assert!(identify("not an arn").is_none());
+    }
 }

@@ -8,7 +8,6 @@
 //! Deploy stage's inbound transition is disabled, so the run waits there instead of failing;
 //! `first_run` enables it. (One CreatePipeline instead of a second UpdatePipeline pass also
 //! shortens the critical path.)
-//! "Already exists": `PipelineNameInUseException`; "not found": `PipelineNotFoundException`.
 
 use aws_sdk_codepipeline::types::{
     ActionCategory, ActionDeclaration, ActionOwner, ActionTypeId, ArtifactStore, ArtifactStoreType,
@@ -18,19 +17,32 @@ use aws_sdk_codepipeline::types::{
     PipelineType, StageDeclaration, StageTransitionType, Tag,
 };
 
-use crate::error::Result;
-use crate::plan::{Resource, RoleFor};
+use crate::error::{Result, is_code};
+use crate::plan::{Kind, Resource, RoleFor};
 use crate::spec::{
     ExecutionMode, FilterType, OutputArtifactFormat, PullRequestEvent, Trigger, TriggerEvent, TriggerFilter,
 };
 
-use super::{Ctx, Found, iam_role, is_code, lab_tag};
+use super::{Arn, Ctx, Found, Tagged, iam_role, lab_tag};
 
 pub const SOURCE: &str = "Source";
 pub const BUILD: &str = "Build";
 pub const DEPLOY: &str = "Deploy";
 const SOURCE_ARTIFACT: &str = "SourceArtifact";
 const BUILD_ARTIFACT: &str = "BuildArtifact";
+
+/// ListTagsForResource answers a missing pipeline with either (DeletePipeline succeeds).
+pub const GONE: &[&str] = &["ResourceNotFoundException", "PipelineNotFoundException"];
+
+pub const ALREADY_EXISTS: &[&str] = &["PipelineNameInUseException"];
+
+/// `arn:aws:codepipeline:<region>:<account>:<name>`.
+pub fn from_arn(arn: &Arn) -> Option<Tagged> {
+    match (arn.service, arn.path.as_slice()) {
+        ("codepipeline", [name]) => Some(arn.tagged(Kind::Pipeline, name, arn.text)),
+        _ => None,
+    }
+}
 
 /// Found through its tags, by the ARN its name determines: one call answers both "does it
 /// exist" and "is it ours". (GetPipeline would do too, but the sandbox's answer carries
@@ -45,7 +57,7 @@ pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
         .await
     {
         Ok(t) => t,
-        Err(e) if is_code(&e, &["ResourceNotFoundException", "PipelineNotFoundException"]) => {
+        Err(e) if is_code(&e, GONE) => {
             return Ok(Found::Missing);
         }
         Err(e) => return Err(e),

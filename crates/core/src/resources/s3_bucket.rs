@@ -1,19 +1,35 @@
 //! The pipeline's artifact store: an S3 bucket with versioning on and all public access
 //! blocked. S3 takes tags only after the bucket exists (PutBucketTagging), so the tag is put
 //! right after CreateBucket; a crash between the two leaves an untagged bucket that Apply
-//! still recognises by its intent row.
-//! "Already exists": `BucketAlreadyOwnedByYou` (ours) / `BucketAlreadyExists` (another
-//! account's); "not found": HeadBucket 404, `NoSuchBucket`.
+//! still recognises by its intent row (and Teardown too: [`is_untagged`]). Deleting empties it
+//! (every version) first.
 
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, PublicAccessBlockConfiguration, Tag,
     Tagging, VersioningConfiguration,
 };
 
-use crate::error::{Error, Result};
-use crate::plan::Resource;
+use crate::error::{Error, Result, is_code};
+use crate::plan::{Kind, Resource};
 
-use super::{Ctx, Found, is_code, lab_tag};
+use super::{Arn, Ctx, Found, Tagged, lab_tag};
+
+/// HeadBucket's 404, and NoSuchBucket.
+pub const GONE: &[&str] = &["NotFound", "NoSuchBucket"];
+
+/// Ours (`BucketAlreadyOwnedByYou`), or another account's (`BucketAlreadyExists`).
+pub const ALREADY_EXISTS: &[&str] = &["BucketAlreadyOwnedByYou", "BucketAlreadyExists"];
+
+/// What GetBucketTagging answers for a bucket without tags.
+const NO_TAGS: &[&str] = &["NoSuchTagSet", "NoSuchTagSetError"];
+
+/// `arn:aws:s3:::<bucket>`: known by its name.
+pub fn from_arn(arn: &Arn) -> Option<Tagged> {
+    match (arn.service, arn.path.as_slice()) {
+        ("s3", [bucket]) => Some(arn.tagged(Kind::S3Bucket, bucket, bucket)),
+        _ => None,
+    }
+}
 
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let s3 = cx.aws.s3();
@@ -22,7 +38,7 @@ pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
         .await
     {
         Ok(_) => {}
-        Err(e) if is_code(&e, &["NotFound", "NoSuchBucket"]) => return Ok(Found::Missing),
+        Err(e) if is_code(&e, GONE) => return Ok(Found::Missing),
         // 403: the name (global across accounts) is taken by another account.
         Err(e) if is_code(&e, &["Forbidden", "AccessDenied"]) => {
             return Err(Error::NotOurs {
@@ -41,7 +57,7 @@ pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
         .await
     {
         Ok(t) => t.tag_set,
-        Err(e) if is_code(&e, &["NoSuchTagSet", "NoSuchTagSetError"]) => Vec::new(),
+        Err(e) if is_code(&e, NO_TAGS) => Vec::new(),
         Err(e) => return Err(e),
     };
     let ours = cx.is_ours(tags.iter().map(|t| (t.key(), t.value())));
@@ -128,7 +144,7 @@ pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
             .await
         {
             Ok(p) => p,
-            Err(e) if is_code(&e, &["NoSuchBucket"]) => return Ok(()),
+            Err(e) if is_code(&e, GONE) => return Ok(()),
             Err(e) => return Err(e),
         };
         let mut ids = Vec::new();
@@ -162,7 +178,23 @@ pub async fn delete(cx: &Ctx, name: &str) -> Result<()> {
         .call("s3", "DeleteBucket", name, || s3.delete_bucket().bucket(name).send())
         .await
     {
-        Err(e) if !is_code(&e, &["NoSuchBucket"]) => Err(e),
+        Err(e) if !is_code(&e, GONE) => Err(e),
         _ => Ok(()),
+    }
+}
+
+/// Whether the bucket carries no tag at all: the one our interrupted create left (S3 tags a
+/// bucket only after creating it).
+pub async fn is_untagged(cx: &Ctx, name: &str) -> Result<bool> {
+    let s3 = cx.aws.s3();
+    match cx
+        .call("s3", "GetBucketTagging", name, || {
+            s3.get_bucket_tagging().bucket(name).send()
+        })
+        .await
+    {
+        Ok(t) => Ok(t.tag_set().is_empty()),
+        Err(e) if is_code(&e, NO_TAGS) => Ok(true),
+        Err(e) => Err(e),
     }
 }

@@ -1,16 +1,30 @@
 //! Security groups in the default VPC: the load balancer's (the listener port from anywhere,
 //! IPv4 and IPv6) and the task's (the container port only from the load balancer's group).
-//! Tagged at creation (TagSpecifications). "Already exists": `InvalidGroup.Duplicate`;
-//! "not found": absent from DescribeSecurityGroups, `InvalidGroup.NotFound`.
+//! Tagged at creation (TagSpecifications). Deleting waits out the network interfaces that
+//! still hold a group (those of deleted tasks and load balancers linger for minutes).
 
 use aws_sdk_ec2::types::{
     Filter, IpPermission, IpRange, Ipv6Range, ResourceType, SecurityGroup, Tag, TagSpecification, UserIdGroupPair,
 };
 
-use crate::error::Result;
-use crate::plan::{GroupFor, Resource};
+use crate::error::{Error, ErrorCode, Result, aws_message, is_code};
+use crate::plan::{GroupFor, Kind, Resource};
+use crate::progress::NodeState;
 
-use super::{Ctx, Found, is_code, lab_tag};
+use super::{Arn, Ctx, Found, Label, Tagged, lab_tag};
+
+/// Absence from DescribeSecurityGroups means it too.
+pub const GONE: &[&str] = &["InvalidGroup.NotFound"];
+
+pub const ALREADY_EXISTS: &[&str] = &["InvalidGroup.Duplicate"];
+
+/// `security-group/<id>`: known by its id.
+pub fn from_arn(arn: &Arn) -> Option<Tagged> {
+    match (arn.service, arn.path.as_slice()) {
+        ("ec2", ["security-group", id]) => Some(arn.tagged(Kind::SecurityGroup, id, id)),
+        _ => None,
+    }
+}
 
 async fn find(cx: &Ctx, name: &str) -> Result<Option<SecurityGroup>> {
     let ec2 = cx.aws.ec2();
@@ -155,9 +169,55 @@ fn covered(existing: &[IpPermission], wanted: &IpPermission) -> bool {
     })
 }
 
-/// Deletes the group. Missing is fine; "in use" (DependencyViolation) is returned for the
-/// caller to retry while ENIs drain.
-pub async fn delete(cx: &Ctx, id: &str) -> Result<()> {
+/// Deletes the group once AWS stops answering DependencyViolation (network interfaces of
+/// deleted tasks and load balancers linger for minutes), until `timing.eni_deadline`; then the
+/// error names the interfaces that still hold it. Missing is fine.
+pub async fn delete(cx: &Ctx, about: &Label, id: &str) -> Result<()> {
+    let deadline = cx.timing.eni_deadline;
+    let until = std::time::Instant::now() + deadline;
+    let mut last: Option<String> = None;
+    loop {
+        let e = match delete_once(cx, id).await {
+            Ok(()) => return Ok(()),
+            Err(e) if is_code(&e, &["DependencyViolation"]) => e,
+            Err(e) => return Err(e),
+        };
+        let held_by = interfaces(cx, id).await.unwrap_or_default();
+        if std::time::Instant::now() >= until {
+            let what = if held_by.is_empty() {
+                "nothing visible (a rule of another group may reference it)".to_owned()
+            } else {
+                held_by.join(", ")
+            };
+            return Err(Error::Aws {
+                code: ErrorCode::Aws,
+                operation: "DeleteSecurityGroup",
+                aws_code: "DependencyViolation".into(),
+                message: format!(
+                    "{} — still in use after {} s; held by: {what}",
+                    aws_message(&e),
+                    deadline.as_secs()
+                ),
+            });
+        }
+        let status = if held_by.is_empty() {
+            "in use: waiting for AWS to release it".to_owned()
+        } else {
+            format!(
+                "waiting for {} network interface(s) to go away: {}",
+                held_by.len(),
+                held_by.join(", ")
+            )
+        };
+        if last.as_deref() != Some(status.as_str()) {
+            cx.emit(about, NodeState::Waiting, Some(status.clone()), None);
+            last = Some(status);
+        }
+        cx.cancel.sleep(cx.timing.poll).await?;
+    }
+}
+
+async fn delete_once(cx: &Ctx, id: &str) -> Result<()> {
     let ec2 = cx.aws.ec2();
     match cx
         .call("ec2", "DeleteSecurityGroup", id, || {
@@ -165,7 +225,31 @@ pub async fn delete(cx: &Ctx, id: &str) -> Result<()> {
         })
         .await
     {
-        Err(e) if !is_code(&e, &["InvalidGroup.NotFound"]) => Err(e),
+        Err(e) if !is_code(&e, GONE) => Err(e),
         _ => Ok(()),
     }
+}
+
+/// The network interfaces using a security group: "eni-… (description, status)".
+async fn interfaces(cx: &Ctx, group_id: &str) -> Result<Vec<String>> {
+    let ec2 = cx.aws.ec2();
+    let out = cx
+        .call("ec2", "DescribeNetworkInterfaces", group_id, || {
+            ec2.describe_network_interfaces()
+                .filters(Filter::builder().name("group-id").values(group_id).build())
+                .send()
+        })
+        .await?;
+    Ok(out
+        .network_interfaces()
+        .iter()
+        .map(|n| {
+            format!(
+                "{} ({}, {})",
+                n.network_interface_id().unwrap_or("?"),
+                n.description().filter(|d| !d.is_empty()).unwrap_or("no description"),
+                n.status().map(|s| s.as_str()).unwrap_or("?")
+            )
+        })
+        .collect())
 }

@@ -1,13 +1,25 @@
 //! The target group the service registers its tasks in: target type `ip` (Fargate tasks
-//! have their own ENI), HTTP on the container port, the spec's health check.
-//! "Already exists": `DuplicateTargetGroupName`; "not found": `TargetGroupNotFound`.
+//! have their own ENI), HTTP on the container port, the spec's health check. It is in use
+//! (and cannot be deleted) until its listener is gone.
 
 use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, Tag, TargetGroupAttribute, TargetTypeEnum};
 
-use crate::error::Result;
-use crate::plan::Resource;
+use crate::error::{Result, is_code};
+use crate::plan::{Kind, Resource};
 
-use super::{Ctx, Found, is_code, lab_tag, load_balancer::tags_of};
+use super::{Arn, Ctx, Found, Label, Tagged, lab_tag, load_balancer::tags_of};
+
+pub const GONE: &[&str] = &["TargetGroupNotFound"];
+
+pub const ALREADY_EXISTS: &[&str] = &["DuplicateTargetGroupName"];
+
+/// `targetgroup/<name>/<id>`.
+pub fn from_arn(arn: &Arn) -> Option<Tagged> {
+    match (arn.service, arn.path.as_slice()) {
+        ("elasticloadbalancing", ["targetgroup", name, _]) => Some(arn.tagged(Kind::TargetGroup, name, arn.text)),
+        _ => None,
+    }
+}
 
 pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
     let elb = cx.aws.elbv2();
@@ -18,7 +30,7 @@ pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
         .await
     {
         Ok(o) => o,
-        Err(e) if is_code(&e, &["TargetGroupNotFound"]) => return Ok(Found::Missing),
+        Err(e) if is_code(&e, GONE) => return Ok(Found::Missing),
         Err(e) => return Err(e),
     };
     let Some(tg) = out.target_groups().first() else {
@@ -85,7 +97,14 @@ pub async fn converge(cx: &Ctx, arn: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn delete(cx: &Ctx, arn: &str) -> Result<()> {
+/// Deletes the target group, asking again while its listener still uses it.
+pub async fn delete(cx: &Ctx, about: &Label, arn: &str) -> Result<()> {
+    let deadline = cx.timing.load_balancer_deadline;
+    cx.retry_while(about, &["ResourceInUse"], deadline, || delete_once(cx, arn))
+        .await
+}
+
+async fn delete_once(cx: &Ctx, arn: &str) -> Result<()> {
     let elb = cx.aws.elbv2();
     match cx
         .call("elasticloadbalancing", "DeleteTargetGroup", arn, || {
@@ -93,7 +112,7 @@ pub async fn delete(cx: &Ctx, arn: &str) -> Result<()> {
         })
         .await
     {
-        Err(e) if !is_code(&e, &["TargetGroupNotFound"]) => Err(e),
+        Err(e) if !is_code(&e, GONE) => Err(e),
         _ => Ok(()),
     }
 }

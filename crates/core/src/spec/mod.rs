@@ -3,28 +3,43 @@
 //!
 //! - `model`: the struct and its defaults (what the TOML file and the UI hold).
 //! - `names`: every resource name, derived from the lab's name unless overridden.
-//! - `rules`: AWS's rules for single values, each answering in English and Korean.
+//! - `rules`: AWS's rules for single values, each answering in English and Korean, built from
+//!   the rule kit (`checks`), Korean particles (`korean`), trigger globs (`glob`) and
+//!   Fargate's sizes (`fargate`).
 //! - `validate`: the rules applied to a whole spec, every error at once, plus the
 //!   cross-field checks (architecture, trigger versus branch, choices the app refuses).
-//! - `regions`: the regions a lab may use, with display names.
 //! - `pricing`: what a running lab costs per hour.
+//! - `check`: the problems, names and cost the wizard shows, in one answer.
+//! - `edit`: the edits other fields follow (the branch, the architecture).
 //!
 //! Stored as TOML with snake_case keys; unknown keys are refused so a typo never silently
 //! falls back to a default.
 
+mod check;
+mod checks;
+mod edit;
+mod fargate;
+mod glob;
+mod korean;
 mod model;
 mod names;
 pub mod pricing;
-mod regions;
 mod rules;
 mod validate;
 
+pub use check::SpecCheck;
+pub use edit::SpecEdit;
+pub use fargate::{TaskSize, fargate_sizes};
 pub use model::*;
 pub use names::{LAB_TAG_KEY, ResourceNames};
-pub use regions::{Region, region, regions};
-pub use validate::{FieldError, Lang, TaskSize, fargate_sizes};
+pub use validate::{FieldError, Lang};
 
 use crate::error::Error;
+
+/// How many availability zones the lab uses: the least a load balancer accepts. Each zone
+/// costs one public IPv4 address for the load balancer, so two keeps the bill (and the
+/// estimate, `pricing`) exact.
+pub const LAB_ZONES: usize = 2;
 
 impl LabSpec {
     /// The spec as TOML, the form it is stored and edited in.

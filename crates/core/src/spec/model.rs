@@ -360,12 +360,14 @@ pub struct TargetGroupSpec {
 pub const DEFAULT_IMAGE_X86: &str = "aws/codebuild/amazonlinux-x86_64-standard:5.0";
 /// The arm64 counterpart, for `environment_type = "ARM_CONTAINER"`.
 pub const DEFAULT_IMAGE_ARM: &str = "aws/codebuild/amazonlinux-aarch64-standard:3.0";
+/// The build images the wizard offers (any other may be typed).
+pub const BUILD_IMAGES: [&str; 3] = [DEFAULT_IMAGE_X86, DEFAULT_IMAGE_ARM, "aws/codebuild/standard:7.0"];
 
 impl Default for LabSpec {
     fn default() -> Self {
         LabSpec {
             name: String::new(),
-            region: "ap-northeast-2".into(),
+            region: crate::regions::DEFAULT_REGION.into(),
             source: SourceSpec::default(),
             pipeline: PipelineSpec::default(),
             build: BuildSpec::default(),

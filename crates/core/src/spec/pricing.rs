@@ -94,9 +94,9 @@ const AP_NORTHEAST_2: Prices = Prices {
     ecr_gb_month: 0.10,
 };
 
-/// The load balancer is in exactly `plan::LAB_ZONES` availability zones (the lab picks two
+/// The load balancer is in exactly `LAB_ZONES` availability zones (the lab picks two
 /// subnets, whatever the region has), one public address in each.
-const ALB_ADDRESSES: u32 = crate::plan::LAB_ZONES as u32;
+const ALB_ADDRESSES: u32 = super::LAB_ZONES as u32;
 
 fn line(key: &str, en: String, ko: String, usd: f64, per: Per) -> CostLine {
     CostLine {

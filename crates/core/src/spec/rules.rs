@@ -4,170 +4,13 @@
 //! attaches the field path. Each rule reports its first problem only, since fixing that one
 //! usually changes the rest.
 
-use super::regions;
+use crate::regions;
 
-/// What is wrong with one value, before it is tied to a field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Problem {
-    pub code: &'static str,
-    pub en: String,
-    pub ko: String,
-}
+use super::checks::{NO_UNIT, Noun, Problem, Rule, chars, length, noun, problem, quote_char, range, required};
+use super::glob;
+use super::korean::{topic, toward};
 
-pub(crate) type Rule = Result<(), Problem>;
-
-pub(crate) fn problem(code: &'static str, en: impl Into<String>, ko: impl Into<String>) -> Problem {
-    Problem {
-        code,
-        en: en.into(),
-        ko: ko.into(),
-    }
-}
-
-/// How a value is called in messages: English with a capital, Korean as a plain noun.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Noun {
-    pub en: &'static str,
-    pub ko: &'static str,
-}
-
-pub(crate) const fn noun(en: &'static str, ko: &'static str) -> Noun {
-    Noun { en, ko }
-}
-
-/// Whether the Korean reading of `word`'s last character ends in a consonant, which picks
-/// the particle (이름은 / 저장소는). Acronyms are read by letter names (ARN → 알엔),
-/// other Latin words as loanwords (main → 메인, master → 마스터), digits the Korean way.
-fn has_final_consonant(word: &str) -> bool {
-    let word = word.trim_end_matches([')', '"', '\'', '`']);
-    let Some(c) = word.chars().last() else {
-        return false;
-    };
-    match c {
-        '가'..='힣' => !(c as u32 - 0xAC00).is_multiple_of(28),
-        '0' | '1' | '3' | '6' | '7' | '8' => true,
-        'A'..='Z' => matches!(c, 'L' | 'M' | 'N' | 'R'),
-        'a'..='z' => matches!(c, 'l' | 'm' | 'n') || word.ends_with("ng"),
-        _ => false,
-    }
-}
-
-/// `word` with the topic particle 은/는.
-pub(crate) fn topic(word: &str) -> String {
-    format!("{word}{}", if has_final_consonant(word) { "은" } else { "는" })
-}
-
-/// `word` with the particle 으로/로 (로 after a vowel or ㄹ).
-pub(crate) fn toward(word: &str) -> String {
-    let last = word.chars().last().unwrap_or(' ');
-    let rieul = ('가'..='힣').contains(&last) && (last as u32 - 0xAC00) % 28 == 8;
-    let l = matches!(last, 'l' | 'L' | '1' | '7' | '8');
-    format!(
-        "{word}{}",
-        if has_final_consonant(word) && !rieul && !l {
-            "으로"
-        } else {
-            "로"
-        }
-    )
-}
-
-/// `word` with the subject particle 이/가.
-pub(crate) fn subject(word: &str) -> String {
-    format!("{word}{}", if has_final_consonant(word) { "이" } else { "가" })
-}
-
-/// `word` with the particle 과/와 ("matches …").
-pub(crate) fn with(word: &str) -> String {
-    format!("{word}{}", if has_final_consonant(word) { "과" } else { "와" })
-}
-
-/// `word` with the object particle 을/를.
-pub(crate) fn object(word: &str) -> String {
-    format!("{word}{}", if has_final_consonant(word) { "을" } else { "를" })
-}
-
-fn quote_char(c: char) -> String {
-    if c.is_control() {
-        format!("U+{:04X}", c as u32)
-    } else {
-        format!("'{c}'")
-    }
-}
-
-// ---- building blocks ----
-
-pub(crate) fn required(s: &str, what: Noun) -> Rule {
-    if s.trim().is_empty() {
-        return Err(problem(
-            "required",
-            format!("{} is required.", what.en),
-            format!("{} 입력해 주세요.", object(what.ko)),
-        ));
-    }
-    Ok(())
-}
-
-pub(crate) fn length(s: &str, min: usize, max: usize, what: Noun) -> Rule {
-    required(s, what)?;
-    let n = s.chars().count();
-    if n < min {
-        return Err(problem(
-            "too_short",
-            format!("{} must be at least {min} characters (now {n}).", what.en),
-            format!("{} {min}자 이상이어야 합니다 (지금 {n}자).", topic(what.ko)),
-        ));
-    }
-    if n > max {
-        return Err(problem(
-            "too_long",
-            format!("{} must be at most {max} characters (now {n}).", what.en),
-            format!("{} {max}자 이하여야 합니다 (지금 {n}자).", topic(what.ko)),
-        ));
-    }
-    Ok(())
-}
-
-/// Every character passes `ok`; `allowed` says which ones do, in each language.
-pub(crate) fn chars(s: &str, what: Noun, ok: impl Fn(char) -> bool, allowed: Noun) -> Rule {
-    match s.chars().find(|&c| !ok(c)) {
-        None => Ok(()),
-        Some(c) => {
-            let mut en = format!(
-                "{} may contain only {} ({} is not allowed).",
-                what.en,
-                allowed.en,
-                quote_char(c)
-            );
-            let mut ko = format!(
-                "{}에는 {}만 쓸 수 있습니다 (쓸 수 없는 문자: {}).",
-                what.ko,
-                allowed.ko,
-                quote_char(c)
-            );
-            if c.is_ascii_uppercase() && ok(c.to_ascii_lowercase()) {
-                en.push_str(" Use lowercase.");
-                ko.push_str(" 소문자로 바꿔 주세요.");
-            }
-            Err(problem("invalid_chars", en, ko))
-        }
-    }
-}
-
-pub(crate) fn range(n: u32, min: u32, max: u32, what: Noun, unit: Noun) -> Rule {
-    if n < min || n > max {
-        return Err(problem(
-            "out_of_range",
-            format!("{} must be between {min} and {max}{} (now {n}).", what.en, unit.en),
-            format!("{} {min}~{max}{} 사이여야 합니다 (지금 {n}).", topic(what.ko), unit.ko),
-        ));
-    }
-    Ok(())
-}
-
-pub(crate) const NO_UNIT: Noun = noun("", "");
-pub(crate) const SECONDS: Noun = noun(" seconds", "초");
-pub(crate) const MINUTES: Noun = noun(" minutes", "분");
+// ---- building blocks of the rules below ----
 
 fn starts_with(s: &str, what: Noun, ok: impl Fn(char) -> bool, expected: Noun) -> Rule {
     match s.chars().next() {
@@ -394,7 +237,7 @@ pub(crate) fn git_branch(s: &str) -> Rule {
 /// A branch or tag pattern of a trigger filter: git's rules plus valid glob syntax.
 pub(crate) fn ref_glob(s: &str, what: Noun) -> Rule {
     git_ref(s, what, true)?;
-    glob_syntax(s, what)
+    glob::syntax(s, what)
 }
 
 /// A file-path pattern of a trigger filter, relative to the repository root.
@@ -415,141 +258,7 @@ pub(crate) fn path_glob(s: &str) -> Rule {
             "파일 경로 패턴은 저장소 루트 기준입니다. 맨 앞의 '/'를 빼 주세요.",
         ));
     }
-    glob_syntax(s, what)
-}
-
-/// Brackets and braces must close, and a comma only separates alternatives inside braces:
-/// "main,dev" typed as one entry is two patterns, as the console's comma-separated box has it.
-fn glob_syntax(s: &str, what: Noun) -> Rule {
-    let unbalanced = || {
-        problem(
-            "unbalanced_brackets",
-            format!("{} has an unclosed '[' or '{{', or a stray ']' or '}}'.", what.en),
-            format!(
-                "{}에 닫히지 않은 '['나 '{{', 또는 짝이 없는 ']'나 '}}'가 있습니다.",
-                what.ko
-            ),
-        )
-    };
-    let mut in_class = false;
-    let mut braces = 0usize;
-    for c in s.chars() {
-        match c {
-            _ if in_class => in_class = c != ']',
-            '[' => in_class = true,
-            ']' => return Err(unbalanced()),
-            '{' => braces += 1,
-            '}' => braces = braces.checked_sub(1).ok_or_else(unbalanced)?,
-            ',' if braces == 0 => {
-                return Err(problem(
-                    "comma_separated",
-                    format!(
-                        "{} holds one pattern: put each comma-separated pattern in its own entry.",
-                        what.en
-                    ),
-                    format!(
-                        "{}에는 패턴 하나만 씁니다. 쉼표로 나눈 패턴은 각각 따로 입력하세요.",
-                        what.ko
-                    ),
-                ));
-            }
-            _ => {}
-        }
-    }
-    if in_class || braces > 0 {
-        Err(unbalanced())
-    } else {
-        Ok(())
-    }
-}
-
-/// Whether `text` matches the trigger glob `pattern`: `*` within one path segment, `**`
-/// across segments, `?` one character, `[a-z]`/`[!x]` classes, `{a,b}` alternatives.
-pub(crate) fn glob_matches(pattern: &str, text: &str) -> bool {
-    expand_braces(pattern).iter().any(|p| {
-        let p: Vec<char> = p.chars().collect();
-        let t: Vec<char> = text.chars().collect();
-        match_here(&p, &t)
-    })
-}
-
-fn expand_braces(pattern: &str) -> Vec<String> {
-    let Some(open) = pattern.find('{') else {
-        return vec![pattern.to_owned()];
-    };
-    let mut depth = 0;
-    let mut close = None;
-    for (i, c) in pattern[open..].char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    close = Some(open + i);
-                    break;
-                }
-            }
-            _ => {}
-        }
-    }
-    let Some(close) = close else {
-        return vec![pattern.to_owned()];
-    };
-    let (head, body, tail) = (&pattern[..open], &pattern[open + 1..close], &pattern[close + 1..]);
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0, 0);
-    for (i, c) in body.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&body[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&body[start..]);
-    parts
-        .iter()
-        .flat_map(|part| expand_braces(&format!("{head}{part}{tail}")))
-        .collect()
-}
-
-fn match_here(p: &[char], t: &[char]) -> bool {
-    match p.first() {
-        None => t.is_empty(),
-        Some('*') if p.get(1) == Some(&'*') => (0..=t.len()).any(|i| match_here(&p[2..], &t[i..])),
-        Some('*') => {
-            let segment = t.iter().position(|&c| c == '/').unwrap_or(t.len());
-            (0..=segment).any(|i| match_here(&p[1..], &t[i..]))
-        }
-        Some('?') => t.first().is_some_and(|&c| c != '/') && match_here(&p[1..], &t[1..]),
-        Some('[') => {
-            let Some(end) = p.iter().skip(1).position(|&c| c == ']').map(|i| i + 1) else {
-                return false;
-            };
-            let Some(&c) = t.first() else { return false };
-            let class = &p[1..end];
-            let (negate, class) = match class.first() {
-                Some('!' | '^') => (true, &class[1..]),
-                _ => (false, class),
-            };
-            let mut hit = false;
-            let mut i = 0;
-            while i < class.len() {
-                if i + 2 < class.len() && class[i + 1] == '-' {
-                    hit |= class[i] <= c && c <= class[i + 2];
-                    i += 3;
-                } else {
-                    hit |= class[i] == c;
-                    i += 1;
-                }
-            }
-            hit != negate && match_here(&p[end + 1..], &t[1..])
-        }
-        Some(&c) => t.first() == Some(&c) && match_here(&p[1..], &t[1..]),
-    }
+    glob::syntax(s, what)
 }
 
 pub(crate) fn connection_name(s: &str) -> Rule {
@@ -941,100 +650,12 @@ pub(crate) fn health_check_path(s: &str) -> Rule {
     )
 }
 
-/// Fargate's task CPU sizes, in CPU units (1024 = 1 vCPU).
-pub(crate) const FARGATE_CPUS: [u32; 7] = [256, 512, 1024, 2048, 4096, 8192, 16384];
-
-/// The memory sizes (MiB) Fargate allows with `cpu` units; empty when `cpu` is not a size.
-pub(crate) fn fargate_memory(cpu: u32) -> Vec<u32> {
-    let gb = |from: u32, to: u32, step: usize| (from..=to).step_by(step).map(|g| g * 1024).collect();
-    match cpu {
-        256 => vec![512, 1024, 2048],
-        512 => gb(1, 4, 1),
-        1024 => gb(2, 8, 1),
-        2048 => gb(4, 16, 1),
-        4096 => gb(8, 30, 1),
-        8192 => gb(16, 60, 4),
-        16384 => gb(32, 120, 8),
-        _ => Vec::new(),
-    }
-}
-
-pub(crate) fn vcpu_label(cpu: u32) -> String {
-    format!("{} vCPU", cpu as f64 / 1024.0)
-}
-
-pub(crate) fn gb_label(memory: u32) -> String {
-    format!("{} GB", memory as f64 / 1024.0)
-}
-
-pub(crate) fn fargate_cpu(cpu: u32) -> Rule {
-    if fargate_memory(cpu).is_empty() {
-        let list = FARGATE_CPUS
-            .iter()
-            .map(|&c| format!("{c} ({})", vcpu_label(c)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Err(problem(
-            "invalid_cpu",
-            format!("Fargate has no task size of {cpu} CPU units; choose one of {list}."),
-            format!("Fargate에는 CPU {cpu} 단위 크기가 없습니다. 다음 중에서 고르세요: {list}."),
-        ));
-    }
-    Ok(())
-}
-
-/// Whether `memory` goes with `cpu`; assumes `cpu` itself passed [`fargate_cpu`].
-pub(crate) fn fargate_memory_for(cpu: u32, memory: u32) -> Rule {
-    let allowed = fargate_memory(cpu);
-    if allowed.is_empty() || allowed.contains(&memory) {
-        return Ok(());
-    }
-    let list = allowed.iter().map(|&m| gb_label(m)).collect::<Vec<_>>().join(", ");
-    Err(problem(
-        "invalid_memory",
-        format!(
-            "With {} Fargate allows {list} (now {}).",
-            vcpu_label(cpu),
-            gb_label(memory)
-        ),
-        format!(
-            "{}에서는 Fargate 메모리로 {list}만 쓸 수 있습니다 (지금 {}).",
-            vcpu_label(cpu),
-            gb_label(memory)
-        ),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn code(r: Rule) -> &'static str {
         r.err().map_or("ok", |p| p.code)
-    }
-
-    #[test]
-    fn korean_particles_follow_the_last_sound() {
-        assert_eq!(topic("이름"), "이름은");
-        assert_eq!(topic("저장소"), "저장소는");
-        assert_eq!(topic("연결 ARN"), "연결 ARN은");
-        assert_eq!(object("브랜치"), "브랜치를");
-        assert_eq!(object("리전"), "리전을");
-        assert_eq!(object("\"master\""), "\"master\"를");
-        assert_eq!(topic("\"main\""), "\"main\"은");
-        assert_eq!(topic("URI"), "URI는");
-        assert_eq!(toward("영문 소문자"), "영문 소문자로");
-        assert_eq!(toward("영문자나 숫자"), "영문자나 숫자로");
-    }
-
-    #[test]
-    fn length_messages_in_both_languages() {
-        let p = length(&"a".repeat(40), 1, 32, noun("The name", "이름")).unwrap_err();
-        assert_eq!(p.code, "too_long");
-        assert_eq!(p.en, "The name must be at most 32 characters (now 40).");
-        assert_eq!(p.ko, "이름은 32자 이하여야 합니다 (지금 40자).");
-        assert_eq!(code(length("", 1, 3, noun("X", "엑스"))), "required");
-        assert_eq!(code(length("a", 2, 3, noun("X", "엑스"))), "too_short");
     }
 
     #[test]
@@ -1130,22 +751,6 @@ mod tests {
         assert_eq!(code(path_glob("/src/**")), "leading_slash");
         assert_eq!(code(path_glob("a\u{7}")), "control_char");
         assert_eq!(code(path_glob("")), "required");
-    }
-
-    #[test]
-    fn glob_matching() {
-        assert!(glob_matches("main", "main"));
-        assert!(!glob_matches("main", "master"));
-        assert!(glob_matches("feature/*", "feature/login"));
-        assert!(!glob_matches("feature/*", "feature/a/b"));
-        assert!(glob_matches("feature/**", "feature/a/b"));
-        assert!(glob_matches("release-**", "release-1.2"));
-        assert!(glob_matches("hotfix-?", "hotfix-1"));
-        assert!(!glob_matches("hotfix-?", "hotfix-12"));
-        assert!(glob_matches("v[0-9]*", "v1.0"));
-        assert!(!glob_matches("v[!0-9]*", "v1.0"));
-        assert!(glob_matches("{main,master}", "master"));
-        assert!(glob_matches("*", "main"));
     }
 
     #[test]
@@ -1290,49 +895,5 @@ mod tests {
         assert_eq!(code(health_check_path("ping")), "leading_slash_required");
         assert_eq!(code(health_check_path("/a b")), "invalid_chars");
         assert_eq!(code(health_check_path(&format!("/{}", "p".repeat(1024)))), "too_long");
-    }
-
-    #[test]
-    fn fargate_pairs() {
-        assert_eq!(code(fargate_cpu(1024)), "ok");
-        assert_eq!(code(fargate_cpu(1000)), "invalid_cpu");
-        for (cpu, mem) in [
-            (256, 512),
-            (256, 2048),
-            (512, 4096),
-            (1024, 3072),
-            (2048, 16384),
-            (4096, 30720),
-            (8192, 61440),
-            (16384, 122880),
-        ] {
-            assert_eq!(code(fargate_memory_for(cpu, mem)), "ok", "{cpu}/{mem}");
-        }
-        for (cpu, mem) in [
-            (256, 3072),
-            (512, 512),
-            (1024, 1024),
-            (1024, 3500),
-            (4096, 31744),
-            (8192, 18432),
-            (16384, 36864),
-        ] {
-            assert_eq!(code(fargate_memory_for(cpu, mem)), "invalid_memory", "{cpu}/{mem}");
-        }
-        let p = fargate_memory_for(1024, 1024).unwrap_err();
-        assert_eq!(
-            p.en,
-            "With 1 vCPU Fargate allows 2 GB, 3 GB, 4 GB, 5 GB, 6 GB, 7 GB, 8 GB (now 1 GB)."
-        );
-        assert_eq!(fargate_memory(8192).len(), 12);
-    }
-
-    #[test]
-    fn ranges() {
-        let t = noun("The timeout", "제한 시간");
-        assert_eq!(code(range(60, 5, 2160, t, MINUTES)), "ok");
-        let p = range(3, 5, 2160, t, MINUTES).unwrap_err();
-        assert_eq!(p.en, "The timeout must be between 5 and 2160 minutes (now 3).");
-        assert_eq!(p.ko, "제한 시간은 5~2160분 사이여야 합니다 (지금 3).");
     }
 }

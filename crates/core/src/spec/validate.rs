@@ -11,8 +11,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::checks::{MINUTES, NO_UNIT, Noun, Rule, SECONDS, noun, problem};
+use super::korean::{object, subject, topic, with};
 use super::model::*;
-use super::rules::{self, MINUTES, NO_UNIT, Noun, Rule, SECONDS, noun, object, problem, subject, topic, with};
+use super::{fargate, glob, rules};
 
 /// One problem with one field, in both languages. `code` is stable: the UI and tests match on
 /// it, never on the text.
@@ -50,31 +52,6 @@ impl FieldError {
             Lang::Ko => &self.ko,
         }
     }
-}
-
-/// One Fargate task size, as the UI's size picker lists them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct TaskSize {
-    /// CPU units (1024 = 1 vCPU).
-    pub cpu: u32,
-    /// MiB.
-    pub memory: u32,
-    /// e.g. "1 vCPU / 3 GB".
-    pub label: String,
-}
-
-/// Every CPU/memory pair Fargate accepts, smallest first.
-pub fn fargate_sizes() -> Vec<TaskSize> {
-    rules::FARGATE_CPUS
-        .iter()
-        .flat_map(|&cpu| {
-            rules::fargate_memory(cpu).into_iter().map(move |memory| TaskSize {
-                cpu,
-                memory,
-                label: format!("{} / {}", rules::vcpu_label(cpu), rules::gb_label(memory)),
-            })
-        })
-        .collect()
 }
 
 /// Most patterns CodePipeline takes in one include or exclude list.
@@ -256,7 +233,7 @@ impl LabSpec {
             return;
         }
         let quoted = format!("\"{branch}\"");
-        let included = f.include.is_empty() || f.include.iter().any(|p| rules::glob_matches(p, branch));
+        let included = f.include.is_empty() || f.include.iter().any(|p| glob::matches(p, branch));
         if !included {
             e.refuse(
                 "pipeline.trigger.include",
@@ -268,7 +245,7 @@ impl LabSpec {
                     object(&quoted)
                 ),
             );
-        } else if let Some(p) = f.exclude.iter().find(|p| rules::glob_matches(p, branch)) {
+        } else if let Some(p) = f.exclude.iter().find(|p| glob::matches(p, branch)) {
             e.refuse(
                 "pipeline.trigger.exclude",
                 "branch_excluded",
@@ -336,7 +313,7 @@ impl LabSpec {
         }
         e.check(
             "build.timeout_minutes",
-            rules::range(
+            super::checks::range(
                 b.timeout_minutes,
                 5,
                 2160,
@@ -415,7 +392,7 @@ impl LabSpec {
         }
         e.check(
             "registry.keep_last_images",
-            rules::range(
+            super::checks::range(
                 r.keep_last_images,
                 1,
                 1000,
@@ -448,9 +425,9 @@ impl LabSpec {
             ecs(noun("The container name", "컨테이너 이름")),
         );
         e.check("deploy.platform_version", rules::platform_version(&d.platform_version));
-        let cpu = rules::fargate_cpu(d.cpu);
+        let cpu = fargate::fargate_cpu(d.cpu);
         if cpu.is_ok() {
-            e.check("deploy.memory", rules::fargate_memory_for(d.cpu, d.memory));
+            e.check("deploy.memory", fargate::fargate_memory_for(d.cpu, d.memory));
         }
         e.check("deploy.cpu", cpu);
         e.check(
@@ -468,7 +445,7 @@ impl LabSpec {
         }
         e.check(
             "deploy.desired_count",
-            rules::range(
+            super::checks::range(
                 d.desired_count,
                 1,
                 10,
@@ -478,7 +455,7 @@ impl LabSpec {
         );
         e.check(
             "deploy.health_check_grace_period_seconds",
-            rules::range(
+            super::checks::range(
                 d.health_check_grace_period_seconds,
                 0,
                 i32::MAX.unsigned_abs(),
@@ -554,7 +531,7 @@ impl LabSpec {
             ),
         ];
         for (field, n, min, max, what, unit) in checks {
-            e.check(format!("{T}.{field}"), rules::range(n, min, max, what, unit));
+            e.check(format!("{T}.{field}"), super::checks::range(n, min, max, what, unit));
         }
         e.check(
             format!("{T}.health_check_path"),
@@ -827,18 +804,6 @@ mod tests {
             "deploy.target_group.health_check_timeout_seconds",
             "timeout_not_less_than_interval",
         );
-    }
-
-    #[test]
-    fn fargate_sizes_include_the_lecture_size() {
-        let sizes = fargate_sizes();
-        assert!(
-            sizes
-                .iter()
-                .any(|t| t.cpu == 1024 && t.memory == 3072 && t.label == "1 vCPU / 3 GB")
-        );
-        assert_eq!(sizes.first().map(|t| t.label.as_str()), Some("0.25 vCPU / 0.5 GB"));
-        assert!(sizes.iter().all(|t| rules::fargate_memory_for(t.cpu, t.memory).is_ok()));
     }
 
     #[test]

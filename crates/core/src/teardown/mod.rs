@@ -16,56 +16,49 @@
 //! 5. The tag sweep (`sweep::tagged`) finds what the ledger and the names missed, and the
 //!    inventory (`sweep::inventory`) lists anything of the lab still in the account.
 //!
+//! How each kind is deleted (drained, emptied, waited for) is its module's business in
+//! `resources/`; this module only walks: claims, ledger states, order and hints.
+//!
 //! Dry run: the same walk and sweep with describes only, listing what would be deleted in
 //! the order it would be.
 
 pub(crate) mod remove;
+pub mod sweep;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use ts_rs::TS;
 
 use crate::apply::{self, ApplyOptions};
 use crate::aws::AwsContext;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, aws_code};
 use crate::ledger::{Ledger, LedgerResource, ResourceState};
-use crate::plan::{Facts, Node, Plan};
-use crate::progress::{Cancel, NodeState, Progress, ProgressDetail, ProgressEvent};
-use crate::resources::{Ctx, Outputs, Timing, aws_code};
+use crate::plan::{Facts, Node};
+use crate::progress::{Cancel, NodeState, Progress, ProgressDetail};
+use crate::resources::{Ctx, Label, Timing};
 use crate::spec::LabSpec;
-use crate::sweep;
-
-pub use remove::Label;
 
 /// How Teardown runs.
 #[derive(Debug, Clone)]
 pub struct TeardownOptions {
     /// AWS calls in flight at once.
     pub concurrency: usize,
+    /// Deadlines and polls; `timing.eni_deadline` is how long a security group may stay in
+    /// use before Teardown gives up on it and says what holds it.
     pub timing: Timing,
-    /// How long a security group may answer DependencyViolation (network interfaces drain in
-    /// minutes on AWS) before Teardown gives up on it and says what holds it.
-    pub eni_deadline: Duration,
     /// Describe only: list what would be deleted, make no delete call, change no ledger row.
     pub dry_run: bool,
 }
 
 impl TeardownOptions {
     pub fn for_context(aws: &AwsContext) -> TeardownOptions {
-        let sandbox = aws.endpoint_url().is_some();
         TeardownOptions {
             concurrency: 4,
             timing: Timing::for_context(aws),
-            eni_deadline: if sandbox {
-                Duration::from_secs(60)
-            } else {
-                Duration::from_secs(20 * 60)
-            },
             dry_run: false,
         }
     }
@@ -168,17 +161,7 @@ impl Run {
     }
 
     pub fn emit(&self, l: &Label, state: NodeState, message: Option<String>, detail: Option<ProgressDetail>) {
-        let cx = &self.cx;
-        cx.progress.send(ProgressEvent {
-            lab: cx.lab().to_owned(),
-            step: l.step.clone(),
-            kind: l.kind.clone(),
-            name: l.name.clone(),
-            state,
-            message,
-            elapsed_ms: cx.started.elapsed().as_millis().min(u32::MAX as u128) as u32,
-            detail,
-        });
+        self.cx.emit(l, state, message, detail);
     }
 
     pub fn deleted(&self, l: &Label, id: Option<&str>) {
@@ -191,7 +174,7 @@ impl Run {
         });
         self.emit(l, NodeState::Deleted, None, detail);
         let item = TeardownItem {
-            kind: l.kind.clone(),
+            kind: l.kind.as_str().to_owned(),
             name: l.name.clone(),
             id: id.map(str::to_owned),
         };
@@ -204,7 +187,7 @@ impl Run {
         }
         self.emit(l, NodeState::Pending, Some("would be deleted (dry run)".into()), None);
         let item = TeardownItem {
-            kind: l.kind.clone(),
+            kind: l.kind.as_str().to_owned(),
             name: l.name.clone(),
             id: id.map(str::to_owned),
         };
@@ -217,7 +200,7 @@ impl Run {
         }
         self.emit(l, NodeState::Skipped, Some(reason.to_owned()), None);
         let item = Leftover {
-            kind: l.kind.clone(),
+            kind: l.kind.as_str().to_owned(),
             name: l.name.clone(),
             id: id.map(str::to_owned),
             reason: reason.into(),
@@ -232,7 +215,7 @@ impl Run {
         };
         self.emit(l, NodeState::Failed, Some(e.to_string()), Some(detail));
         let failure = TeardownFailure {
-            kind: l.kind.clone(),
+            kind: l.kind.as_str().to_owned(),
             name: l.name.clone(),
             code: e.code().as_str().to_owned(),
             aws_code: aws_code(e).map(str::to_owned),
@@ -249,30 +232,6 @@ impl Run {
 
     pub fn finish_report(&self) -> TeardownReport {
         self.with_report(std::mem::take)
-    }
-}
-
-/// Builds the resource context for a lab without running Apply.
-pub fn context(
-    aws: &AwsContext,
-    ledger: Arc<Ledger>,
-    spec: &LabSpec,
-    facts: Facts,
-    options: &TeardownOptions,
-    progress: Progress,
-    cancel: Cancel,
-) -> Ctx {
-    Ctx {
-        aws: aws.clone(),
-        ledger,
-        spec: spec.clone(),
-        plan: Plan::new(spec, facts),
-        timing: options.timing.clone(),
-        progress,
-        cancel,
-        permits: Semaphore::new(options.concurrency.max(1)),
-        outputs: Mutex::new(Outputs::default()),
-        started: Instant::now(),
     }
 }
 
@@ -298,7 +257,7 @@ async fn facts(
                 .get_caller_identity()
                 .send()
                 .await
-                .map_err(|e| crate::identity::classify("GetCallerIdentity", e))?;
+                .map_err(|e| crate::error::classify("GetCallerIdentity", e))?;
             Ok(Facts {
                 account_id: who.account().unwrap_or_default().to_owned(),
                 region: aws.region().to_owned(),
@@ -320,14 +279,11 @@ pub async fn teardown(
     cancel: Cancel,
 ) -> Result<TeardownReport> {
     let spec = ledger.spec_of(lab)?;
-    let region = ledger.lab_region(lab)?.unwrap_or_else(|| spec.region.clone());
-    crate::apply::check_region(aws, &region)?;
+    apply::check_region(aws, &ledger.region_of(lab)?)?;
     let facts = facts(aws, ledger.clone(), &spec, &options, cancel.clone()).await?;
     ledger.check_account(lab, &facts.account_id)?;
-    let run = Arc::new(Run::new(
-        context(aws, ledger, &spec, facts, &options, progress, cancel.clone()),
-        options,
-    ));
+    let cx = Ctx::new(aws, ledger, &spec, facts, options.concurrency, &options.timing).reporting(progress, cancel);
+    let run = Arc::new(Run::new(cx, options));
     let tag = sweep::TagRule::lab(lab);
     for pass in 1..=PASSES {
         walk(&run).await?;
@@ -390,11 +346,11 @@ async fn walk(run: &Arc<Run>) -> Result<()> {
             started[i] = true;
             let row = rows
                 .iter()
-                .find(|r| r.kind == nodes[i].kind() && r.name == nodes[i].name)
+                .find(|r| r.kind == nodes[i].kind().as_str() && r.name == nodes[i].name)
                 .cloned();
             let (run, node) = (run.clone(), nodes[i].clone());
             tasks.spawn(async move {
-                let l = Label::of(&node);
+                let l = Label::from(&node);
                 if let Err(e) = remove_node(&run, &node, row.as_ref()).await {
                     if matches!(e, Error::Cancelled) {
                         return (i, Err(e));
@@ -429,7 +385,7 @@ async fn remove_node(run: &Run, node: &Node, row: Option<&LedgerResource>) -> Re
         // Not a resource (the first run): nothing to remove.
         return Ok(());
     }
-    let l = Label::of(node);
+    let l = Label::from(node);
     let claim = match row.map(|r| r.state) {
         Some(ResourceState::Reused) => {
             run.skipped(
@@ -450,7 +406,7 @@ pub(crate) fn set_state(run: &Run, node: &Node, state: ResourceState) -> Result<
     if run.options.dry_run {
         return Ok(());
     }
-    let (lab, kind, name) = (run.cx.lab(), node.kind(), node.name.as_str());
+    let (lab, kind, name) = (run.cx.lab(), node.kind().as_str(), node.name.as_str());
     let known = run
         .cx
         .ledger

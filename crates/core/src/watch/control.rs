@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::aws::AwsContext;
-use crate::error::{Error, Result};
-use crate::identity::classify;
+use crate::error::{Error, Result, classify};
 
 /// The stage a retry started again, and in which execution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -20,9 +20,7 @@ use super::health::HealthProbe;
 use super::snapshot::*;
 use super::{WatchTarget, WatchTiming};
 use crate::aws::AwsContext;
-use crate::error::Result;
-use crate::identity::classify;
-use crate::resources::is_code;
+use crate::error::{Result, classify, is_code};
 
 /// Log lines kept in a snapshot's `logTail`.
 const LOG_TAIL: usize = 1000;

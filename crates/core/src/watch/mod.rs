@@ -29,9 +29,8 @@ use tokio::sync::Notify;
 use ts_rs::TS;
 
 use crate::aws::AwsContext;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result, retryable};
 use crate::progress::Cancel;
-use crate::resources::retryable;
 use crate::spec::LabSpec;
 
 pub use change::{Change, ChangeOp, apply_changes, diff};

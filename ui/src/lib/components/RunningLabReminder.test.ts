@@ -2,7 +2,7 @@ import { render, screen } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import App from "../../App.svelte";
-import { fakeTeardown } from "../ipc-fake-teardown";
+import { fakeTeardown } from "../fake/backend";
 
 const HOUR = 3_600_000;
 

@@ -13,12 +13,14 @@ describe("step forms", () => {
     const wrapper = await screen.findByTestId("field-source.repository");
     const input = within(wrapper).getByRole("textbox");
     const error = await screen.findByTestId("field-error-source.repository");
-    expect(error).toHaveTextContent("owner/repo");
+    expect(error).toHaveTextContent("The repository is required.");
     expect(input).toHaveAttribute("aria-invalid", "true");
     expect(input.getAttribute("aria-describedby")).toContain(error.id);
 
     setLanguage("ko");
-    expect(await screen.findByTestId("field-error-source.repository")).toHaveTextContent("저장소");
+    expect(await screen.findByTestId("field-error-source.repository")).toHaveTextContent(
+      "저장소를 입력해 주세요.",
+    );
 
     const user = userEvent.setup();
     await user.type(input, "octo/sample-app");
@@ -41,7 +43,8 @@ describe("step forms", () => {
       'The exclude pattern "dev*" matches the source branch "develop"',
     );
     // The include list followed the branch, as it only named the old one.
-    expect(t.include).toEqual(["develop"]);
+    const followed = specStore.spec!.pipeline.trigger;
+    expect(followed.kind === "filter" && followed.include).toEqual(["develop"]);
     unmount();
 
     render(Step, { step: "pipeline" });

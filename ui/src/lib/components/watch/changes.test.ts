@@ -1,7 +1,7 @@
 // The port of Rust's change.rs tests, and the edge cases of `apply_changes`.
 import { describe, expect, it } from "vitest";
 import type { Change, PipelineSnapshot } from "../../bindings";
-import { ChangeError, applyChanges, diff } from "./changes";
+import { ChangeError, applyChanges } from "./changes";
 
 function snap(): PipelineSnapshot {
   return {
@@ -55,21 +55,13 @@ describe("applyChanges (port of watch::apply_changes)", () => {
     const action = next.stages[0].actions[0];
     action.status = "Succeeded";
     action.build!.logTail.push({ at: 2.0, text: "two" });
-    const changes = diff(old, next);
-    expect(changes).toHaveLength(2);
-    expect(changes).toContainEqual({
-      op: "add",
-      path: "/stages/0/actions/0/build/logTail/-",
-      value: { at: 2.0, text: "two" },
-    });
-    expect(changes).toContainEqual({
-      op: "replace",
-      path: "/stages/0/actions/0/status",
-      value: "Succeeded",
-    });
+    // What Rust's `diff` sends for it (crates/core/src/watch/change.rs tests it).
+    const changes: Change[] = [
+      { op: "replace", path: "/stages/0/actions/0/status", value: "Succeeded" },
+      { op: "add", path: "/stages/0/actions/0/build/logTail/-", value: { at: 2.0, text: "two" } },
+    ];
     const doc = applyChanges(clone(old), changes);
     expect(doc).toEqual(next);
-    expect(diff(next, next)).toEqual([]);
   });
 
   it("replaces shifted lists whole", () => {
@@ -88,9 +80,7 @@ describe("applyChanges (port of watch::apply_changes)", () => {
     old.executions = [exe("b"), exe("a")];
     const next = snap();
     next.executions = [exe("c"), exe("b")];
-    const changes = diff(old, next);
-    expect(changes).toHaveLength(1);
-    expect(changes[0].path).toBe("/executions");
+    const changes: Change[] = [{ op: "replace", path: "/executions", value: next.executions }];
     expect(applyChanges(clone(old), changes)).toEqual(next);
   });
 
@@ -116,7 +106,6 @@ describe("applyChanges (port of watch::apply_changes)", () => {
     const doc = { "a/b": { "c~d": 1 } };
     applyChanges(doc, [{ op: "replace", path: "/a~1b/c~0d", value: 2 }]);
     expect(doc).toEqual({ "a/b": { "c~d": 2 } });
-    expect(diff({ "a/b": 1 }, { "a/b": 2 })).toEqual([{ op: "replace", path: "/a~1b", value: 2 }]);
   });
 
   it("fails on paths that do not exist, as Rust does", () => {

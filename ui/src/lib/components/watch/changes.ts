@@ -2,8 +2,7 @@
 // a consumer gets one full snapshot, then lists of JSON Patch operations to apply in order.
 // Only two operations exist: `replace` the value at a JSON Pointer (`""` is the whole
 // document) and `add` with a path ending in `/-` to append one element to an array.
-// `applyChanges` ports Rust's `apply_changes` exactly (same errors for missing paths);
-// `diff` ports `diff`, for the fake backend.
+// `applyChanges` ports Rust's `apply_changes` exactly (same errors for missing paths).
 import type { Change } from "../../bindings";
 
 type Json = unknown;
@@ -11,10 +10,6 @@ type JsonObject = Record<string, Json>;
 
 function isObject(value: Json): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function escape(key: string): string {
-  return key.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
 function unescape(token: string): string {
@@ -88,53 +83,4 @@ export function applyChanges<T>(doc: T, changes: readonly Change[]): T {
     }
   }
   return root as T;
-}
-
-function equal(a: Json, b: Json): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && a.every((v, i) => equal(v, b[i]));
-  }
-  if (isObject(a) && isObject(b)) {
-    const keys = Object.keys(a);
-    return (
-      keys.length === Object.keys(b).length &&
-      keys.every((k) => Object.hasOwn(b, k) && equal(a[k], b[k]))
-    );
-  }
-  return false;
-}
-
-function idOf(value: Json): Json {
-  if (!isObject(value)) return undefined;
-  return value.id ?? value.name;
-}
-
-function diffValues(path: string, a: Json, b: Json, out: Change[]): void {
-  if (equal(a, b)) return;
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a);
-    if (ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k))) {
-      for (const k of Object.keys(b)) diffValues(`${path}/${escape(k)}`, a[k], b[k], out);
-      return;
-    }
-  }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (b.length > a.length && a.every((v, i) => equal(v, b[i]))) {
-      for (const v of b.slice(a.length)) out.push({ op: "add", path: `${path}/-`, value: v });
-      return;
-    }
-    if (a.length === b.length && a.every((v, i) => equal(idOf(v), idOf(b[i])))) {
-      a.forEach((v, i) => diffValues(`${path}/${i}`, v, b[i], out));
-      return;
-    }
-  }
-  out.push({ op: "replace", path, value: b });
-}
-
-/** The changes that turn `a` into `b` (empty when equal), as Rust's `diff`. */
-export function diff(a: Json, b: Json): Change[] {
-  const out: Change[] = [];
-  diffValues("", a, b, out);
-  return out;
 }

@@ -33,10 +33,6 @@ export function isActive(status: Status): boolean {
   return status === "InProgress" || status === "Stopping";
 }
 
-export function isOver(status: Status): boolean {
-  return status !== null && !isActive(status);
-}
-
 /** 4.2 s, 59 s, 1:05, 1:02:03: fixed-width digits, for a ticking clock. */
 export function formatDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms) || ms < 0) return "";

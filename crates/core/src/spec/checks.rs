@@ -1,0 +1,144 @@
+//! The rule kit: a [`Problem`] in both languages, [`Noun`]s to name values in messages, and
+//! the generic checks (required, length, characters, range) every rule in `rules` is built
+//! from.
+
+use super::korean::{object, topic};
+
+/// What is wrong with one value, before it is tied to a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Problem {
+    pub code: &'static str,
+    pub en: String,
+    pub ko: String,
+}
+
+pub(crate) type Rule = Result<(), Problem>;
+
+pub(crate) fn problem(code: &'static str, en: impl Into<String>, ko: impl Into<String>) -> Problem {
+    Problem {
+        code,
+        en: en.into(),
+        ko: ko.into(),
+    }
+}
+
+/// How a value is called in messages: English with a capital, Korean as a plain noun.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Noun {
+    pub en: &'static str,
+    pub ko: &'static str,
+}
+
+pub(crate) const fn noun(en: &'static str, ko: &'static str) -> Noun {
+    Noun { en, ko }
+}
+
+pub(crate) fn quote_char(c: char) -> String {
+    if c.is_control() {
+        format!("U+{:04X}", c as u32)
+    } else {
+        format!("'{c}'")
+    }
+}
+
+pub(crate) fn required(s: &str, what: Noun) -> Rule {
+    if s.trim().is_empty() {
+        return Err(problem(
+            "required",
+            format!("{} is required.", what.en),
+            format!("{} 입력해 주세요.", object(what.ko)),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn length(s: &str, min: usize, max: usize, what: Noun) -> Rule {
+    required(s, what)?;
+    let n = s.chars().count();
+    if n < min {
+        return Err(problem(
+            "too_short",
+            format!("{} must be at least {min} characters (now {n}).", what.en),
+            format!("{} {min}자 이상이어야 합니다 (지금 {n}자).", topic(what.ko)),
+        ));
+    }
+    if n > max {
+        return Err(problem(
+            "too_long",
+            format!("{} must be at most {max} characters (now {n}).", what.en),
+            format!("{} {max}자 이하여야 합니다 (지금 {n}자).", topic(what.ko)),
+        ));
+    }
+    Ok(())
+}
+
+/// Every character passes `ok`; `allowed` says which ones do, in each language.
+pub(crate) fn chars(s: &str, what: Noun, ok: impl Fn(char) -> bool, allowed: Noun) -> Rule {
+    match s.chars().find(|&c| !ok(c)) {
+        None => Ok(()),
+        Some(c) => {
+            let mut en = format!(
+                "{} may contain only {} ({} is not allowed).",
+                what.en,
+                allowed.en,
+                quote_char(c)
+            );
+            let mut ko = format!(
+                "{}에는 {}만 쓸 수 있습니다 (쓸 수 없는 문자: {}).",
+                what.ko,
+                allowed.ko,
+                quote_char(c)
+            );
+            if c.is_ascii_uppercase() && ok(c.to_ascii_lowercase()) {
+                en.push_str(" Use lowercase.");
+                ko.push_str(" 소문자로 바꿔 주세요.");
+            }
+            Err(problem("invalid_chars", en, ko))
+        }
+    }
+}
+
+pub(crate) fn range(n: u32, min: u32, max: u32, what: Noun, unit: Noun) -> Rule {
+    if n < min || n > max {
+        return Err(problem(
+            "out_of_range",
+            format!("{} must be between {min} and {max}{} (now {n}).", what.en, unit.en),
+            format!("{} {min}~{max}{} 사이여야 합니다 (지금 {n}).", topic(what.ko), unit.ko),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) const NO_UNIT: Noun = noun("", "");
+
+pub(crate) const SECONDS: Noun = noun(" seconds", "초");
+
+pub(crate) const MINUTES: Noun = noun(" minutes", "분");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(r: Rule) -> &'static str {
+        r.err().map_or("ok", |p| p.code)
+    }
+
+    #[test]
+    fn length_messages_in_both_languages() {
+        let p = length(&"a".repeat(40), 1, 32, noun("The name", "이름")).unwrap_err();
+        assert_eq!(p.code, "too_long");
+        assert_eq!(p.en, "The name must be at most 32 characters (now 40).");
+        assert_eq!(p.ko, "이름은 32자 이하여야 합니다 (지금 40자).");
+        assert_eq!(code(length("", 1, 3, noun("X", "엑스"))), "required");
+        assert_eq!(code(length("a", 2, 3, noun("X", "엑스"))), "too_short");
+    }
+
+    #[test]
+    fn ranges() {
+        let t = noun("The timeout", "제한 시간");
+        assert_eq!(code(range(60, 5, 2160, t, MINUTES)), "ok");
+        let p = range(3, 5, 2160, t, MINUTES).unwrap_err();
+        assert_eq!(p.en, "The timeout must be between 5 and 2160 minutes (now 3).");
+        assert_eq!(p.ko, "제한 시간은 5~2160분 사이여야 합니다 (지금 3).");
+    }
+}

@@ -1,0 +1,68 @@
+// What a lab's long runs share, Apply's (apply.svelte.ts) and Teardown's (teardown.svelte.ts):
+// the lab, whether it runs or is being cancelled, its report or error, its clock, and cancel.
+// Each streams one row per resource, keyed by kind and name.
+import type { ErrorPayload } from "./bindings";
+import { labCancel, toErrorPayload } from "./ipc";
+
+/** A row's stable key, as in `progress-row-<kind>-<name>`. */
+export function rowKey(row: { kind: string; name: string }): string {
+  return `${row.kind}-${row.name}`;
+}
+
+export class LabRun<Report> {
+  lab = $state<string | null>(null);
+  running = $state(false);
+  cancelling = $state(false);
+  report = $state<Report | null>(null);
+  error = $state<ErrorPayload | null>(null);
+  /** Milliseconds since the run started, from its latest event. */
+  elapsedMs = $state(0);
+  /** When the run started (Date.now()), for the rows' live clocks; null before any run. */
+  startedAt = $state<number | null>(null);
+
+  /** Runs `work` for `lab`, keeping the flags, the report and the error; never rejects. */
+  protected async track(lab: string, work: () => Promise<Report>): Promise<void> {
+    this.lab = lab;
+    this.running = true;
+    this.cancelling = false;
+    this.report = null;
+    this.error = null;
+    this.elapsedMs = 0;
+    this.startedAt = Date.now();
+    try {
+      this.report = await work();
+    } catch (e) {
+      this.error = toErrorPayload(e);
+    } finally {
+      this.running = false;
+      this.cancelling = false;
+    }
+  }
+
+  /** Moves the run's clock to an event's time. */
+  protected tick(elapsedMs: number): void {
+    this.elapsedMs = Math.max(this.elapsedMs, elapsedMs);
+  }
+
+  /** Asks the run to stop after the AWS call in flight. */
+  async cancel(): Promise<void> {
+    if (!this.running || !this.lab) return;
+    this.cancelling = true;
+    try {
+      await labCancel(this.lab);
+    } catch (e) {
+      this.error = toErrorPayload(e);
+      this.cancelling = false;
+    }
+  }
+
+  reset(): void {
+    this.lab = null;
+    this.running = false;
+    this.cancelling = false;
+    this.report = null;
+    this.error = null;
+    this.elapsedMs = 0;
+    this.startedAt = null;
+  }
+}
