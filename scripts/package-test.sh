@@ -28,7 +28,7 @@ test -x "$app"
 test -x "$resources/sandbox/pipewright-sandbox"
 desktop="$(dpkg -L "$pkg" | grep '\.desktop$')"
 grep -q '^Name\[ko\]=파이프라이트$' "$desktop"
-dpkg -L "$pkg" | grep -c "^$resources/sandbox/" | xargs printf '%s files under %s/sandbox\n' - "$resources" >&2
+echo "$(dpkg -L "$pkg" | grep -c "^$resources/sandbox/") paths under $resources/sandbox" >&2
 dpkg -L "$pkg" | grep '/usr/share/icons/hicolor/.*/apps/' >&2
 
 ensure_display

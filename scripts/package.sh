@@ -67,7 +67,8 @@ rpm="$(ls "$CARGO_TARGET_DIR"/release/bundle/rpm/*.rpm)"
 bin="$CARGO_TARGET_DIR/release/pipewright-app"
 cp "$deb" "$rpm" "$out/"
 say "check that the .deb carries the frozen sandbox"
-dpkg-deb -c "$deb" | grep -q "usr/lib/Pipewright/sandbox/pipewright-sandbox$" ||
+contents="$(dpkg-deb -c "$deb")"
+grep -q "usr/lib/Pipewright/sandbox/pipewright-sandbox$" <<<"$contents" ||
   { echo "the .deb has no usr/lib/Pipewright/sandbox/pipewright-sandbox" >&2; exit 1; }
 
 python3 - "$out/smoke.json" "$bin" "$deb" "$rpm" "$frozen" "$out/sizes.json" "$root/bench/results.json" <<'EOF'
