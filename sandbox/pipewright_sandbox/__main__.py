@@ -55,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return standin(["standin"] + raw[1:])
     args = _parse(argv)
+    # --- packaging hook (issue 17): exit with the app that started us (see watchdog.py) ---
+    from . import watchdog
+    watchdog.start_from_env()
+    # --- end of packaging hook ---
     if args.time_scale is not None and args.time_scale <= 0:
         print("--time-scale must be > 0", file=sys.stderr)
         return 2

@@ -37,8 +37,14 @@ pub fn cli_bin() -> PathBuf {
 
 impl Sandbox {
     /// Starts a fresh sandbox. `time_scale` shrinks simulated AWS waits (0.01 = 100x faster).
+    /// `PIPEWRIGHT_SANDBOX_RUN` runs another build of it, e.g. the frozen one
+    /// (`scripts/package.sh` and the CI workflow run these tests against it).
     pub fn start(time_scale: f64) -> Sandbox {
-        let process = SandboxProcess::start(&repo_root().join("sandbox/run"), time_scale).expect("start the sandbox");
+        let program = std::env::var_os("PIPEWRIGHT_SANDBOX_RUN")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo_root().join("sandbox/run"));
+        let process = SandboxProcess::start(&program, time_scale).expect("start the sandbox");
         let url = process.url().to_owned();
         Sandbox { process, url }
     }

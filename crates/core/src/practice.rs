@@ -1,12 +1,15 @@
-//! Practice mode's sandbox: a local AWS emulator (`sandbox/run`) run as a child process.
+//! Practice mode's sandbox: a local AWS emulator run as a child process: the frozen sandbox
+//! an installed app ships (`sandbox/packaging/`), or `sandbox/run` in a source checkout.
 //!
-//! The app, the CLI and the tests all start it the same way: run the script, read the one
-//! `PIPEWRIGHT_SANDBOX_URL=...` line it prints once it answers, and kill it
-//! when done.
+//! The app, the CLI and the tests all start it the same way: run it with `--time-scale`, read
+//! the one `PIPEWRIGHT_SANDBOX_URL=...` line it prints once it answers, and kill it when done.
+//! It also ends by itself when the process that started it ends in any way (crash, kill -9):
+//! its standard input is a pipe only that process holds, and it is told that process's id
+//! (`sandbox/pipewright_sandbox/watchdog.py`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 
 use crate::error::{Error, Result};
 
@@ -64,26 +67,41 @@ pub async fn speedup(sandbox_url: &str) -> Option<u32> {
 
 const URL_PREFIX: &str = "PIPEWRIGHT_SANDBOX_URL=";
 
+/// Names the process whose end also ends the sandbox (`sandbox/pipewright_sandbox/watchdog.py`).
+pub const PARENT_PID_ENV: &str = "PIPEWRIGHT_SANDBOX_PARENT_PID";
+
 /// A running sandbox. Dropping it stops the emulator.
 pub struct SandboxProcess {
     child: Child,
     url: String,
+    /// Never written: the sandbox exits when this end closes, with or without us.
+    stdin: Option<ChildStdin>,
 }
 
 impl SandboxProcess {
-    /// Runs `script` (normally `sandbox/run`) and waits until it prints its URL. The first start
-    /// on a machine also creates the sandbox's Python venv, which can take a minute.
+    /// Runs `script` (the frozen sandbox, or `sandbox/run`: see [`default_script`]) and waits
+    /// until it prints its URL. In a source checkout the first start also creates the
+    /// sandbox's Python venv, which can take a minute.
     pub fn start(script: &Path, time_scale: f64) -> Result<SandboxProcess> {
         let mut command = Command::new(script);
         command
             .arg("--time-scale")
             .arg(time_scale.to_string())
-            .stdin(Stdio::null())
+            .env(PARENT_PID_ENV, std::process::id().to_string())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        #[cfg(windows)]
+        {
+            // A console program started from the windowed app would open a console window.
+            use std::os::windows::process::CommandExt;
+            const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+            command.creation_flags(CREATE_NO_WINDOW);
+        }
         let mut child = command
             .spawn()
             .map_err(|e| Error::Internal(format!("cannot start the sandbox at {}: {e}", script.display())))?;
+        let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut lines = BufReader::new(stdout).lines();
         let url = loop {
@@ -104,16 +122,18 @@ impl SandboxProcess {
         };
         // Keep draining its stdout so the sandbox never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        Ok(SandboxProcess { child, url })
+        Ok(SandboxProcess { child, url, stdin })
     }
 
     pub fn url(&self) -> &str {
         &self.url
     }
 
-    /// Stops the emulator. `sandbox/run` execs into the Python server, so the child is the
-    /// server itself and killing it leaves nothing listening.
+    /// Stops the emulator. `sandbox/run` execs into the Python server and the frozen sandbox
+    /// is one process (a one-folder build), so the child is the server itself and killing it
+    /// leaves nothing listening.
     pub fn stop(&mut self) {
+        drop(self.stdin.take());
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
             let _ = self.child.wait();
@@ -127,12 +147,45 @@ impl Drop for SandboxProcess {
     }
 }
 
-/// Where `sandbox/run` is: `PIPEWRIGHT_SANDBOX_RUN` if set, else the source tree this binary
-/// was built from (development builds; packaged apps need the variable).
+/// The frozen sandbox's executable, inside the `sandbox/` folder of the app's resources.
+pub const FROZEN_SANDBOX: &str = if cfg!(windows) {
+    "pipewright-sandbox.exe"
+} else {
+    "pipewright-sandbox"
+};
+
+/// `productName` in `src-tauri/tauri.conf.json`: Linux packages keep the app's resources in
+/// `/usr/lib/<productName>` (a test checks the two agree).
+pub const PRODUCT_NAME: &str = "Pipewright";
+
+/// Where an installed app's frozen sandbox can be, for the app's executable at `exe`: the
+/// places Tauri puts `bundle.resources` (`src-tauri/tauri.package.conf.json` maps the frozen
+/// folder to `sandbox/`). Windows (MSI, NSIS): beside the executable. Linux (`.deb`, `.rpm`):
+/// `/usr/bin/<app>` and `/usr/lib/<productName>/`. macOS: `Contents/MacOS/<app>` and
+/// `Contents/Resources/`.
+pub fn frozen_sandbox_candidates(exe: &Path) -> Vec<PathBuf> {
+    let Some(dir) = exe.parent() else {
+        return Vec::new();
+    };
+    let in_resources = |resources: PathBuf| resources.join("sandbox").join(FROZEN_SANDBOX);
+    vec![
+        in_resources(dir.to_path_buf()),
+        in_resources(dir.join("..").join("lib").join(PRODUCT_NAME)),
+        in_resources(dir.join("..").join("Resources")),
+    ]
+}
+
+/// What practice mode starts: `PIPEWRIGHT_SANDBOX_RUN` if set; else the frozen sandbox
+/// installed with this app; else `sandbox/run` in the source tree this binary was built from
+/// (development builds).
 pub fn default_script() -> PathBuf {
-    std::env::var_os("PIPEWRIGHT_SANDBOX_RUN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sandbox/run"))
+    if let Some(path) = std::env::var_os("PIPEWRIGHT_SANDBOX_RUN").filter(|p| !p.is_empty()) {
+        return PathBuf::from(path);
+    }
+    let frozen = std::env::current_exe()
+        .ok()
+        .and_then(|exe| frozen_sandbox_candidates(&exe).into_iter().find(|p| p.is_file()));
+    frozen.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sandbox/run"))
 }
 
 /// A pipeline run a simulated push started.
@@ -201,6 +254,32 @@ mod tests {
         assert_eq!(speedup_for(0.1), 10);
         assert_eq!(speedup_for(1.0), 1);
         assert_eq!(speedup_for(f64::NAN), 1);
+    }
+
+    #[test]
+    fn the_frozen_sandbox_is_looked_for_where_each_bundle_puts_resources() {
+        let exe = |p: &str| PathBuf::from(p);
+        let found = |exe: PathBuf| frozen_sandbox_candidates(&exe);
+        let sandbox = Path::new("sandbox").join(FROZEN_SANDBOX);
+        // Linux .deb/.rpm: /usr/bin/pipewright-app, resources in /usr/lib/Pipewright.
+        assert!(found(exe("/usr/bin/pipewright-app")).contains(&exe("/usr/bin/../lib/Pipewright").join(&sandbox)));
+        // macOS: Pipewright.app/Contents/MacOS/pipewright-app, resources in Contents/Resources.
+        let mac = exe("/Applications/Pipewright.app/Contents/MacOS/pipewright-app");
+        assert!(found(mac).contains(&exe("/Applications/Pipewright.app/Contents/MacOS/../Resources").join(&sandbox)));
+        // Windows: resources beside the executable.
+        let win = exe("/Program Files/Pipewright/pipewright-app.exe");
+        assert!(found(win).contains(&exe("/Program Files/Pipewright").join(&sandbox)));
+    }
+
+    /// Linux packages put resources under /usr/lib/<productName>.
+    #[test]
+    fn the_product_name_is_the_bundles() {
+        let conf = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../src-tauri/tauri.conf.json"),
+        )
+        .unwrap();
+        let conf: serde_json::Value = serde_json::from_str(&conf).unwrap();
+        assert_eq!(conf["productName"], PRODUCT_NAME);
     }
 
     /// The README's run command and the app's own sandbox start at the same pace.

@@ -50,6 +50,7 @@
 //! the index is `credentials-pipewright-x.json`, so tests never see or touch a student's keys.
 //! Unit tests in this crate make a fresh random service per test.
 
+mod chunked;
 mod index;
 mod os_keyring;
 pub mod profiles;

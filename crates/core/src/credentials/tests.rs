@@ -95,6 +95,39 @@ fn store_read_overwrite_and_delete() {
     s.delete("lab").expect("deleting a missing entry is fine");
 }
 
+/// A long STS session token does not fit one Windows Credential Manager entry (2560 bytes):
+/// it is saved across entries, read back whole, and saving short keys over it or deleting the
+/// set leaves no part behind.
+#[test]
+fn a_long_session_token_is_saved_across_entries() {
+    let Some(t) = keyring_store(&["lab"]) else { return };
+    let s = &t.store;
+    let long_set = CredentialSet {
+        session_token: Some(Secret::new(format!("IQoJb3JpZ2luX2Vj{}", "Ab0/".repeat(600)))),
+        ..set("lab", "ap-northeast-2")
+    };
+    let long = || long_set.clone();
+    let part = |i: usize| os_keyring::exists(s.service(), &format!("lab#{i}")).unwrap();
+
+    s.save(&long()).unwrap();
+    assert_eq!(s.get("lab").unwrap(), Some(long()));
+    assert!(part(1) && part(2) && part(3), "the document is in three parts");
+    assert!(!part(4));
+
+    let short = set("lab", "us-east-1");
+    s.save(&short).unwrap();
+    assert_eq!(s.get("lab").unwrap(), Some(short));
+    assert!(
+        !part(1) && !part(2) && !part(3),
+        "a whole document leaves no part behind"
+    );
+
+    s.save(&long()).unwrap();
+    s.delete("lab").unwrap();
+    assert_eq!(s.get("lab").unwrap(), None);
+    assert!(!part(1) && !part(2) && !part(3), "deleting removes the parts");
+}
+
 #[test]
 fn list_and_rename() {
     let Some(t) = keyring_store(&["a", "b", "c"]) else {
