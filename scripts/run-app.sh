@@ -9,6 +9,9 @@ build_app
 
 say "start the sandbox (practice mode's local AWS, ten times faster than AWS unless PIPEWRIGHT_PRACTICE_SPEEDUP=1)"
 coproc SANDBOX { exec "$root/scripts/practice-sandbox.sh"; }
+# Two lines: this start's key (the app signs with it), then the URL.
+read -r line <&"${SANDBOX[0]}"
+export PIPEWRIGHT_SANDBOX_KEY="${line#PIPEWRIGHT_SANDBOX_KEY=}"
 read -r line <&"${SANDBOX[0]}"
 export PIPEWRIGHT_SANDBOX_URL="${line#PIPEWRIGHT_SANDBOX_URL=}"
 echo "sandbox: $PIPEWRIGHT_SANDBOX_URL" >&2

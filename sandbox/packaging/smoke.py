@@ -27,6 +27,8 @@ from pathlib import Path
 
 REGION = "ap-northeast-2"
 ACCOUNT = "123456789012"
+# This run's sandbox key, read from its first line (start_sandbox).
+KEY = ""
 
 # Signing name in the sandbox's calls log, per botocore service name.
 SIGNING = {"elbv2": "elasticloadbalancing", "resourcegroupstaggingapi": "tagging"}
@@ -88,18 +90,23 @@ def start_sandbox(time_scale: str = "0.01"):
     started = time.monotonic()
     proc = subprocess.Popen(_command(["--time-scale", time_scale]), stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, env=env)
+    key_line = proc.stdout.readline().decode().strip()
     line = proc.stdout.readline().decode().strip()
     seconds = time.monotonic() - started
-    if not line.startswith("PIPEWRIGHT_SANDBOX_URL="):
+    if not key_line.startswith("PIPEWRIGHT_SANDBOX_KEY=") or \
+            not line.startswith("PIPEWRIGHT_SANDBOX_URL="):
         proc.kill()
-        raise SystemExit(f"smoke: the sandbox printed {line!r} instead of its URL")
+        raise SystemExit(f"smoke: the sandbox printed {key_line!r}, {line!r} instead of its key and URL")
+    global KEY
+    KEY = key_line.split("=", 1)[1]
     return proc, line.split("=", 1)[1], seconds
 
 
 def _control(url: str, path: str, body=None, method: str = "POST"):
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json",
+                                          "X-Pipewright-Sandbox-Key": KEY})
     with urllib.request.urlopen(req, timeout=30) as resp:
         text = resp.read()
     return json.loads(text) if text else None
@@ -112,7 +119,7 @@ def run_lab(url: str) -> None:
     from botocore.config import Config
     from botocore.exceptions import ClientError
 
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+    session = boto3.session.Session(aws_access_key_id=KEY, aws_secret_access_key="sandbox",
                                     region_name=REGION)
     config = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
     clients = {}

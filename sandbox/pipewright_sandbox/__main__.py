@@ -1,7 +1,8 @@
 """Start the sandbox: `python -m pipewright_sandbox [--port N] [--time-scale X]`.
 
-Serves on 127.0.0.1 only, warms moto's slow first calls up, then prints exactly one line
-`PIPEWRIGHT_SANDBOX_URL=http://127.0.0.1:PORT` on stdout; everything else goes to stderr.
+Serves on 127.0.0.1 only, warms moto's slow first calls up, then prints exactly two lines on
+stdout, this start's key (guard.py) and then the URL; everything else goes to stderr:
+`PIPEWRIGHT_SANDBOX_KEY=PWSB...` and `PIPEWRIGHT_SANDBOX_URL=http://127.0.0.1:PORT`.
 """
 
 from __future__ import annotations
@@ -81,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     from werkzeug.serving import make_server
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
+    from . import guard
     from .app import build_app, clear_calls
+
+    guard.new_key()
 
     for name in FEATURE_MODULES:
         module = importlib.import_module(name)
@@ -116,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         _warm_up(app)
         clear_calls()  # the warm-up is not the student's
         _log(f"ready in {time.monotonic() - started:.2f}s (time scale {registry.CLOCK.scale})")
+        # The key first: readers stop at the URL line.
+        sys.stdout.write(f"PIPEWRIGHT_SANDBOX_KEY={guard.KEY}\n")
         sys.stdout.write(f"PIPEWRIGHT_SANDBOX_URL=http://127.0.0.1:{port}\n")
         sys.stdout.flush()
         while thread.is_alive():
@@ -132,12 +138,14 @@ def _warm_up(app) -> None:
     """Make moto's slow first calls (EC2 default VPC, IAM managed policies) through the app."""
     from werkzeug.test import Client
 
+    from . import guard, registry
+
     client = Client(app)
 
     def call(service: str, region: str, form: str) -> None:
-        auth = (f"AWS4-HMAC-SHA256 Credential=testing/20240101/{region}/{service}/aws4_request, "
+        auth = (f"AWS4-HMAC-SHA256 Credential={guard.KEY}/20240101/{region}/{service}/aws4_request, "
                 "SignedHeaders=host, Signature=0")
-        resp = client.post("/", data=form, headers={
+        resp = client.post("/", base_url=registry.SELF_URL, data=form, headers={
             "Authorization": auth, "Content-Type": "application/x-www-form-urlencoded",
         })
         if resp.status_code != 200:

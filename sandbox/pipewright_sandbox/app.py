@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 from urllib.parse import parse_qs
 
-from . import registry
+from . import guard, registry
 from .registry import CLOCK, CONTROL_ROUTES, JSON_HANDLERS, STATE_LOCK, AwsError, RequestInfo
 
 # ---------------------------------------------------------------------------------------------
@@ -69,6 +69,9 @@ FAULT_ERRORS = {
 }
 _FAULTS: list[dict] = []
 _FAULTS_LOCK = threading.Lock()
+# Which calls a probability picks: seeded by POST /_sandbox/faults {"seed": N}, so a run's
+# sequence of draws can be replayed.
+_FAULT_RNG = random.Random()
 
 
 def _validate_rule(raw: Any) -> dict:
@@ -111,7 +114,7 @@ def pick_fault(service: str, operation: str) -> dict | None:
                 continue
             if rule["count"] is not None and rule["count"] <= 0:
                 continue
-            if random.random() >= rule["probability"]:
+            if _FAULT_RNG.random() >= rule["probability"]:
                 continue
             if rule["count"] is not None:
                 rule["count"] -= 1
@@ -374,6 +377,12 @@ class SandboxApp:
         self.moto_app = moto_app
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        # --- attack-surface hook (issue 15): only Pipewright may drive the sandbox (guard.py) ---
+        start_response = guard.respond(start_response)
+        refused = guard.refusal(environ)
+        if refused:
+            return self._refuse(environ, start_response, *refused)
+        # --- end of attack-surface hook ---
         path = environ.get("PATH_INFO", "") or "/"
         if path == "/_sandbox" or path.startswith("/_sandbox/"):
             return self._control(environ, start_response, path)
@@ -415,6 +424,13 @@ class SandboxApp:
         if handler is not None:
             return self._send(call, start_response, *self._json_handler(call, handler))
         return self._send(call, start_response, *self._moto(environ))
+
+    def _refuse(self, environ: dict, start_response, status: int, code: str, message: str):
+        if guard.signed_scope(environ) is None:
+            return guard.refuse(start_response, status, code, message)
+        # A signed AWS request gets AWS's shape, so SDKs read the code; the calls log shows it.
+        call = Call(environ, _read_body(environ))
+        return self._send(call, start_response, *render_error(call, code, message, status))
 
     # -- AWS answers ---------------------------------------------------------------------------
 
@@ -478,14 +494,9 @@ class SandboxApp:
                                   {"error": "MethodNotAllowed" if known else "NotFound",
                                    "message": f"no sandbox route {method} {path}"})
         raw = _read_body(environ)
-        ctype = environ.get("CONTENT_TYPE", "")
         try:
-            # HTML forms post urlencoded; anything that looks like JSON is JSON (curl -d sends
-            # JSON with a form content type).
-            if "x-www-form-urlencoded" in ctype and not raw.lstrip().startswith(b"{"):
-                body = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8")).items()}
-            else:
-                body = json.loads(raw) if raw.strip() else {}
+            # guard.py let only JSON through (a GET's query may come with any type and no body).
+            body = json.loads(raw) if raw.strip() else {}
         except ValueError as exc:
             return _json_response(start_response, 400, {"error": "BadRequest", "message": str(exc)})
         query = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
@@ -624,7 +635,14 @@ def _post_faults(body: dict, query: dict) -> dict:
     rules = body.get("rules")
     if not isinstance(rules, list):
         raise ValueError('body must be {"rules": [...]}')
-    return {"rules": set_faults(rules)}
+    seed = body.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ValueError("seed must be an integer")
+    parsed = set_faults(rules)
+    if seed is not None:
+        with _FAULTS_LOCK:
+            _FAULT_RNG.seed(seed)
+    return {"rules": parsed}
 
 
 @registry.control("DELETE", "/_sandbox/faults")

@@ -222,7 +222,10 @@ def complete_connection(body: dict, query: dict):
 def connections_page(body: dict, query: dict):
     with STATE_LOCK:
         conns = [dict(c) for c in _CONNECTIONS.values()]
-    return 200, _page(conns), "text/html; charset=utf-8"
+    from .guard import page_token
+
+    # The button proves it is this page's with a token only the page carries (guard.py).
+    return 200, _page(conns).replace("{{PAGE_TOKEN}}", page_token()), "text/html; charset=utf-8"
 
 
 def _page(conns: list[dict]) -> str:
@@ -282,7 +285,7 @@ document.querySelectorAll("button[data-arn]").forEach(function (b) {
   b.addEventListener("click", function () {
     document.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
     fetch("/_sandbox/connections/complete", {method: "POST",
-      headers: {"Content-Type": "application/json"},
+      headers: {"Content-Type": "application/json", "X-Pipewright-Sandbox-Page": "{{PAGE_TOKEN}}"},
       body: JSON.stringify({connectionArn: b.dataset.arn, status: b.dataset.status})})
       .then(function () { location.reload(); });
   });

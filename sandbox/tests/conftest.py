@@ -1,12 +1,14 @@
 """Shared fixtures: one sandbox (`sandbox/run --time-scale 0.01`) per test session.
 
 - `sandbox_url`: "http://127.0.0.1:PORT" of the running sandbox.
+- `sandbox_key`: this start's key (guard.py): the access key id to sign with and the
+  `X-Pipewright-Sandbox-Key` header of control routes that change something.
 - `client`: factory of boto3 clients pointed at it, `client("ecs")` (region ap-northeast-2,
-  credentials "testing"); keyword arguments: `region=`, `config=` (a botocore Config merged
-  over the defaults).
-- `control`: `control(path, body=None, method="POST")` calls a /_sandbox/ route and returns
-  its parsed JSON (or text for non-JSON answers); a non-2xx answer raises ControlError
-  (with `.status` and `.body`).
+  access key id the sandbox's key); keyword arguments: `region=`, `config=` (a botocore
+  Config merged over the defaults).
+- `control`: `control(path, body=None, method="POST")` calls a /_sandbox/ route (with the
+  key) and returns its parsed JSON (or text for non-JSON answers); a non-2xx answer raises
+  ControlError (with `.status` and `.body`).
 - `sandbox_proc`: the subprocess itself (for tests of the process, e.g. its stdout).
 
 Faults are cleared after every test so one test's rules never leak into another.
@@ -38,6 +40,7 @@ START_TIMEOUT = 300  # seconds; the first run may have to build the venv
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
     os.environ.pop(_var, None)
+# Not the sandbox's key: a client that forgets to pass it is refused.
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ["AWS_DEFAULT_REGION"] = REGION
@@ -53,10 +56,12 @@ class ControlError(Exception):
 
 
 class SandboxProcess:
-    def __init__(self, proc: subprocess.Popen, url: str, first_line: str, startup_seconds: float):
+    def __init__(self, proc: subprocess.Popen, key: str, url: str, lines: list[str],
+                 startup_seconds: float):
         self.proc = proc
+        self.key = key
         self.url = url
-        self.first_line = first_line
+        self.lines = lines
         self.startup_seconds = startup_seconds
 
 
@@ -71,21 +76,23 @@ def _start_sandbox() -> SandboxProcess:
     )
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
-    line = b""
+    out = b""
     deadline = started + START_TIMEOUT
-    while not line.endswith(b"\n"):
+    while out.count(b"\n") < 2:  # the key line, then the URL line
         if time.monotonic() > deadline or proc.poll() is not None:
             proc.kill()
-            raise RuntimeError(f"sandbox did not print its URL (exit {proc.poll()}): {line!r}")
+            raise RuntimeError(f"sandbox did not print its URL (exit {proc.poll()}): {out!r}")
         if sel.select(timeout=0.5):
             chunk = os.read(proc.stdout.fileno(), 1)
             if not chunk:
                 continue
-            line += chunk
+            out += chunk
     sel.close()
-    text = line.decode().strip()
-    assert text.startswith("PIPEWRIGHT_SANDBOX_URL="), text
-    return SandboxProcess(proc, text.split("=", 1)[1], text, time.monotonic() - started)
+    lines = out.decode().splitlines()
+    assert lines[0].startswith("PIPEWRIGHT_SANDBOX_KEY="), lines
+    assert lines[1].startswith("PIPEWRIGHT_SANDBOX_URL="), lines
+    return SandboxProcess(proc, lines[0].split("=", 1)[1], lines[1].split("=", 1)[1], lines,
+                          time.monotonic() - started)
 
 
 @pytest.fixture(scope="session")
@@ -106,7 +113,12 @@ def sandbox_url(sandbox_proc) -> str:
 
 
 @pytest.fixture(scope="session")
-def client(sandbox_url):
+def sandbox_key(sandbox_proc) -> str:
+    return sandbox_proc.key
+
+
+@pytest.fixture(scope="session")
+def client(sandbox_url, sandbox_key):
     base = Config(
         region_name=REGION,
         retries={"mode": "standard", "total_max_attempts": 3},
@@ -115,7 +127,7 @@ def client(sandbox_url):
         read_timeout=60,
     )
     session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        aws_access_key_id=sandbox_key, aws_secret_access_key="testing", region_name=REGION
     )
 
     def make(service: str, region: str = REGION, config: Config | None = None):
@@ -126,14 +138,15 @@ def client(sandbox_url):
 
 
 @pytest.fixture(scope="session")
-def control(sandbox_url):
+def control(sandbox_url, sandbox_key):
     def call(path: str, body=None, method: str = "POST"):
         if not path.startswith("/"):
             path = "/" + path
         if not path.startswith("/_sandbox/"):
             path = "/_sandbox" + path
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(sandbox_url + path, data=data, method=method.upper())
+        req = urllib.request.Request(sandbox_url + path, data=data, method=method.upper(),
+                                     headers={"X-Pipewright-Sandbox-Key": sandbox_key})
         if data is not None:
             req.add_header("Content-Type", "application/json")
         try:
@@ -161,7 +174,8 @@ def _clear_faults(request):
     if "sandbox_url" in request.fixturenames or "client" in request.fixturenames \
             or "control" in request.fixturenames:
         url = request.getfixturevalue("sandbox_url")
-        req = urllib.request.Request(url + "/_sandbox/faults", method="DELETE")
+        req = urllib.request.Request(url + "/_sandbox/faults", method="DELETE", headers={
+            "X-Pipewright-Sandbox-Key": request.getfixturevalue("sandbox_key")})
         _NO_PROXY_OPENER.open(req, timeout=10).read()
 
 

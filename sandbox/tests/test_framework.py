@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -127,9 +128,11 @@ def test_bad_fault_rule_is_400(control):
 
 
 def test_url_line_and_loopback_only(sandbox_proc):
-    assert sandbox_proc.first_line == sandbox_proc.url.join(["PIPEWRIGHT_SANDBOX_URL=", ""])
+    assert sandbox_proc.lines == [f"PIPEWRIGHT_SANDBOX_KEY={sandbox_proc.key}",
+                                  f"PIPEWRIGHT_SANDBOX_URL={sandbox_proc.url}"]
+    assert re.fullmatch(r"AKIA[A-Z0-9]{16}", sandbox_proc.key)
     assert sandbox_proc.url.startswith("http://127.0.0.1:")
-    # Nothing more on stdout: the URL line is printed once.
+    # Nothing more on stdout: the two lines are printed once.
     import select
 
     ready, _, _ = select.select([sandbox_proc.proc.stdout], [], [], 0.2)

@@ -29,19 +29,43 @@ function appBinary() {
   return process.env.PIPEWRIGHT_APP ?? join(target, "debug", "pipewright-app");
 }
 
-/** Starts `sandbox/run` and resolves with its URL and process. */
-export function startSandbox() {
+// Each sandbox's key (it refuses every client without it), by URL: the helpers below take
+// the URL alone and find the key here.
+const sandboxKeys = new Map();
+
+/** The key of a sandbox this harness started (see `sandboxFrom`). */
+export function sandboxKey(url) {
+  const key = sandboxKeys.get(url);
+  if (!key) throw new Error(`no key known for the sandbox at ${url}`);
+  return key;
+}
+
+/**
+ * Resolves with { url, key, child } once `child` (sandbox/run or a script that execs it) has
+ * printed its key and URL lines.
+ */
+export function sandboxFrom(child, what = "sandbox") {
   return new Promise((ok, fail) => {
-    const child = spawn(join(repoRoot, "sandbox/run"), ["--time-scale", "0.01"], {
-      stdio: ["ignore", "pipe", "inherit"],
-      detached: true,
+    let key;
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      if (line.startsWith("PIPEWRIGHT_SANDBOX_KEY=")) key = line.split("=")[1].trim();
+      if (line.startsWith("PIPEWRIGHT_SANDBOX_URL=")) {
+        const url = line.split("=")[1].trim();
+        sandboxKeys.set(url, key);
+        ok({ url, key, child });
+      }
     });
-    const lines = createInterface({ input: child.stdout });
-    lines.on("line", (line) => {
-      if (line.startsWith("PIPEWRIGHT_SANDBOX_URL=")) ok({ url: line.split("=")[1].trim(), child });
-    });
-    child.on("exit", (code) => fail(new Error(`sandbox exited with ${code}`)));
+    child.on("exit", (code) => fail(new Error(`${what} exited with ${code}`)));
   });
+}
+
+/** Starts `sandbox/run` and resolves with its URL, key and process. */
+export function startSandbox() {
+  const child = spawn(join(repoRoot, "sandbox/run"), ["--time-scale", "0.01"], {
+    stdio: ["ignore", "pipe", "inherit"],
+    detached: true,
+  });
+  return sandboxFrom(child);
 }
 
 export function stopProcess(child) {
@@ -87,6 +111,7 @@ export async function launchApp({ lang = "en_US.UTF-8", sandboxUrl, env: extraEn
     LANGUAGE: lang.split(".")[0],
     LC_ALL: lang,
     PIPEWRIGHT_SANDBOX_URL: sandboxUrl ?? "",
+    PIPEWRIGHT_SANDBOX_KEY: sandboxUrl ? sandboxKey(sandboxUrl) : "",
     ...extraEnv,
   };
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
@@ -158,14 +183,14 @@ export async function fill(browser, selector, value) {
   );
 }
 
-/** Calls one JSON-protocol operation on the sandbox (it does not check signatures), in `region`. */
+/** Calls one JSON-protocol operation on the sandbox (it checks the key, not the signature), in `region`. */
 export async function sandboxCall(url, service, target, body, region = "ap-northeast-2") {
   const res = await fetch(url, {
     method: "POST",
     headers: {
       "Content-Type": "application/x-amz-json-1.0",
       "X-Amz-Target": target,
-      Authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+      Authorization: `AWS4-HMAC-SHA256 Credential=${sandboxKey(url)}/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
     },
     body: JSON.stringify(body),
   });
@@ -186,7 +211,7 @@ export async function completePendingConnections(url, region = "ap-northeast-2")
   for (const c of pending) {
     const res = await fetch(`${url}/_sandbox/connections/complete`, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", "X-Pipewright-Sandbox-Key": sandboxKey(url) },
       body: JSON.stringify({ connectionArn: c.ConnectionArn, status: "AVAILABLE" }),
     });
     if (!res.ok) throw new Error(`complete ${c.ConnectionArn}: HTTP ${res.status}`);

@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 import {
   click,
@@ -16,6 +15,7 @@ import {
   launchApp,
   repoRoot,
   sandboxCall,
+  sandboxFrom,
   screenshot,
   stopProcess,
   waitForText,
@@ -25,19 +25,14 @@ const REGION = "us-east-1";
 
 /** scripts/practice-sandbox.sh with run-app.sh's environment (no pace variable set). */
 function startLikeRunApp() {
-  return new Promise((ok, fail) => {
-    const env = { ...process.env };
-    delete env.PIPEWRIGHT_PRACTICE_SPEEDUP;
-    const child = spawn(join(repoRoot, "scripts/practice-sandbox.sh"), [], {
-      stdio: ["ignore", "pipe", "inherit"],
-      detached: true,
-      env,
-    });
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      if (line.startsWith("PIPEWRIGHT_SANDBOX_URL=")) ok({ url: line.split("=")[1].trim(), child });
-    });
-    child.on("exit", (code) => fail(new Error(`practice sandbox exited with ${code}`)));
+  const env = { ...process.env };
+  delete env.PIPEWRIGHT_PRACTICE_SPEEDUP;
+  const child = spawn(join(repoRoot, "scripts/practice-sandbox.sh"), [], {
+    stdio: ["ignore", "pipe", "inherit"],
+    detached: true,
+    env,
   });
+  return sandboxFrom(child, "practice sandbox");
 }
 
 let sandbox;

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::sync::{Mutex, mpsc};
 use std::thread::JoinHandle;
 
+use pipewright_core::aws::SANDBOX_KEY_HEADER;
 use pipewright_core::practice::SandboxProcess;
 use pipewright_core::progress::{NodeState, Progress, ProgressEvent};
-use pipewright_core::{AwsContext, AwsSettings};
+use pipewright_core::{AwsContext, AwsSettings, SandboxAccess};
 use serde_json::{Value, json};
 
 pub const REGION: &str = pipewright_core::practice::PRACTICE_REGION;
@@ -16,6 +17,9 @@ pub const REGION: &str = pipewright_core::practice::PRACTICE_REGION;
 pub struct Sandbox {
     process: SandboxProcess,
     pub url: String,
+    /// This start's key: the access key id to sign with (see [`Sandbox::cli_env`]) and the
+    /// header of control requests; without it the sandbox refuses.
+    pub key: String,
 }
 
 pub fn repo_root() -> PathBuf {
@@ -46,11 +50,35 @@ impl Sandbox {
             .unwrap_or_else(|| repo_root().join("sandbox/run"));
         let process = SandboxProcess::start(&program, time_scale).expect("start the sandbox");
         let url = process.url().to_owned();
-        Sandbox { process, url }
+        let key = process.access().key.expose().to_owned();
+        Sandbox { process, url, key }
+    }
+
+    /// Its URL and key, as the product's practice mode holds them.
+    pub fn access(&self) -> SandboxAccess {
+        self.process.access().clone()
     }
 
     pub fn settings(&self) -> AwsSettings {
-        AwsSettings::sandbox(self.url.clone(), REGION)
+        AwsSettings::sandbox(&self.access(), REGION)
+    }
+
+    /// The environment a `pipewright` CLI run needs to act on this sandbox.
+    pub fn cli_env(&self) -> [(&'static str, String); 3] {
+        [
+            ("AWS_ENDPOINT_URL", self.url.clone()),
+            ("AWS_ACCESS_KEY_ID", self.key.clone()),
+            ("AWS_SECRET_ACCESS_KEY", "sandbox".into()),
+        ]
+    }
+
+    /// The `Authorization` header of a hand-made AWS request to `service` (the sandbox checks
+    /// the key, not the signature).
+    pub fn authorization(&self, service: &str) -> String {
+        format!(
+            "AWS4-HMAC-SHA256 Credential={}/20240101/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0",
+            self.key
+        )
     }
 
     pub async fn aws(&self) -> AwsContext {
@@ -59,13 +87,14 @@ impl Sandbox {
 
     /// POSTs JSON to one of the sandbox's `/_sandbox/...` control endpoints.
     pub fn control(&self, path: &str, body: Value) -> Value {
-        control(&self.url, path, body)
+        control(&self.access(), path, body)
     }
 
     /// DELETEs one of the control endpoints (`/_sandbox/calls`, `/_sandbox/faults`).
     pub fn delete(&self, path: &str) {
         reqwest::blocking::Client::new()
             .delete(format!("{}{path}", self.url))
+            .header(SANDBOX_KEY_HEADER, &self.key)
             .send()
             .and_then(|r| r.error_for_status())
             .unwrap_or_else(|e| panic!("DELETE {path}: {e}"));
@@ -88,7 +117,7 @@ impl Sandbox {
 
     /// Plays the console's "complete connection" handshake for one PENDING connection.
     pub fn complete_connection(&self, arn: &str) {
-        complete_connection(&self.url, arn);
+        complete_connection(&self.access(), arn);
     }
 
     pub fn get(&self, path: &str) -> serde_json::Value {
@@ -103,9 +132,10 @@ impl Sandbox {
     }
 }
 
-fn control(url: &str, path: &str, body: Value) -> Value {
+fn control(sandbox: &SandboxAccess, path: &str, body: Value) -> Value {
     reqwest::blocking::Client::new()
-        .post(format!("{url}{path}"))
+        .post(format!("{}{path}", sandbox.url))
+        .header(SANDBOX_KEY_HEADER, sandbox.key.expose())
         .json(&body)
         .send()
         .and_then(|r| r.error_for_status())
@@ -113,9 +143,9 @@ fn control(url: &str, path: &str, body: Value) -> Value {
         .unwrap_or_else(|e| panic!("POST {path}: {e}"))
 }
 
-fn complete_connection(url: &str, arn: &str) {
+fn complete_connection(sandbox: &SandboxAccess, arn: &str) {
     control(
-        url,
+        sandbox,
         "/_sandbox/connections/complete",
         json!({ "connectionArn": arn, "status": "AVAILABLE" }),
     );
@@ -129,8 +159,8 @@ pub fn handshaking_progress(
     also: impl Fn(&ProgressEvent) + Send + Sync + 'static,
 ) -> (Progress, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel::<String>();
-    let url = sb.url.clone();
-    let completer = std::thread::spawn(move || rx.into_iter().for_each(|arn| complete_connection(&url, &arn)));
+    let access = sb.access();
+    let completer = std::thread::spawn(move || rx.into_iter().for_each(|arn| complete_connection(&access, &arn)));
     let tx = Mutex::new(tx);
     let progress = Progress::new(move |e| {
         also(&e);
@@ -182,4 +212,5 @@ pub fn decode_policy(doc: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
+pub mod inventory;
 pub mod watching;

@@ -16,6 +16,7 @@ use pipewright_core::ledger::{Ledger, ResourceState};
 use pipewright_core::progress::{Cancel, NodeState};
 use pipewright_core::spec::LabSpec;
 use pipewright_core::{AwsContext, Error};
+use pipewright_tests::inventory::{assert_exactly_one_each, counts};
 use pipewright_tests::{REGION, Sandbox, cli_bin, decode_policy, handshaking_progress, runtime};
 use serde_json::{Value, json};
 
@@ -54,9 +55,7 @@ fn creating_calls(calls: &[(String, String)]) -> Vec<String> {
 /// An awsJson call straight to the sandbox, for answers the Rust SDK cannot read from it
 /// (GetPipeline's metadata timestamps are ISO strings there).
 fn raw_json(sb: &Sandbox, service: &str, target: &str, body: Value) -> Value {
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential=testing/20240101/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0"
-    );
+    let auth = sb.authorization(service);
     reqwest::blocking::Client::new()
         .post(&sb.url)
         .header("X-Amz-Target", target)
@@ -373,9 +372,7 @@ async fn inventory(aws: &AwsContext, spec: &LabSpec) {
 
 /// GetBucketVersioning over plain HTTP: moto answers with a root element the SDK refuses.
 fn check_bucket_versioning(sb: &Sandbox, bucket: &str) {
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential=testing/20240101/{REGION}/s3/aws4_request, SignedHeaders=host, Signature=0"
-    );
+    let auth = sb.authorization("s3");
     let body = reqwest::blocking::Client::new()
         .get(format!("{}/{bucket}?versioning", sb.url))
         .header("Authorization", auth)
@@ -433,125 +430,6 @@ fn check_pipeline(sb: &Sandbox, spec: &LabSpec) {
     );
 }
 
-/// How many of each kind of the lab's resources exist (the duplicate check).
-async fn counts(aws: &AwsContext, spec: &LabSpec) -> HashMap<&'static str, usize> {
-    let n = spec.names();
-    let mut c = HashMap::new();
-    let roles = aws.iam().list_roles().send().await.unwrap();
-    c.insert(
-        "roles",
-        roles
-            .roles()
-            .iter()
-            .filter(|r| r.role_name().starts_with(&format!("{}-", spec.name)))
-            .count(),
-    );
-    let conns = aws.connections().list_connections().send().await.unwrap();
-    c.insert(
-        "connections",
-        conns
-            .connections()
-            .iter()
-            .filter(|x| x.connection_name() == n.connection.as_deref())
-            .count(),
-    );
-    let sgs = aws.ec2().describe_security_groups().send().await.unwrap();
-    c.insert(
-        "security_groups",
-        sgs.security_groups()
-            .iter()
-            .filter(|g| {
-                [&n.alb_security_group, &n.task_security_group]
-                    .map(|s| Some(s.as_str()))
-                    .contains(&g.group_name())
-            })
-            .count(),
-    );
-    let lbs = aws.elbv2().describe_load_balancers().send().await.unwrap();
-    let lb: Vec<_> = lbs
-        .load_balancers()
-        .iter()
-        .filter(|l| l.load_balancer_name() == Some(n.load_balancer.as_str()))
-        .collect();
-    c.insert("load_balancers", lb.len());
-    if let Some(lb) = lb.first() {
-        let ls = aws
-            .elbv2()
-            .describe_listeners()
-            .load_balancer_arn(lb.load_balancer_arn().unwrap())
-            .send()
-            .await
-            .unwrap();
-        c.insert("listeners", ls.listeners().len());
-    }
-    let tgs = aws.elbv2().describe_target_groups().send().await.unwrap();
-    c.insert(
-        "target_groups",
-        tgs.target_groups()
-            .iter()
-            .filter(|t| t.target_group_name() == Some(n.target_group.as_str()))
-            .count(),
-    );
-    let tds = aws
-        .ecs()
-        .list_task_definitions()
-        .family_prefix(&n.task_family)
-        .send()
-        .await
-        .unwrap();
-    c.insert("task_definitions", tds.task_definition_arns().len());
-    let svcs = aws.ecs().list_services().cluster(&n.cluster).send().await.unwrap();
-    c.insert("services", svcs.service_arns().len());
-    let repos = aws.ecr().describe_repositories().send().await.unwrap();
-    c.insert(
-        "repositories",
-        repos
-            .repositories()
-            .iter()
-            .filter(|r| r.repository_name() == Some(n.repository.as_str()))
-            .count(),
-    );
-    let projects = aws.codebuild().list_projects().send().await.unwrap();
-    c.insert(
-        "projects",
-        projects.projects().iter().filter(|p| **p == n.build_project).count(),
-    );
-    let pipelines = aws.codepipeline().list_pipelines().send().await;
-    if let Ok(p) = pipelines {
-        c.insert(
-            "pipelines",
-            p.pipelines()
-                .iter()
-                .filter(|p| p.name() == Some(n.pipeline.as_str()))
-                .count(),
-        );
-    }
-    c
-}
-
-fn assert_exactly_one_each(c: &HashMap<&'static str, usize>, context: &str) {
-    let want: HashMap<&str, usize> = [
-        ("roles", 3),
-        ("connections", 1),
-        ("security_groups", 2),
-        ("load_balancers", 1),
-        ("listeners", 1),
-        ("target_groups", 1),
-        // Apply's revision and the one the first run's Deploy action registered.
-        ("task_definitions", 2),
-        ("services", 1),
-        ("repositories", 1),
-        ("projects", 1),
-    ]
-    .into();
-    for (k, v) in want {
-        assert_eq!(c.get(k).copied(), Some(v), "{context}: {k} in {c:?}");
-    }
-    if let Some(p) = c.get("pipelines") {
-        assert_eq!(*p, 1, "{context}: pipelines");
-    }
-}
-
 #[test]
 fn full_up_builds_the_lecture_pipeline_and_a_rerun_creates_nothing() {
     let sb = Sandbox::start(TIME_SCALE);
@@ -604,9 +482,7 @@ fn a_spec_with_errors_makes_no_aws_call() {
     let out = Command::new(cli_bin())
         .args(["up", "--yes", "--spec"])
         .arg(&path)
-        .env("AWS_ENDPOINT_URL", &sb.url)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .envs(sb.cli_env())
         .env("PIPEWRIGHT_HOME", dir.path())
         .output()
         .unwrap();
@@ -676,10 +552,7 @@ fn throttling_faults_are_retried_to_the_end() {
     up(&sb, &spec, Arc::new(Ledger::in_memory().unwrap()), 4).expect("up under throttling");
     let throttled = sb.calls().iter().filter(|(_, o)| o == "ThrottlingException").count();
     assert!(throttled > 10, "faults fired {throttled} times");
-    reqwest::blocking::Client::new()
-        .delete(format!("{}/_sandbox/faults", sb.url))
-        .send()
-        .unwrap();
+    sb.delete("/_sandbox/faults");
     runtime().block_on(async {
         let aws = sb.aws().await;
         assert_exactly_one_each(&counts(&aws, &spec).await, "throttled");
@@ -699,9 +572,7 @@ fn run_cli(
     let mut child = Command::new(cli_bin())
         .args(["up", "--yes", "--json", "--spec"])
         .arg(spec_path)
-        .env("AWS_ENDPOINT_URL", &sb.url)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .envs(sb.cli_env())
         .env("PIPEWRIGHT_HOME", home)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -29,7 +29,7 @@ fn spec(lab: &str) -> LabSpec {
 fn up_in(sb: &Sandbox, spec: &LabSpec, ledger: Arc<Ledger>, region: &str) -> Result<ApplyReport, Error> {
     let (progress, completer) = handshaking_progress(sb, |_| {});
     let result = runtime().block_on(async {
-        let aws = context_for(Some(&CredentialSource::Practice), Some(&sb.url), Some(region)).await?;
+        let aws = context_for(Some(&CredentialSource::Practice), Some(&sb.access()), Some(region)).await?;
         apply::apply(
             &aws,
             ledger,
@@ -49,7 +49,7 @@ fn up(sb: &Sandbox, spec: &LabSpec, ledger: Arc<Ledger>) -> Result<ApplyReport, 
 }
 
 async fn aws_in(sb: &Sandbox, region: &str) -> AwsContext {
-    context_for(Some(&CredentialSource::Practice), Some(&sb.url), Some(region))
+    context_for(Some(&CredentialSource::Practice), Some(&sb.access()), Some(region))
         .await
         .unwrap()
 }

@@ -16,11 +16,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_codepipeline::types::{ActionExecutionDetail, ActionExecutionFilter, StageRetryMode};
 use aws_sdk_ecs::error::ProvideErrorMetadata;
-use pipewright_core::AwsContext;
 use pipewright_core::apply::{self, ApplyOptions};
 use pipewright_core::ledger::Ledger;
 use pipewright_core::progress::{Cancel, NodeState, Progress};
 use pipewright_core::spec::LabSpec;
+use pipewright_core::{AwsContext, SandboxAccess};
 use pipewright_tests::{REGION, Sandbox};
 use serde_json::{Value, json};
 
@@ -37,9 +37,9 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// POSTs JSON to a `/_sandbox/...` control endpoint (async: we are on the runtime).
-async fn control(url: &str, path: &str, body: Value) -> Value {
-    let resp = reqwest::Client::new()
-        .post(format!("{url}{path}"))
+async fn control(sandbox: &SandboxAccess, path: &str, body: Value) -> Value {
+    let resp = sandbox
+        .control(reqwest::Method::POST, path)
         .json(&body)
         .send()
         .await
@@ -93,7 +93,7 @@ fn now_secs() -> i64 {
 #[test]
 fn codestar_connections_and_s3_versioning_parse_in_the_rust_sdk() {
     let sb = Sandbox::start(TIME_SCALE);
-    let url = sb.url.clone();
+    let url = sb.access();
     runtime().block_on(async {
         use aws_sdk_codestarconnections::types::{ConnectionStatus, ProviderType, Tag};
         let aws = sb.aws().await;
@@ -240,7 +240,7 @@ fn codestar_connections_and_s3_versioning_parse_in_the_rust_sdk() {
 // ------------------------------------------------------------------ the lecture flow
 
 /// Apply the lab, completing the connection handshake when it waits for it.
-async fn create_everything(aws: &AwsContext, url: &str, spec: &LabSpec) {
+async fn create_everything(aws: &AwsContext, url: &SandboxAccess, spec: &LabSpec) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let progress = Progress::new(move |e| {
         if e.kind == "connection"
@@ -250,7 +250,7 @@ async fn create_everything(aws: &AwsContext, url: &str, spec: &LabSpec) {
             let _ = tx.send(arn);
         }
     });
-    let url = url.to_owned();
+    let url = url.clone();
     let completer = tokio::spawn(async move {
         while let Some(arn) = rx.recv().await {
             control(
@@ -278,7 +278,7 @@ async fn create_everything(aws: &AwsContext, url: &str, spec: &LabSpec) {
 
 struct Lab {
     aws: AwsContext,
-    url: String,
+    url: SandboxAccess,
     spec: LabSpec,
     pipeline: String,
 }
@@ -345,7 +345,7 @@ fn action_status(d: &ActionExecutionDetail) -> &str {
 fn the_whole_lecture_flow_runs_with_the_rust_sdk() {
     let sb = Sandbox::start(TIME_SCALE);
     let started = Instant::now();
-    let url = sb.url.clone();
+    let url = sb.access();
     runtime().block_on(async {
         let aws = sb.aws().await;
         let spec = LabSpec::new("ktb", "octo/app");

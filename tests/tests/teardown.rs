@@ -12,17 +12,16 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pipewright_core::AwsContext;
 use pipewright_core::apply::{self, ApplyOptions};
 use pipewright_core::ledger::{Ledger, ResourceState};
 use pipewright_core::progress::{Cancel, NodeState, Progress, ProgressEvent};
 use pipewright_core::spec::LabSpec;
 use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
+use pipewright_tests::inventory::sdk_inventory;
 use pipewright_tests::{Sandbox, cli_bin, handshaking_progress, runtime};
 use serde_json::{Value, json};
 
 const TIME_SCALE: f64 = 0.01;
-const ACCOUNT: &str = "123456789012";
 
 fn spec(lab: &str) -> LabSpec {
     // Each lab its own GitHub owner, so no lab reuses another's connection.
@@ -68,123 +67,6 @@ fn down(
         .expect("teardown runs");
     let events = events.lock().unwrap().clone();
     (report, events)
-}
-
-/// Everything of the lab still in the account, found through the SDK without Pipewright's
-/// code: listings filtered by the lab's names. Empty = torn down.
-fn sdk_inventory(sb: &Sandbox, spec: &LabSpec) -> Vec<String> {
-    let n = spec.names();
-    runtime().block_on(async {
-        let aws: AwsContext = sb.aws().await;
-        let mut left = Vec::new();
-        let roles = aws.iam().list_roles().send().await.unwrap();
-        for r in roles.roles() {
-            if [&n.pipeline_role, &n.build_role, &n.task_execution_role]
-                .iter()
-                .any(|x| x.as_deref() == Some(r.role_name()))
-            {
-                left.push(format!("iam_role {}", r.role_name()));
-            }
-        }
-        let buckets = aws.s3().list_buckets().send().await.unwrap();
-        for b in buckets.buckets() {
-            if b.name() == Some(n.artifact_bucket(ACCOUNT).as_str()) {
-                left.push(format!("s3_bucket {}", n.artifact_bucket(ACCOUNT)));
-            }
-        }
-        let repos = aws.ecr().describe_repositories().send().await.unwrap();
-        for r in repos.repositories() {
-            if r.repository_name() == Some(n.repository.as_str()) {
-                left.push(format!("ecr_repository {}", n.repository));
-            }
-        }
-        let groups = aws
-            .logs()
-            .describe_log_groups()
-            .log_group_name_prefix(format!("/pipewright/{}/", spec.name))
-            .send()
-            .await
-            .unwrap();
-        for g in groups.log_groups() {
-            left.push(format!("log_group {}", g.log_group_name().unwrap_or_default()));
-        }
-        let projects = aws.codebuild().list_projects().send().await.unwrap();
-        if projects.projects().contains(&n.build_project) {
-            left.push(format!("codebuild_project {}", n.build_project));
-        }
-        let pipeline_arn = format!(
-            "arn:aws:codepipeline:{}:{ACCOUNT}:{}",
-            pipewright_tests::REGION,
-            n.pipeline
-        );
-        if aws
-            .codepipeline()
-            .list_tags_for_resource()
-            .resource_arn(pipeline_arn)
-            .send()
-            .await
-            .is_ok()
-        {
-            left.push(format!("pipeline {}", n.pipeline));
-        }
-        let conns = aws.connections().list_connections().send().await.unwrap();
-        for c in conns.connections() {
-            if c.connection_name() == n.connection.as_deref() {
-                left.push(format!("connection {}", c.connection_name().unwrap_or_default()));
-            }
-        }
-        let sgs = aws.ec2().describe_security_groups().send().await.unwrap();
-        for g in sgs.security_groups() {
-            if [&n.alb_security_group, &n.task_security_group]
-                .iter()
-                .any(|x| Some(x.as_str()) == g.group_name())
-            {
-                left.push(format!("security_group {}", g.group_name().unwrap_or_default()));
-            }
-        }
-        let elb = aws.elbv2();
-        for lb in elb.describe_load_balancers().send().await.unwrap().load_balancers() {
-            if lb.load_balancer_name() == Some(n.load_balancer.as_str()) {
-                left.push(format!("load_balancer {}", n.load_balancer));
-            }
-        }
-        for tg in elb.describe_target_groups().send().await.unwrap().target_groups() {
-            if tg.target_group_name() == Some(n.target_group.as_str()) {
-                left.push(format!("target_group {}", n.target_group));
-            }
-        }
-        let ecs = aws.ecs();
-        let clusters = ecs.describe_clusters().clusters(&n.cluster).send().await.unwrap();
-        if clusters.clusters().iter().any(|c| c.status() == Some("ACTIVE")) {
-            left.push(format!("ecs_cluster {}", n.cluster));
-            let svcs = ecs
-                .describe_services()
-                .cluster(&n.cluster)
-                .services(&n.service)
-                .send()
-                .await
-                .unwrap();
-            if svcs
-                .services()
-                .iter()
-                .any(|s| matches!(s.status(), Some("ACTIVE" | "DRAINING")))
-            {
-                left.push(format!("ecs_service {}", n.service));
-            }
-        }
-        let tds = ecs
-            .list_task_definitions()
-            .family_prefix(&n.task_family)
-            .send()
-            .await
-            .unwrap();
-        for arn in tds.task_definition_arns() {
-            if arn.rsplit('/').next().and_then(|r| r.split(':').next()) == Some(n.task_family.as_str()) {
-                left.push(format!("task_definition {arn}"));
-            }
-        }
-        left
-    })
 }
 
 fn is_delete(op: &str) -> bool {
@@ -373,11 +255,7 @@ fn a_failing_deletion_is_retried_or_reported_with_the_rest_deleted() {
 
 fn cli(sb: &Sandbox, home: &std::path::Path) -> Command {
     let mut c = Command::new(cli_bin());
-    c.env("AWS_ENDPOINT_URL", &sb.url)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("PIPEWRIGHT_HOME", home)
-        .stderr(Stdio::null());
+    c.envs(sb.cli_env()).env("PIPEWRIGHT_HOME", home).stderr(Stdio::null());
     c
 }
 

@@ -20,9 +20,7 @@ fn cli_whoami_prints_the_emulator_account() {
     let sandbox = Sandbox::start(0.01);
     let out = Command::new(pipewright_tests::cli_bin())
         .args(["whoami", "--json"])
-        .env("AWS_ENDPOINT_URL", &sandbox.url)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .envs(sandbox.cli_env())
         .env("AWS_REGION", "us-east-1")
         .env_remove("AWS_PROFILE")
         .output()

@@ -12,6 +12,7 @@ use aws_types::SdkConfig;
 
 use crate::error::{Error, Result};
 use crate::regions::is_known_region;
+use crate::secret::Secret;
 
 /// Access keys handed in explicitly. The secret never leaves this struct except into the SDK.
 #[derive(Clone)]
@@ -40,16 +41,54 @@ pub struct AwsSettings {
     pub keys: Option<StaticKeys>,
 }
 
+/// What it takes to talk to a practice sandbox: where it listens and the key it made at
+/// start (`sandbox/pipewright_sandbox/guard.py`), without which it refuses every AWS call and
+/// every control request that changes something.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SandboxAccess {
+    pub url: String,
+    pub key: Secret,
+}
+
+/// The header that carries [`SandboxAccess::key`] on the sandbox's control routes.
+pub const SANDBOX_KEY_HEADER: &str = "X-Pipewright-Sandbox-Key";
+
+impl SandboxAccess {
+    pub fn new(url: impl Into<String>, key: impl Into<String>) -> Self {
+        SandboxAccess {
+            url: url.into().trim_end_matches('/').to_owned(),
+            key: Secret::new(key.into()),
+        }
+    }
+
+    /// A request to one of the sandbox's `/_sandbox/...` routes, carrying the key.
+    pub fn control(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new()
+            .request(method, format!("{}{path}", self.url))
+            .header(SANDBOX_KEY_HEADER, self.key.expose())
+    }
+}
+
+impl std::fmt::Debug for SandboxAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxAccess")
+            .field("url", &self.url)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
 impl AwsSettings {
-    /// Settings for the local sandbox: its URL, a fixed region and dummy keys it accepts.
-    pub fn sandbox(endpoint_url: impl Into<String>, region: impl Into<String>) -> Self {
+    /// Settings for the local sandbox: its URL, a fixed region, and its key as the access key
+    /// id (the sandbox checks no signature, only that key).
+    pub fn sandbox(access: &SandboxAccess, region: impl Into<String>) -> Self {
         AwsSettings {
             profile: None,
             region: Some(region.into()),
-            endpoint_url: Some(endpoint_url.into()),
+            endpoint_url: Some(access.url.clone()),
             keys: Some(StaticKeys {
-                access_key_id: "testing".into(),
-                secret_access_key: "testing".into(),
+                access_key_id: access.key.expose().to_owned(),
+                secret_access_key: "sandbox".into(),
                 session_token: None,
             }),
         }

@@ -27,7 +27,7 @@ pub mod spec;
 pub mod teardown;
 pub mod watch;
 
-pub use aws::{AwsContext, AwsSettings};
+pub use aws::{AwsContext, AwsSettings, SandboxAccess};
 pub use credentials::CredentialStore;
 pub use error::{Error, ErrorPayload};
 pub use secret::Secret;

@@ -2,7 +2,9 @@
 //! an installed app ships (`sandbox/packaging/`), or `sandbox/run` in a source checkout.
 //!
 //! The app, the CLI and the tests all start it the same way: run it with `--time-scale`, read
-//! the one `PIPEWRIGHT_SANDBOX_URL=...` line it prints once it answers, and kill it when done.
+//! the `PIPEWRIGHT_SANDBOX_KEY=...` and `PIPEWRIGHT_SANDBOX_URL=...` lines it prints once it
+//! answers, and kill it when done. The key (made anew at each start) is what the sandbox asks
+//! of every client ([`crate::SandboxAccess`]), so no web page on the machine can drive it.
 //! It also ends by itself when the process that started it ends in any way (crash, kill -9):
 //! its standard input is a pipe only that process holds, and it is told that process's id
 //! (`sandbox/pipewright_sandbox/watchdog.py`).
@@ -11,6 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
+use crate::aws::SandboxAccess;
 use crate::error::{Error, Result};
 
 mod session;
@@ -43,15 +46,15 @@ pub fn speedup_for(time_scale: f64) -> u32 {
 
 /// Changes the pace of a running sandbox (`POST /_sandbox/clock`): waits already under way
 /// keep theirs, new ones follow.
-pub async fn set_speedup(sandbox_url: &str, speedup: u32) -> Result<()> {
+pub async fn set_speedup(sandbox: &SandboxAccess, speedup: u32) -> Result<()> {
     if !SPEEDUPS.contains(&speedup) {
         return Err(Error::Invalid {
             field: "pace".into(),
             message: format!("practice mode runs at AWS's pace (1) or ten times faster (10), not {speedup}"),
         });
     }
-    reqwest::Client::new()
-        .post(format!("{sandbox_url}/_sandbox/clock"))
+    sandbox
+        .control(reqwest::Method::POST, "/_sandbox/clock")
         .json(&serde_json::json!({ "timeScale": time_scale_for(speedup) }))
         .send()
         .await
@@ -66,6 +69,7 @@ pub async fn speedup(sandbox_url: &str) -> Option<u32> {
 }
 
 const URL_PREFIX: &str = "PIPEWRIGHT_SANDBOX_URL=";
+const KEY_PREFIX: &str = "PIPEWRIGHT_SANDBOX_KEY=";
 
 /// Names the process whose end also ends the sandbox (`sandbox/pipewright_sandbox/watchdog.py`).
 pub const PARENT_PID_ENV: &str = "PIPEWRIGHT_SANDBOX_PARENT_PID";
@@ -73,7 +77,7 @@ pub const PARENT_PID_ENV: &str = "PIPEWRIGHT_SANDBOX_PARENT_PID";
 /// A running sandbox. Dropping it stops the emulator.
 pub struct SandboxProcess {
     child: Child,
-    url: String,
+    access: SandboxAccess,
     /// Never written: the sandbox exits when this end closes, with or without us.
     stdin: Option<ChildStdin>,
 }
@@ -104,10 +108,13 @@ impl SandboxProcess {
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut lines = BufReader::new(stdout).lines();
+        let mut key = None;
         let url = loop {
             match lines.next() {
                 Some(Ok(line)) => {
-                    if let Some(url) = line.strip_prefix(URL_PREFIX) {
+                    if let Some(k) = line.strip_prefix(KEY_PREFIX) {
+                        key = Some(k.trim().to_owned());
+                    } else if let Some(url) = line.strip_prefix(URL_PREFIX) {
                         break url.trim().to_owned();
                     }
                 }
@@ -120,13 +127,29 @@ impl SandboxProcess {
                 }
             }
         };
+        let Some(key) = key else {
+            let _ = child.kill();
+            return Err(Error::Internal(format!(
+                "the sandbox at {} printed no key: it is older than this app",
+                script.display()
+            )));
+        };
         // Keep draining its stdout so the sandbox never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        Ok(SandboxProcess { child, url, stdin })
+        Ok(SandboxProcess {
+            child,
+            access: SandboxAccess::new(url, key),
+            stdin,
+        })
     }
 
     pub fn url(&self) -> &str {
-        &self.url
+        &self.access.url
+    }
+
+    /// Its URL and key, as every client needs them.
+    pub fn access(&self) -> &SandboxAccess {
+        &self.access
     }
 
     /// Stops the emulator. `sandbox/run` execs into the Python server and the frozen sandbox
@@ -199,7 +222,7 @@ pub struct StartedRun {
 /// Practice mode's stand-in for `git push`: tells the sandbox that `repository`'s `branch`
 /// got a commit, which starts every pipeline whose trigger matches (as GitHub's webhook does).
 pub async fn simulate_push(
-    sandbox_url: &str,
+    sandbox: &SandboxAccess,
     repository: &str,
     branch: &str,
     message: &str,
@@ -217,8 +240,8 @@ pub async fn simulate_push(
         "message": message,
         "paths": paths,
     });
-    let answer: Answer = reqwest::Client::new()
-        .post(format!("{sandbox_url}/_sandbox/push"))
+    let answer: Answer = sandbox
+        .control(reqwest::Method::POST, "/_sandbox/push")
         .json(&body)
         .send()
         .await

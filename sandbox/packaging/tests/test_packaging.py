@@ -98,6 +98,7 @@ def test_the_parent_going_away_ends_the_sandbox_even_with_stdin_still_open():
         "env = dict(os.environ, PIPEWRIGHT_SANDBOX_PARENT_PID=str(os.getpid()))\n"
         f"p = subprocess.Popen([sys.executable, '-m', 'pipewright_sandbox', '--time-scale', '0.01'],"
         " stdout=subprocess.PIPE, env=env)\n"
+        "p.stdout.readline()\n"  # the key line; the URL line follows
         "print(p.pid, p.stdout.readline().decode().strip(), flush=True)\n"
         "time.sleep(600)\n"
     )

@@ -64,7 +64,7 @@ use std::path::{Path, PathBuf};
 pub use profiles::list_profiles;
 
 use crate::api::{CredentialSet, CredentialSource, CredentialSummary};
-use crate::aws::{AwsSettings, StaticKeys};
+use crate::aws::{AwsSettings, SandboxAccess, StaticKeys};
 use crate::error::{Error, Result};
 use crate::regions::DEFAULT_REGION;
 use crate::secret::Secret;
@@ -182,13 +182,13 @@ impl CredentialStore {
 }
 
 /// Where a command's AWS calls go and with which credentials:
-/// - `Practice`: the sandbox at `sandbox_url` (an error if it is not running);
+/// - `Practice`: the sandbox `sandbox` names (an error if it is not running);
 /// - `Profile`: that profile from `~/.aws` (checked to exist; region from the profile);
 /// - `Keyring`: the keys and region saved under that name in the OS keyring.
-pub async fn settings_for(source: &CredentialSource, sandbox_url: Option<&str>) -> Result<AwsSettings> {
+pub async fn settings_for(source: &CredentialSource, sandbox: Option<&SandboxAccess>) -> Result<AwsSettings> {
     match source {
-        CredentialSource::Practice => match sandbox_url {
-            Some(url) => Ok(AwsSettings::sandbox(url, DEFAULT_REGION)),
+        CredentialSource::Practice => match sandbox {
+            Some(sandbox) => Ok(AwsSettings::sandbox(sandbox, DEFAULT_REGION)),
             None => Err(Error::Invalid {
                 field: "source".into(),
                 message: "practice mode needs the sandbox: start it first".into(),
@@ -213,11 +213,11 @@ pub async fn settings_for(source: &CredentialSource, sandbox_url: Option<&str>) 
 /// theirs (e.g. to ask who they are).
 pub async fn context_for(
     source: Option<&CredentialSource>,
-    sandbox_url: Option<&str>,
+    sandbox: Option<&SandboxAccess>,
     region: Option<&str>,
 ) -> Result<crate::AwsContext> {
     let mut settings = match source {
-        Some(source) => settings_for(source, sandbox_url).await?,
+        Some(source) => settings_for(source, sandbox).await?,
         None => AwsSettings::default(),
     };
     if let Some(region) = region {
