@@ -2,7 +2,7 @@
 //! per call; `lab_cancel` trips the run's cancel handle, which core's `Runs` forgets when the
 //! run ends, however it ends.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use pipewright_core::api::CredentialSource;
 use pipewright_core::apply::{self, ApplyOptions, ApplyReport, LabStatus};
@@ -17,20 +17,37 @@ use tauri::ipc::Channel;
 
 type Reply<T> = Result<T, ErrorPayload>;
 
-/// The ledger (opened on first use) and the runs in progress.
+/// The ledger (opened on first use), the runs in progress, and the labs' app addresses this
+/// app has reported (the only load balancer pages `open_url` opens).
 #[derive(Default)]
 pub struct Labs {
     ledger: OnceLock<Arc<Ledger>>,
     runs: Runs,
+    app_urls: Mutex<Vec<String>>,
 }
 
 impl Labs {
-    pub fn ledger(&self) -> Result<Arc<Ledger>, Error> {
+    /// The ledger; opening it (and migrating a new one) runs off the window's thread.
+    pub async fn ledger(&self) -> Result<Arc<Ledger>, Error> {
         if let Some(l) = self.ledger.get() {
             return Ok(l.clone());
         }
-        let opened = Arc::new(Ledger::open_default()?);
-        Ok(self.ledger.get_or_init(|| opened).clone())
+        let opened = tauri::async_runtime::spawn_blocking(Ledger::open_default)
+            .await
+            .map_err(|e| Error::Internal(format!("opening the ledger: {e}")))??;
+        Ok(self.ledger.get_or_init(|| Arc::new(opened)).clone())
+    }
+
+    pub fn app_urls(&self) -> Vec<String> {
+        self.app_urls.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn remember_app_url(&self, url: Option<&str>) {
+        let Some(url) = url else { return };
+        let mut urls = self.app_urls.lock().unwrap_or_else(|e| e.into_inner());
+        if !urls.iter().any(|u| u == url) {
+            urls.push(url.to_owned());
+        }
     }
 }
 
@@ -53,7 +70,9 @@ pub async fn lab_apply(
     let aws = sandbox.context(&source, Some(&spec.region)).await?;
     let (_run, cancel) = labs.runs.start(&spec.name);
     let options = ApplyOptions::for_context(&aws);
-    Ok(apply::apply(&aws, labs.ledger()?, &spec, options, progress(on_event), cancel).await?)
+    let report = apply::apply(&aws, labs.ledger().await?, &spec, options, progress(on_event), cancel).await?;
+    labs.remember_app_url(report.url.as_deref());
+    Ok(report)
 }
 
 /// Removes everything the lab created (or, with `dry_run`, lists it in order), then returns
@@ -67,7 +86,7 @@ pub async fn lab_teardown(
     dry_run: bool,
     on_event: Channel<ProgressEvent>,
 ) -> Reply<TeardownReport> {
-    let ledger = labs.ledger()?;
+    let ledger = labs.ledger().await?;
     let aws = sandbox.context(&source, Some(&ledger.region_of(&lab)?)).await?;
     let (_run, cancel) = labs.runs.start(&lab);
     let options = TeardownOptions {
@@ -84,15 +103,17 @@ pub fn lab_cancel(labs: State<'_, Labs>, lab: String) {
 
 /// The lab the student worked on last, so reopening the app returns to it.
 #[tauri::command]
-pub fn lab_current(labs: State<'_, Labs>) -> Reply<Option<LabSpec>> {
-    Ok(labs.ledger()?.current_spec()?)
+pub async fn lab_current(labs: State<'_, Labs>) -> Reply<Option<LabSpec>> {
+    let ledger = labs.ledger().await?;
+    Ok(crate::commands::off_ui(move || ledger.current_spec()).await??)
 }
 
 /// Every lab in the ledger with how many of its resources may still exist, so the app can
 /// remind the student, on start, of a lab that is still billing.
 #[tauri::command]
-pub fn lab_summaries(labs: State<'_, Labs>) -> Reply<Vec<LabSummary>> {
-    Ok(labs.ledger()?.lab_summaries()?)
+pub async fn lab_summaries(labs: State<'_, Labs>) -> Reply<Vec<LabSummary>> {
+    let ledger = labs.ledger().await?;
+    Ok(crate::commands::off_ui(move || ledger.lab_summaries()).await??)
 }
 
 #[tauri::command]
@@ -102,7 +123,9 @@ pub async fn lab_status(
     source: CredentialSource,
     lab: String,
 ) -> Reply<LabStatus> {
-    let ledger = labs.ledger()?;
+    let ledger = labs.ledger().await?;
     let aws = sandbox.context(&source, Some(&ledger.region_of(&lab)?)).await?;
-    Ok(apply::status(&aws, ledger, &lab).await?)
+    let status = apply::status(&aws, ledger, &lab).await?;
+    labs.remember_app_url(status.url.as_deref());
+    Ok(status)
 }
