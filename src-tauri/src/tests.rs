@@ -154,3 +154,51 @@ fn csp_is_exactly_todays() {
         "the package config must not change app or security settings"
     );
 }
+
+/// Tauri refuses a malformed payload before the command runs; `ipc.ts` (`toErrorPayload`)
+/// types that refusal as `invalid` on the argument by its wording, pinned here. Every
+/// argument type refuses malformed JSON with an error, never a panic or a default.
+#[test]
+fn malformed_payloads_are_refused_in_the_shape_the_ui_reads() {
+    use pipewright_core::api::{CredentialSet, CredentialSource};
+    use pipewright_core::spec::{LabSpec, SpecEdit};
+    let e = serde_json::from_value::<LabSpec>(serde_json::json!({ "nmae": "x" })).unwrap_err();
+    let text = tauri::Error::InvalidArgs("spec_check", "spec", e).to_string();
+    assert!(
+        text.starts_with("invalid args `spec` for command `spec_check`: "),
+        "{text}"
+    );
+    let bad = [
+        serde_json::json!(null),
+        serde_json::json!(42),
+        serde_json::json!("spec"),
+        serde_json::json!({ "deploy": { "container_port": -1 } }),
+        serde_json::json!({ "deploy": { "desired_count": 4294967296u64 } }),
+        serde_json::json!({ "pipeline": { "trigger": { "kind": "none", "include": ["main"] } } }),
+        serde_json::json!({ "pipeline": { "trigger": { "kind": "sometimes" } } }),
+        serde_json::json!({ "name": { "$gt": "" } }),
+    ];
+    for v in &bad {
+        assert!(
+            serde_json::from_value::<LabSpec>(v.clone()).is_err(),
+            "LabSpec from {v}"
+        );
+        assert!(
+            serde_json::from_value::<SpecEdit>(v.clone()).is_err(),
+            "SpecEdit from {v}"
+        );
+        assert!(
+            serde_json::from_value::<CredentialSource>(v.clone()).is_err(),
+            "source from {v}"
+        );
+        assert!(
+            serde_json::from_value::<CredentialSet>(v.clone()).is_err(),
+            "set from {v}"
+        );
+    }
+    assert!(serde_json::from_value::<CredentialSource>(serde_json::json!({ "kind": "profile" })).is_err());
+    assert!(
+        serde_json::from_value::<u32>(serde_json::json!(-1)).is_err(),
+        "sandbox_pace's speedup"
+    );
+}

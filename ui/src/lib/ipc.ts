@@ -63,7 +63,14 @@ function isErrorPayload(value: unknown): value is ErrorPayload {
   );
 }
 
-/** Any rejection as an ErrorPayload: Rust's own, or `internal` for anything else. */
+// Tauri refuses a payload it cannot deserialize into a command's arguments before the
+// command runs, with a plain string (src-tauri's tests pin both shapes). Those are the UI's
+// own malformed input: `invalid`, on the argument's field.
+const INVALID_ARG = /^invalid args `([^`]+)` for command `[^`]+`: /;
+const MISSING_ARG = /^command \S+ missing required key (\S+)$/;
+
+/** Any rejection as an ErrorPayload: Rust's own, `invalid` for a malformed payload, or
+ * `internal` for anything else. */
 export function toErrorPayload(error: unknown): ErrorPayload {
   if (error instanceof IpcError) return error.payload;
   if (isErrorPayload(error)) {
@@ -71,6 +78,8 @@ export function toErrorPayload(error: unknown): ErrorPayload {
   }
   const message =
     error instanceof Error ? error.message : typeof error === "string" ? error : String(error);
+  const field = (INVALID_ARG.exec(message) ?? MISSING_ARG.exec(message))?.[1];
+  if (field) return { code: "invalid", message, hint: null, field };
   return { code: "internal", message, hint: null, field: null };
 }
 
