@@ -1,6 +1,6 @@
 //! Commands that build and open a lab. Long work streams `ProgressEvent`s through a `Channel`
-//! per call; `lab_cancel` trips the run's cancel handle, which core's `Runs` forgets when the
-//! run ends, however it ends.
+//! per call; each run carries the id the UI gave it, and `lab_cancel` trips that run's cancel
+//! handle, which core's `Runs` forgets when the run ends, however it ends.
 
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -65,10 +65,11 @@ pub async fn lab_apply(
     labs: State<'_, Labs>,
     source: CredentialSource,
     spec: LabSpec,
+    run_id: String,
     on_event: Channel<ProgressEvent>,
 ) -> Reply<ApplyReport> {
+    let (_run, cancel) = labs.runs.start(&run_id, &spec.name, true)?;
     let aws = sandbox.context(&source, Some(&spec.region)).await?;
-    let (_run, cancel) = labs.runs.start(&spec.name);
     let options = ApplyOptions::for_context(&aws);
     let report = apply::apply(&aws, labs.ledger().await?, &spec, options, progress(on_event), cancel).await?;
     labs.remember_app_url(report.url.as_deref());
@@ -84,11 +85,12 @@ pub async fn lab_teardown(
     source: CredentialSource,
     lab: String,
     dry_run: bool,
+    run_id: String,
     on_event: Channel<ProgressEvent>,
 ) -> Reply<TeardownReport> {
+    let (_run, cancel) = labs.runs.start(&run_id, &lab, !dry_run)?;
     let ledger = labs.ledger().await?;
     let aws = sandbox.context(&source, Some(&ledger.region_of(&lab)?)).await?;
-    let (_run, cancel) = labs.runs.start(&lab);
     let options = TeardownOptions {
         dry_run,
         ..TeardownOptions::for_context(&aws)
@@ -96,9 +98,11 @@ pub async fn lab_teardown(
     Ok(teardown::teardown(&aws, ledger, &lab, options, progress(on_event), cancel).await?)
 }
 
+/// Asks run `run_id` (as `lab_apply` or `lab_teardown` was given it) to stop; a run that
+/// already ended is left alone, and so is any later run of the same lab.
 #[tauri::command]
-pub fn lab_cancel(labs: State<'_, Labs>, lab: String) {
-    labs.runs.cancel(&lab);
+pub fn lab_cancel(labs: State<'_, Labs>, run_id: String) {
+    labs.runs.cancel(&run_id);
 }
 
 /// The lab the student worked on last, so reopening the app returns to it.
