@@ -466,10 +466,10 @@ def update_project(params: dict, info: RequestInfo) -> dict:
 # CodePipeline: a role trusting a list of services
 
 
-def _trusts_codepipeline(document: str) -> bool:
+def _trusts_codepipeline(document: str, account: str) -> bool:
     from .service_roles import CODEPIPELINE, trusts
 
-    return trusts(document, CODEPIPELINE)
+    return trusts(document, CODEPIPELINE, account)
 
 
 def _patch_codepipeline() -> None:
@@ -486,7 +486,7 @@ def _patch_codepipeline() -> None:
                 role = self.iam_backend.get_role_by_arn(pipeline.get("roleArn", ""))
             except IAMNotFoundException:
                 return original(self, pipeline, tags)  # moto's own error for unknown roles
-            if not _trusts_codepipeline(role.assume_role_policy_document):
+            if not _trusts_codepipeline(role.assume_role_policy_document, self.account_id):
                 return original(self, pipeline, tags)
             saved = role.assume_role_policy_document
             role.assume_role_policy_document = json.dumps({"Statement": [

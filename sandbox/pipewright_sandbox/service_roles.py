@@ -309,13 +309,14 @@ def _patch_codepipeline() -> None:
     _wrap(CodePipelineBackend, "update_pipeline", make_update)
 
 
-def trusts(document: str, service: str) -> bool:
-    """For rules.py's moto fix-up: does the trust policy let `service` assume the role?"""
+def trusts(document: str, service: str, account: str) -> bool:
+    """For rules.py's moto fix-up: does the trust policy let `service` assume the role, as it
+    would for `account` (services set aws:SourceAccount when they assume a role)?"""
     try:
         json.loads(document)
     except (TypeError, ValueError):
         return False
-    return iam_eval.trust_allows(document, service)
+    return iam_eval.trust_allows(document, service, {"aws:SourceAccount": account})
 
 
 def install() -> None:

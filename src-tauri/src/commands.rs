@@ -11,6 +11,8 @@ use pipewright_core::spec::{LabSpec, SpecCheck, SpecEdit, TaskSize};
 use pipewright_core::{ErrorPayload, buildspec, identity, links};
 use tauri::State;
 
+use crate::labs::Labs;
+
 type Reply<T> = Result<T, ErrorPayload>;
 
 #[tauri::command]
@@ -43,19 +45,28 @@ pub async fn whoami(sandbox: State<'_, Sandbox>, source: CredentialSource) -> Re
     Ok(identity::whoami(&sandbox.context(&source, None).await?).await?)
 }
 
-#[tauri::command]
-pub fn credentials_list() -> Reply<Vec<CredentialSummary>> {
-    Ok(CredentialStore::open()?.list()?)
+/// Runs `work` on the blocking pool, off the window's thread: a synchronous Tauri command
+/// runs on the main thread, where a slow keyring (a D-Bus prompt), SQLite or a large spec
+/// would freeze the window.
+pub async fn off_ui<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ErrorPayload> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| pipewright_core::Error::Internal(format!("background work failed: {e}")).into())
 }
 
 #[tauri::command]
-pub fn credentials_save(set: CredentialSet) -> Reply<CredentialSummary> {
-    Ok(CredentialStore::open()?.save(&set)?)
+pub async fn credentials_list() -> Reply<Vec<CredentialSummary>> {
+    Ok(off_ui(|| CredentialStore::open()?.list()).await??)
 }
 
 #[tauri::command]
-pub fn credentials_delete(name: String) -> Reply<()> {
-    Ok(CredentialStore::open()?.delete(&name)?)
+pub async fn credentials_save(set: CredentialSet) -> Reply<CredentialSummary> {
+    Ok(off_ui(move || CredentialStore::open()?.save(&set)).await??)
+}
+
+#[tauri::command]
+pub async fn credentials_delete(name: String) -> Reply<()> {
+    Ok(off_ui(move || CredentialStore::open()?.delete(&name)).await??)
 }
 
 #[tauri::command]
@@ -64,28 +75,32 @@ pub async fn profiles_list() -> Reply<Vec<ProfileSummary>> {
 }
 
 #[tauri::command]
-pub fn spec_default(name: String, repository: String) -> LabSpec {
-    LabSpec::new(&name, &repository)
+pub async fn spec_default(name: String, repository: String) -> Reply<LabSpec> {
+    off_ui(move || LabSpec::new(&name, &repository)).await
 }
 
-/// The spec's problems, names and cost, in one answer.
+/// The spec's problems, names and cost, in one answer. Off the window's thread: the webview
+/// may send any spec, however long its lists or patterns.
 #[tauri::command]
-pub fn spec_check(spec: LabSpec) -> SpecCheck {
-    spec.check()
+pub async fn spec_check(spec: LabSpec) -> Reply<SpecCheck> {
+    off_ui(move || spec.check()).await
 }
 
 /// The spec after `edit` and what follows from it (a branch trigger follows the branch, the
 /// build follows the tasks' architecture).
 #[tauri::command]
-pub fn spec_edit(mut spec: LabSpec, edit: SpecEdit) -> LabSpec {
-    spec.edit(edit);
-    spec
+pub async fn spec_edit(mut spec: LabSpec, edit: SpecEdit) -> Reply<LabSpec> {
+    off_ui(move || {
+        spec.edit(edit);
+        spec
+    })
+    .await
 }
 
 /// What the lab will create, in order; `account` names the artifact bucket when known.
 #[tauri::command]
-pub fn spec_plan(spec: LabSpec, account: Option<String>) -> PlanView {
-    Plan::preview(&spec, account.as_deref()).view(&spec)
+pub async fn spec_plan(spec: LabSpec, account: Option<String>) -> Reply<PlanView> {
+    off_ui(move || Plan::preview(&spec, account.as_deref()).view(&spec)).await
 }
 
 #[tauri::command]
@@ -96,8 +111,8 @@ pub fn fargate_sizes() -> Vec<TaskSize> {
 /// The buildspec Pipewright gives the project for this spec: inline on the project, or the
 /// `buildspec.yml` the student commits. Neither names an account or a region.
 #[tauri::command]
-pub fn spec_buildspec(spec: LabSpec) -> String {
-    buildspec::for_spec(&spec)
+pub async fn spec_buildspec(spec: LabSpec) -> Reply<String> {
+    off_ui(move || buildspec::for_spec(&spec)).await
 }
 
 /// Practice mode's `git push`: a commit on the lab's repository and branch, which starts the
@@ -119,10 +134,17 @@ pub fn notify(app: tauri::AppHandle, title: String, body: String) -> Reply<()> {
         .map_err(|e| pipewright_core::Error::Internal(format!("notification: {e}")).into())
 }
 
-/// Opens a page in the student's browser, if `links` allows it.
+/// Opens a page in the student's browser, if `links` allows it: the lab's app only at an
+/// address this app reported (`Labs::app_urls`).
 #[tauri::command]
-pub fn open_url(sandbox: State<'_, Sandbox>, url: String) -> Reply<()> {
-    links::check(&url, sandbox.url().as_deref())?;
+pub fn open_url(sandbox: State<'_, Sandbox>, labs: State<'_, Labs>, url: String) -> Reply<()> {
+    let sandbox_url = sandbox.url();
+    let app_urls = labs.app_urls();
+    let openable = links::Openable {
+        sandbox_url: sandbox_url.as_deref(),
+        app_urls: &app_urls,
+    };
+    links::check(&url, openable)?;
     tauri_plugin_opener::open_url(&url, None::<&str>)
         .map_err(|e| pipewright_core::Error::Internal(format!("cannot open {url}: {e}")))?;
     Ok(())

@@ -1,8 +1,8 @@
 //! Commands that build and open a lab. Long work streams `ProgressEvent`s through a `Channel`
-//! per call; `lab_cancel` trips the run's cancel handle, which core's `Runs` forgets when the
-//! run ends, however it ends.
+//! per call; each run carries the id the UI gave it, and `lab_cancel` trips that run's cancel
+//! handle, which core's `Runs` forgets when the run ends, however it ends.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use pipewright_core::api::CredentialSource;
 use pipewright_core::apply::{self, ApplyOptions, ApplyReport, LabStatus};
@@ -17,20 +17,37 @@ use tauri::ipc::Channel;
 
 type Reply<T> = Result<T, ErrorPayload>;
 
-/// The ledger (opened on first use) and the runs in progress.
+/// The ledger (opened on first use), the runs in progress, and the labs' app addresses this
+/// app has reported (the only load balancer pages `open_url` opens).
 #[derive(Default)]
 pub struct Labs {
     ledger: OnceLock<Arc<Ledger>>,
     runs: Runs,
+    app_urls: Mutex<Vec<String>>,
 }
 
 impl Labs {
-    pub fn ledger(&self) -> Result<Arc<Ledger>, Error> {
+    /// The ledger; opening it (and migrating a new one) runs off the window's thread.
+    pub async fn ledger(&self) -> Result<Arc<Ledger>, Error> {
         if let Some(l) = self.ledger.get() {
             return Ok(l.clone());
         }
-        let opened = Arc::new(Ledger::open_default()?);
-        Ok(self.ledger.get_or_init(|| opened).clone())
+        let opened = tauri::async_runtime::spawn_blocking(Ledger::open_default)
+            .await
+            .map_err(|e| Error::Internal(format!("opening the ledger: {e}")))??;
+        Ok(self.ledger.get_or_init(|| Arc::new(opened)).clone())
+    }
+
+    pub fn app_urls(&self) -> Vec<String> {
+        self.app_urls.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn remember_app_url(&self, url: Option<&str>) {
+        let Some(url) = url else { return };
+        let mut urls = self.app_urls.lock().unwrap_or_else(|e| e.into_inner());
+        if !urls.iter().any(|u| u == url) {
+            urls.push(url.to_owned());
+        }
     }
 }
 
@@ -48,12 +65,15 @@ pub async fn lab_apply(
     labs: State<'_, Labs>,
     source: CredentialSource,
     spec: LabSpec,
+    run_id: String,
     on_event: Channel<ProgressEvent>,
 ) -> Reply<ApplyReport> {
+    let (_run, cancel) = labs.runs.start(&run_id, &spec.name, true)?;
     let aws = sandbox.context(&source, Some(&spec.region)).await?;
-    let (_run, cancel) = labs.runs.start(&spec.name);
     let options = ApplyOptions::for_context(&aws);
-    Ok(apply::apply(&aws, labs.ledger()?, &spec, options, progress(on_event), cancel).await?)
+    let report = apply::apply(&aws, labs.ledger().await?, &spec, options, progress(on_event), cancel).await?;
+    labs.remember_app_url(report.url.as_deref());
+    Ok(report)
 }
 
 /// Removes everything the lab created (or, with `dry_run`, lists it in order), then returns
@@ -65,11 +85,12 @@ pub async fn lab_teardown(
     source: CredentialSource,
     lab: String,
     dry_run: bool,
+    run_id: String,
     on_event: Channel<ProgressEvent>,
 ) -> Reply<TeardownReport> {
-    let ledger = labs.ledger()?;
+    let (_run, cancel) = labs.runs.start(&run_id, &lab, !dry_run)?;
+    let ledger = labs.ledger().await?;
     let aws = sandbox.context(&source, Some(&ledger.region_of(&lab)?)).await?;
-    let (_run, cancel) = labs.runs.start(&lab);
     let options = TeardownOptions {
         dry_run,
         ..TeardownOptions::for_context(&aws)
@@ -77,22 +98,26 @@ pub async fn lab_teardown(
     Ok(teardown::teardown(&aws, ledger, &lab, options, progress(on_event), cancel).await?)
 }
 
+/// Asks run `run_id` (as `lab_apply` or `lab_teardown` was given it) to stop; a run that
+/// already ended is left alone, and so is any later run of the same lab.
 #[tauri::command]
-pub fn lab_cancel(labs: State<'_, Labs>, lab: String) {
-    labs.runs.cancel(&lab);
+pub fn lab_cancel(labs: State<'_, Labs>, run_id: String) {
+    labs.runs.cancel(&run_id);
 }
 
 /// The lab the student worked on last, so reopening the app returns to it.
 #[tauri::command]
-pub fn lab_current(labs: State<'_, Labs>) -> Reply<Option<LabSpec>> {
-    Ok(labs.ledger()?.current_spec()?)
+pub async fn lab_current(labs: State<'_, Labs>) -> Reply<Option<LabSpec>> {
+    let ledger = labs.ledger().await?;
+    Ok(crate::commands::off_ui(move || ledger.current_spec()).await??)
 }
 
 /// Every lab in the ledger with how many of its resources may still exist, so the app can
 /// remind the student, on start, of a lab that is still billing.
 #[tauri::command]
-pub fn lab_summaries(labs: State<'_, Labs>) -> Reply<Vec<LabSummary>> {
-    Ok(labs.ledger()?.lab_summaries()?)
+pub async fn lab_summaries(labs: State<'_, Labs>) -> Reply<Vec<LabSummary>> {
+    let ledger = labs.ledger().await?;
+    Ok(crate::commands::off_ui(move || ledger.lab_summaries()).await??)
 }
 
 #[tauri::command]
@@ -102,7 +127,9 @@ pub async fn lab_status(
     source: CredentialSource,
     lab: String,
 ) -> Reply<LabStatus> {
-    let ledger = labs.ledger()?;
+    let ledger = labs.ledger().await?;
     let aws = sandbox.context(&source, Some(&ledger.region_of(&lab)?)).await?;
-    Ok(apply::status(&aws, ledger, &lab).await?)
+    let status = apply::status(&aws, ledger, &lab).await?;
+    labs.remember_app_url(status.url.as_deref());
+    Ok(status)
 }

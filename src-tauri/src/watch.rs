@@ -46,7 +46,7 @@ async fn lab(
     source: &CredentialSource,
     lab: &str,
 ) -> Result<(LabSpec, AwsContext), Error> {
-    let ledger = labs.ledger()?;
+    let ledger = labs.ledger().await?;
     let aws = sandbox.context(source, Some(&ledger.region_of(lab)?)).await?;
     Ok((ledger.spec_of(lab)?, aws))
 }
@@ -65,9 +65,26 @@ pub async fn lab_watch(
     options.wake = bell(&lab);
     // Pinned to one execution (picked from the list), else the watcher chooses.
     options.execution = execution;
-    let sink = move |event: WatchEvent| on_event.send(event).is_ok();
+    let labs = labs.inner();
+    let sink = move |event: WatchEvent| {
+        labs.remember_app_url(app_url_in(&event));
+        on_event.send(event).is_ok()
+    };
     watch::watch(&aws, WatchTarget::for_spec(&spec), options, Cancel::never(), sink).await?;
     Ok(())
+}
+
+/// The app's address, when the watch reports it (in the snapshot, or as a change of it).
+fn app_url_in(event: &WatchEvent) -> Option<&str> {
+    match event {
+        WatchEvent::Snapshot { snapshot } => snapshot.health.url.as_deref(),
+        WatchEvent::Changes { changes } => changes.iter().find_map(|c| match c.path.as_str() {
+            "/health/url" => c.value.as_str(),
+            "/health" => c.value.get("url").and_then(|u| u.as_str()),
+            _ => None,
+        }),
+        WatchEvent::Heartbeat => None,
+    }
 }
 
 /// Starts a run; returns its execution id.

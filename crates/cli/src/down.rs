@@ -14,7 +14,7 @@ use pipewright_core::ledger::Ledger;
 use pipewright_core::progress::{Cancel, Progress};
 use pipewright_core::teardown::sweep::{self, TagRule};
 use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
-use pipewright_core::{AwsContext, Error};
+use pipewright_core::{AwsContext, Error, identity};
 
 use crate::account::AccountArgs;
 use crate::output;
@@ -130,7 +130,15 @@ where
         if listing.would_delete.is_empty() && listing.skipped.is_empty() {
             eprintln!("Nothing to delete.");
         }
-        if !output::confirm("Delete these resources?", "delete these resources")? {
+        // Say where, so an instructor's shell pointed at the wrong account or region is seen
+        // before anything is deleted.
+        let me = identity::whoami(aws).await?;
+        let question = format!(
+            "Delete these resources in AWS account {}, region {}?",
+            me.account,
+            aws.region()
+        );
+        if !output::confirm(&question, "delete these resources")? {
             return Ok(ExitCode::FAILURE);
         }
         options.dry_run = false;
@@ -143,7 +151,7 @@ where
         }
         Err(Error::Cancelled) => {
             eprintln!("Cancelled. Run the same command again to carry on.");
-            Ok(ExitCode::from(130))
+            Ok(ExitCode::from(output::CANCELLED))
         }
         Err(e) => Err(e),
     }

@@ -78,7 +78,7 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             output::error(&e);
-            ExitCode::FAILURE
+            output::exit_for(&e)
         }
     }
 }

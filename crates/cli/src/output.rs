@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use pipewright_core::Error;
+use pipewright_core::error::ErrorCode;
 use pipewright_core::progress::{Cancel, NodeState, ProgressEvent};
 use pipewright_core::spec::{FieldError, Lang};
 
@@ -16,11 +17,26 @@ pub fn error(e: &Error) {
     }
 }
 
+/// Exit codes, the same for every command (the README's command-line section lists them):
+/// 0 done; 1 failed (AWS refused or something is left); 2 refused before any change (a
+/// spec's problems, a bad flag or value, a lab another run holds), which is also clap's
+/// code for a bad command line; 130 cancelled with Ctrl-C.
+pub const REFUSED: u8 = 2;
+pub const CANCELLED: u8 = 130;
+
+/// The exit code for an error: a refusal of the input is 2, anything else 1.
+pub fn exit_for(e: &Error) -> ExitCode {
+    match e.code() {
+        ErrorCode::Invalid | ErrorCode::UnknownRegion => ExitCode::from(REFUSED),
+        _ => ExitCode::FAILURE,
+    }
+}
+
 /// The exit code of a command that chooses its own, printing the error that ended it.
 pub fn finish(result: Result<ExitCode, Error>) -> ExitCode {
     result.unwrap_or_else(|e| {
         error(&e);
-        ExitCode::FAILURE
+        exit_for(&e)
     })
 }
 

@@ -1,8 +1,8 @@
 //! `pipewright spec init | check`: write a lab spec with the lecture's defaults, and check one
 //! with the same rules the app's wizard applies.
 //!
-//! Exit codes: 0 when the spec is fine (or was written), 1 when it has problems or cannot be
-//! read or written. Problems go to stdout (they are the command's answer), failures to
+//! Exit codes: 0 when the spec is fine (or was written), 2 when it has problems, 1 when it
+//! cannot be read or written. Problems go to stdout (they are the command's answer), failures to
 //! stderr.
 
 use std::fs::OpenOptions;
@@ -94,7 +94,7 @@ fn init(args: InitArgs) -> Result<ExitCode, Error> {
         .collect();
     if !problems.is_empty() {
         output::problems(&mut std::io::stderr(), &problems, Lang::En);
-        return Ok(ExitCode::FAILURE);
+        return Ok(ExitCode::from(output::REFUSED));
     }
     let text = format!("{}{}", header(&spec, args.repository.is_none()), spec.to_toml()?);
     match &args.out {
@@ -189,6 +189,6 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
     Ok(if problems.is_empty() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::FAILURE
+        ExitCode::from(output::REFUSED)
     })
 }

@@ -39,9 +39,9 @@ pub struct UpArgs {
     /// Print progress as JSON lines (one ProgressEvent per line).
     #[arg(long)]
     json: bool,
-    /// AWS calls in flight at once.
-    #[arg(long, default_value_t = 4)]
-    concurrency: usize,
+    /// AWS calls in flight at once (1–16; AWS throttles beyond that anyway).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=16))]
+    concurrency: u16,
     #[command(flatten)]
     account: AccountArgs,
 }
@@ -74,7 +74,7 @@ fn print_problems(spec: &LabSpec) -> bool {
 pub fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
     let spec = read_spec(&args.spec)?;
     if print_problems(&spec) {
-        return Ok(ExitCode::from(2));
+        return Ok(ExitCode::from(output::REFUSED));
     }
     // Offline: the account id and the VPC stay placeholders until `up` asks AWS.
     print!("{}", Plan::preview(&spec, None).describe(Some(&spec)));
@@ -84,7 +84,7 @@ pub fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
 pub async fn up(args: UpArgs) -> Result<ExitCode, Error> {
     let spec = read_spec(&args.spec)?;
     if print_problems(&spec) {
-        return Ok(ExitCode::from(2));
+        return Ok(ExitCode::from(output::REFUSED));
     }
     if !args.yes {
         eprint!("{}", Plan::preview(&spec, None).describe(Some(&spec)));
@@ -98,7 +98,7 @@ pub async fn up(args: UpArgs) -> Result<ExitCode, Error> {
     let json = args.json;
     let progress = Progress::new(move |e| output::event(&e, json));
     let mut options = ApplyOptions::for_context(&aws);
-    options.concurrency = args.concurrency.max(1);
+    options.concurrency = usize::from(args.concurrency);
     match apply::apply(&aws, ledger, &spec, options, progress, cancel).await {
         Ok(report) => {
             eprintln!(
@@ -113,7 +113,7 @@ pub async fn up(args: UpArgs) -> Result<ExitCode, Error> {
         }
         Err(Error::Cancelled) => {
             eprintln!("Cancelled. Run the same command again to carry on.");
-            Ok(ExitCode::from(130))
+            Ok(ExitCode::from(output::CANCELLED))
         }
         Err(e) => Err(e),
     }

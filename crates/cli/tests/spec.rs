@@ -114,7 +114,7 @@ fn check_lists_every_problem_and_fails() {
     )
     .unwrap();
     let out = pipewright(&["spec", "check", "--spec", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "problems are a refusal");
     let text = stdout(&out);
     assert!(
         text.contains("region: \"ap-northeast-2a\" is an availability zone"),
@@ -126,7 +126,7 @@ fn check_lists_every_problem_and_fails() {
     assert!(stdout(&out).contains("deploy.memory: 1 vCPU에서는"), "{}", stdout(&out));
 
     let out = pipewright(&["spec", "check", "--spec", file.to_str().unwrap(), "--json"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let fields: Vec<_> = json
         .as_array()
@@ -144,7 +144,7 @@ fn check_reports_unknown_keys() {
     let file = dir.join("lab.toml");
     std::fs::write(&file, "name = \"ktb\"\n[deploy]\ncontainer_prot = 3000\n").unwrap();
     let out = pipewright(&["spec", "check", "--spec", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let text = stdout(&out);
     assert!(text.starts_with("spec: "), "{text}");
     assert!(text.contains("container_prot"), "{text}");

@@ -192,6 +192,8 @@ pub async fn apply(
 ) -> Result<ApplyReport> {
     refuse_invalid(spec)?;
     check_region(aws, &spec.region)?;
+    // Before any AWS call: an apply and a teardown of one lab at once would race.
+    let _lock = ledger.lock_lab(&spec.name, "apply")?;
     let facts = discover(aws, ledger.clone(), spec, &options, cancel.clone()).await?;
     ledger.check_account(&spec.name, &facts.account_id)?;
     ledger.upsert_lab(&spec.name, &facts.region, Some(&facts.account_id), &spec.to_toml()?)?;

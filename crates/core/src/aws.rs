@@ -2,7 +2,10 @@
 //!
 //! Credentials come from the standard chain (environment, `~/.aws` profiles, SSO, process,
 //! IMDS) unless the caller passes explicit keys (from the OS keyring, or the sandbox's dummy
-//! keys). `AWS_ENDPOINT_URL` is honoured by the chain itself; an explicit endpoint wins.
+//! keys); a chosen profile is used alone, never keys that happen to be in the environment.
+//! An explicit endpoint (practice mode) wins; endpoints from the environment or a profile
+//! (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, `endpoint_url`) count only when they are
+//! local, i.e. the sandbox.
 
 use std::time::Duration;
 
@@ -21,6 +24,18 @@ pub struct StaticKeys {
     pub secret_access_key: String,
     pub session_token: Option<String>,
 }
+
+/// Wiped when dropped, like [`crate::Secret`]: the copy handed to the SDK is the SDK's to wipe
+/// (its `Credentials` zeroize their secret), this one is ours.
+impl Drop for StaticKeys {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.secret_access_key.zeroize();
+        self.session_token.zeroize();
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for StaticKeys {}
 
 impl std::fmt::Debug for StaticKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -120,6 +135,15 @@ impl AwsContext {
             );
         if let Some(profile) = &settings.profile {
             loader = loader.profile_name(profile);
+            // The default chain reads AWS_ACCESS_KEY_ID and friends before any profile, so a
+            // chosen profile would quietly act as whatever keys the shell happens to hold.
+            if settings.keys.is_none() {
+                loader = loader.credentials_provider(
+                    aws_config::profile::ProfileFileCredentialsProvider::builder()
+                        .profile_name(profile)
+                        .build(),
+                );
+            }
         }
         if let Some(region) = &settings.region {
             loader = loader.region(Region::new(region.clone()));
@@ -136,7 +160,10 @@ impl AwsContext {
                 "pipewright",
             ));
         }
-        let config = loader.load().await;
+        let mut config = loader.load().await;
+        if settings.endpoint_url.is_none() {
+            config = local_endpoints_only(config);
+        }
         match config.region() {
             None => return Err(Error::NoRegion),
             // Checked here: an unknown region has no endpoint, and would read as "no network".
@@ -229,6 +256,41 @@ impl AwsContext {
     }
 }
 
+/// Whether an endpoint from the environment or a profile may be used: only a local one
+/// (practice mode's sandbox listens on 127.0.0.1). Anything else would send requests signed
+/// with the student's real keys to a host a stray `AWS_ENDPOINT_URL` names.
+pub fn is_local_endpoint(url: &str) -> bool {
+    match url::Url::parse(url).ok().and_then(|u| u.host().map(|h| h.to_owned())) {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// The config with every configured endpoint that is not local dropped: `AWS_ENDPOINT_URL`
+/// and `endpoint_url` in a profile (the config's own), and the per-service
+/// `AWS_ENDPOINT_URL_<SERVICE>` each client reads through the service config.
+fn local_endpoints_only(config: SdkConfig) -> SdkConfig {
+    let mut builder = config.to_builder();
+    if config.endpoint_url().is_some_and(|u| !is_local_endpoint(u)) {
+        builder.set_endpoint_url(None);
+    }
+    builder.set_service_config(Some(LocalEndpointsOnly(config)));
+    builder.build()
+}
+
+#[derive(Debug)]
+struct LocalEndpointsOnly(SdkConfig);
+
+impl aws_types::service_config::LoadServiceConfig for LocalEndpointsOnly {
+    fn load_config(&self, key: aws_types::service_config::ServiceConfigKey<'_>) -> Option<String> {
+        let endpoint = key.env() == "AWS_ENDPOINT_URL";
+        let value = self.0.service_config()?.load_config(key)?;
+        (!endpoint || is_local_endpoint(&value)).then_some(value)
+    }
+}
+
 /// The time scale a Pipewright sandbox at `endpoint` reports (`GET /_sandbox/health`), or
 /// `None` when the endpoint is not one (another emulator, a proxy): then AWS's pace applies.
 pub async fn sandbox_time_scale(endpoint: &str) -> Option<f64> {
@@ -244,4 +306,80 @@ pub async fn sandbox_time_scale(endpoint: &str) -> Option<f64> {
         .ok()?;
     let health: Health = client.get(url).send().await.ok()?.json().await.ok()?;
     (health.time_scale.is_finite() && health.time_scale > 0.0).then_some(health.time_scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
+
+    #[derive(Debug)]
+    struct Configured(&'static str);
+
+    impl LoadServiceConfig for Configured {
+        fn load_config(&self, _key: ServiceConfigKey<'_>) -> Option<String> {
+            Some(self.0.to_owned())
+        }
+    }
+
+    fn key(env: &'static str) -> ServiceConfigKey<'static> {
+        ServiceConfigKey::builder()
+            .service_id("STS")
+            .env(env)
+            .profile("endpoint_url")
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn only_local_endpoints_count_from_the_environment() {
+        for local in [
+            "http://127.0.0.1:4566",
+            "http://localhost:4566",
+            "http://[::1]:4566",
+            "http://127.0.0.9",
+        ] {
+            assert!(is_local_endpoint(local), "{local}");
+        }
+        for remote in [
+            "https://evil.example",
+            "http://127.0.0.1.evil.example",
+            "http://localhost.evil.example",
+            "https://sts.amazonaws.com",
+            "http://10.0.0.1:4566",
+            "not a url",
+        ] {
+            assert!(!is_local_endpoint(remote), "{remote}");
+        }
+        let remote = SdkConfig::builder()
+            .endpoint_url("https://evil.example")
+            .service_config(Configured("https://evil.example"))
+            .build();
+        let kept = local_endpoints_only(remote);
+        assert_eq!(kept.endpoint_url(), None);
+        let sc = kept.service_config().unwrap();
+        assert_eq!(
+            sc.load_config(key("AWS_ENDPOINT_URL")),
+            None,
+            "AWS_ENDPOINT_URL_STS dropped"
+        );
+        assert_eq!(
+            sc.load_config(key("AWS_USE_FIPS_ENDPOINT")).as_deref(),
+            Some("https://evil.example"),
+            "other service settings pass through"
+        );
+        let local = SdkConfig::builder()
+            .endpoint_url("http://127.0.0.1:4566")
+            .service_config(Configured("http://127.0.0.1:4566"))
+            .build();
+        let kept = local_endpoints_only(local);
+        assert_eq!(kept.endpoint_url(), Some("http://127.0.0.1:4566"));
+        assert_eq!(
+            kept.service_config()
+                .unwrap()
+                .load_config(key("AWS_ENDPOINT_URL"))
+                .as_deref(),
+            Some("http://127.0.0.1:4566")
+        );
+    }
 }

@@ -6,7 +6,7 @@
 //! no request or response bodies at all.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -143,6 +143,10 @@ pub struct AuditEntry {
 
 pub struct Ledger {
     conn: Mutex<Connection>,
+    /// The file, for messages and for the lab locks beside it; `None` in memory.
+    path: Option<std::path::PathBuf>,
+    /// In memory there is no folder for lock files: the locks held, by lab.
+    memory_locks: Arc<Mutex<std::collections::HashSet<String>>>,
 }
 
 fn now_ms() -> i64 {
@@ -156,15 +160,48 @@ fn db_err(e: rusqlite::Error) -> Error {
     Error::Internal(format!("ledger: {e}"))
 }
 
+/// Owner-only permissions: the ledger names the student's account, labs and resources.
+#[cfg(unix)]
+pub(crate) fn owner_only(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| Error::Internal(format!("cannot restrict {}: {e}", path.display())))
+}
+
+#[cfg(not(unix))]
+pub(crate) fn owner_only(_path: &Path, _mode: u32) -> Result<()> {
+    // Windows: the per-user app-data folder is private to the user already.
+    Ok(())
+}
+
 impl Ledger {
-    /// Opens (creating and migrating if needed) the ledger at `path`.
+    /// Opens (creating and migrating if needed) the ledger at `path`. A damaged file or one
+    /// written by a newer Pipewright is refused with its path and what to do.
     pub fn open(path: &Path) -> Result<Ledger> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Error::Internal(format!("ledger folder {}: {e}", dir.display())))?;
         }
-        let conn = Connection::open(path).map_err(db_err)?;
-        Self::init(conn)
+        let mut create = std::fs::OpenOptions::new();
+        create.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut create, 0o600);
+        create
+            .open(path)
+            .map_err(|e| Error::Internal(format!("cannot open the ledger {}: {e}", path.display())))?;
+        owner_only(path, 0o600)?;
+        let damaged = |e: Error| match e {
+            Error::Internal(m) if !m.contains("newer") => Error::Internal(format!(
+                "the ledger {} cannot be read ({m}). It may be damaged or not a Pipewright ledger: move it aside (keep it: it lists what your labs created) and run again, which starts a new ledger; then check your account for leftovers with `pipewright sweep`.",
+                path.display()
+            )),
+            Error::Internal(m) => Error::Internal(format!("{}: {m}", path.display())),
+            other => other,
+        };
+        let conn = Connection::open(path).map_err(db_err).map_err(damaged)?;
+        let mut ledger = Self::init(conn).map_err(damaged)?;
+        ledger.path = Some(path.to_owned());
+        Ok(ledger)
     }
 
     /// The ledger in the data folder (`PIPEWRIGHT_HOME` or the OS app-data folder).
@@ -177,13 +214,79 @@ impl Ledger {
     }
 
     fn init(mut conn: Connection) -> Result<Ledger> {
+        // First, so that two processes creating the same new ledger wait for each other
+        // instead of failing with "database is locked".
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_err)?;
         // WAL + synchronous=FULL: a write that returned survives a crash of the process or the OS.
         conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(db_err)?;
         conn.pragma_update(None, "foreign_keys", true).map_err(db_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_err)?;
         migrate(&mut conn)?;
-        Ok(Ledger { conn: Mutex::new(conn) })
+        Ok(Ledger {
+            conn: Mutex::new(conn),
+            path: None,
+            memory_locks: Arc::default(),
+        })
+    }
+
+    /// Takes `lab`'s lock for `what` ("apply", "teardown"): one run per lab at a time, across
+    /// the app and the command line. The lock is a file beside the ledger, locked by the OS
+    /// (so a crashed process never leaves it held) and holding who took it; a second run is
+    /// refused, naming that holder.
+    pub fn lock_lab(&self, lab: &str, what: &str) -> Result<LabLock> {
+        if lab.is_empty() || !lab.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(Error::Invalid {
+                field: "lab".into(),
+                message: format!("{lab:?} is not a lab name"),
+            });
+        }
+        let Some(ledger_path) = &self.path else {
+            let mut held = self.memory_locks.lock().unwrap_or_else(|e| e.into_inner());
+            if !held.insert(lab.to_owned()) {
+                return Err(busy(lab, "another run in this process".into()));
+            }
+            return Ok(LabLock::Memory(self.memory_locks.clone(), lab.to_owned()));
+        };
+        let dir = ledger_path.with_file_name("locks");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::Internal(format!("{}: {e}", dir.display())))?;
+        owner_only(&dir, 0o700)?;
+        let path = dir.join(format!("{lab}.lock"));
+        let mut open = std::fs::OpenOptions::new();
+        open.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+        let mut file = open
+            .open(&path)
+            .map_err(|e| Error::Internal(format!("{}: {e}", path.display())))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder = holder.trim();
+                return Err(busy(
+                    lab,
+                    if holder.is_empty() {
+                        "another Pipewright".into()
+                    } else {
+                        holder.to_owned()
+                    },
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::Internal(format!("cannot lock {}: {e}", path.display())));
+            }
+        }
+        use std::io::{Seek, Write};
+        let me = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "pipewright".into());
+        let note = format!("{me} (pid {}) running {what}", std::process::id());
+        let _ = file.set_len(0);
+        let _ = file.seek(std::io::SeekFrom::Start(0));
+        let _ = file.write_all(note.as_bytes());
+        let _ = file.sync_all();
+        Ok(LabLock::File(file))
     }
 
     fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
@@ -418,18 +521,53 @@ impl Ledger {
     }
 }
 
+fn busy(lab: &str, holder: String) -> Error {
+    Error::Invalid {
+        field: "lab".into(),
+        message: format!(
+            "lab {lab} is busy: {holder}. Wait for it to finish, or stop it there, then try again (랩 {lab}은(는) 다른 작업이 사용 중입니다: {holder})"
+        ),
+    }
+}
+
+/// A held lab lock ([`Ledger::lock_lab`]); dropping it releases the lab.
+pub enum LabLock {
+    /// The OS releases the lock when the file is closed, or the process ends however it ends.
+    File(std::fs::File),
+    Memory(Arc<Mutex<std::collections::HashSet<String>>>, String),
+}
+
+impl Drop for LabLock {
+    fn drop(&mut self) {
+        if let LabLock::Memory(held, lab) = self {
+            held.lock().unwrap_or_else(|e| e.into_inner()).remove(lab.as_str());
+        }
+    }
+}
+
+/// Runs the migrations not yet applied. The version is read inside an IMMEDIATE transaction
+/// (which takes the write lock first), so two processes opening a new ledger at once migrate
+/// it once: the second waits, then finds it done.
 fn migrate(conn: &mut Connection) -> Result<()> {
     let done: usize = conn
         .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
         .map_err(db_err)? as usize;
     if done > MIGRATIONS.len() {
         return Err(Error::Internal(format!(
-            "ledger: schema version {done} is newer than this Pipewright knows ({}); update Pipewright",
+            "ledger: it was written by a newer Pipewright (schema version {done}; this one knows {}): update Pipewright to use it, and keep the file as it is",
             MIGRATIONS.len()
         )));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-        let tx = conn.transaction().map_err(db_err)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let now: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(db_err)?;
+        if now as usize > i {
+            continue; // another process ran it while we waited for the lock
+        }
         tx.execute_batch(sql).map_err(db_err)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(db_err)?;
         tx.commit().map_err(db_err)?;
@@ -557,7 +695,95 @@ mod tests {
             .pragma_update(None, "user_version", 99)
             .unwrap();
         let err = Ledger::open(&path).err().unwrap();
-        assert!(err.to_string().contains("newer"), "{err}");
+        let msg = err.to_string();
+        assert!(msg.contains("newer") && msg.contains("update Pipewright"), "{msg}");
+        assert!(msg.contains(&path.display().to_string()), "names the file: {msg}");
+    }
+
+    #[test]
+    fn a_damaged_ledger_names_the_file_and_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in [
+            (
+                "garbage.sqlite3",
+                b"this is not a database, it is a shopping list\n".repeat(200),
+            ),
+            ("truncated.sqlite3", b"SQLite format 3\0".to_vec()),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let msg = Ledger::open(&path).err().expect("refused").to_string();
+            assert!(msg.contains(&path.display().to_string()), "{msg}");
+            assert!(msg.contains("move it aside"), "{msg}");
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                bytes,
+                "the damaged file is left as it was"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_ledger_and_its_locks_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        let l = Ledger::open(&path).unwrap();
+        l.upsert_lab("ktb", "ap-northeast-2", None, "name = \"ktb\"").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        let _lock = l.lock_lab("ktb", "apply").unwrap();
+        assert_eq!(mode(&dir.path().join("locks")), 0o700);
+        assert_eq!(mode(&dir.path().join("locks/ktb.lock")), 0o600);
+        // A file left world-readable by an older version is tightened on open.
+        drop(l);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        Ledger::open(&path).unwrap();
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn two_processes_creating_a_ledger_at_once_migrate_it_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        let opened: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8).map(|_| s.spawn(|| Ledger::open(&path).map(|_| ()))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for r in opened {
+            r.expect("every opener succeeds");
+        }
+        let v: i64 = Connection::open(&path)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v as usize, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn one_run_per_lab_naming_who_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        let app = Ledger::open(&path).unwrap();
+        let cli = Ledger::open(&path).unwrap();
+        let held = app.lock_lab("ktb", "apply").unwrap();
+        let err = cli.lock_lab("ktb", "teardown").err().expect("refused");
+        assert_eq!(err.field(), Some("lab"));
+        let msg = err.to_string();
+        assert!(
+            msg.contains("busy") && msg.contains(&format!("pid {}", std::process::id())),
+            "{msg}"
+        );
+        assert!(msg.contains("running apply"), "{msg}");
+        let other = cli.lock_lab("lab2", "apply").expect("another lab is free");
+        drop(held);
+        cli.lock_lab("ktb", "teardown").expect("free once released");
+        drop(other);
+        assert!(app.lock_lab("../etc", "apply").is_err(), "no paths in lab names");
+        let mem = Ledger::in_memory().unwrap();
+        let _a = mem.lock_lab("ktb", "apply").unwrap();
+        assert!(mem.lock_lab("ktb", "teardown").is_err());
     }
 
     #[test]

@@ -20,7 +20,15 @@ pub fn data_dir() -> Result<PathBuf> {
             .ok_or_else(|| Error::Internal(format!("cannot find the user's data folder: set {HOME_ENV}")))?
             .join("Pipewright"),
     };
-    std::fs::create_dir_all(&dir)
+    let mut create = std::fs::DirBuilder::new();
+    create.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut create, 0o700);
+    create
+        .create(&dir)
         .map_err(|e| Error::Internal(format!("cannot create the data folder {}: {e}", dir.display())))?;
+    // Owner only, also for a folder an older version created with the default mode: it
+    // names the student's account and labs.
+    crate::ledger::owner_only(&dir, 0o700)?;
     Ok(dir)
 }

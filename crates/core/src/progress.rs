@@ -3,7 +3,6 @@
 //! and how a running operation is cancelled ([`Cancel`], and [`Runs`] for the app's commands).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -165,58 +164,77 @@ impl Cancel {
     }
 }
 
-/// The operations running now (an apply or a teardown), by lab, so that a separate command can
-/// cancel one. [`Runs::start`] hands out a guard that forgets the run on every exit path.
+/// The operations running now (an apply or a teardown), by run id: the UI names each run it
+/// starts, and cancels that run, never "whatever runs for this lab now" (which, after a
+/// quick restart, could be a later run than the one the student meant to stop).
+/// [`Runs::start`] hands out a guard that forgets the run on every exit path.
 #[derive(Default)]
 pub struct Runs {
-    running: Arc<Mutex<HashMap<String, (u64, CancelHandle)>>>,
-    next: AtomicU64,
+    running: Arc<Mutex<HashMap<String, (String, CancelHandle)>>>,
 }
 
 /// A run registered in [`Runs`]; dropping it forgets the run.
 pub struct RunGuard {
-    running: Arc<Mutex<HashMap<String, (u64, CancelHandle)>>>,
-    lab: String,
-    id: u64,
+    running: Arc<Mutex<HashMap<String, (String, CancelHandle)>>>,
+    id: String,
 }
 
 impl Runs {
-    /// Registers a run for `lab` (replacing an earlier one's handle) and returns its guard and
-    /// the cancel token to pass to the run.
-    pub fn start(&self, lab: &str) -> (RunGuard, Cancel) {
+    /// Registers run `id` of `lab` and returns its guard and the cancel token to pass to the
+    /// run. The id is the caller's (1–64 letters, digits, '-' or '_'); one already running is
+    /// refused, as is a second run that changes the same lab (see also `Ledger::lock_lab`,
+    /// which does the same across processes). `changes: false` (a dry run) holds no lab.
+    pub fn start(&self, id: &str, lab: &str, changes: bool) -> Result<(RunGuard, Cancel)> {
+        let well_formed =
+            (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !well_formed {
+            return Err(Error::Invalid {
+                field: "run_id".into(),
+                message: format!("{id:?} is not a run id: 1-64 letters, digits, '-' or '_'"),
+            });
+        }
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        if running.contains_key(id) {
+            return Err(Error::Invalid {
+                field: "run_id".into(),
+                message: format!("run {id} is already running"),
+            });
+        }
+        if changes && running.values().any(|(l, _)| l == lab) {
+            return Err(Error::Invalid {
+                field: "lab".into(),
+                message: format!("lab {lab} is busy: another run of it is in progress in this window"),
+            });
+        }
         let (handle, cancel) = Cancel::new();
-        let id = self.next.fetch_add(1, Ordering::Relaxed);
-        self.running
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(lab.to_owned(), (id, handle));
+        let holds = if changes { lab.to_owned() } else { String::new() };
+        running.insert(id.to_owned(), (holds, handle));
         let guard = RunGuard {
             running: self.running.clone(),
-            lab: lab.to_owned(),
-            id,
+            id: id.to_owned(),
         };
-        (guard, cancel)
+        Ok((guard, cancel))
     }
 
-    /// Asks `lab`'s run to stop, if one runs.
-    pub fn cancel(&self, lab: &str) {
-        if let Some((_, handle)) = self.running.lock().unwrap_or_else(|e| e.into_inner()).get(lab) {
-            handle.cancel();
+    /// Asks run `id` to stop, if it runs; true if it did.
+    pub fn cancel(&self, id: &str) -> bool {
+        match self.running.lock().unwrap_or_else(|e| e.into_inner()).get(id) {
+            Some((_, handle)) => {
+                handle.cancel();
+                true
+            }
+            None => false,
         }
     }
 
-    pub fn is_running(&self, lab: &str) -> bool {
-        self.running.lock().unwrap_or_else(|e| e.into_inner()).contains_key(lab)
+    pub fn is_running(&self, id: &str) -> bool {
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).contains_key(id)
     }
 }
 
 impl Drop for RunGuard {
     fn drop(&mut self) {
-        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
-        // A later run of the same lab replaced this one: leave its handle alone.
-        if running.get(&self.lab).is_some_and(|(id, _)| *id == self.id) {
-            running.remove(&self.lab);
-        }
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
     }
 }
 
@@ -227,26 +245,47 @@ mod tests {
     #[test]
     fn a_run_is_forgotten_however_it_ends() {
         let runs = Runs::default();
-        let (guard, cancel) = runs.start("ktb");
-        assert!(runs.is_running("ktb"));
-        runs.cancel("ktb");
+        let (guard, cancel) = runs.start("r1", "ktb", true).unwrap();
+        assert!(runs.is_running("r1"));
+        assert!(runs.cancel("r1"));
         assert!(cancel.is_cancelled());
         drop(guard);
-        assert!(!runs.is_running("ktb"));
+        assert!(!runs.is_running("r1"));
+        assert!(!runs.cancel("r1"), "a finished run cannot be cancelled");
         let result = std::panic::catch_unwind(|| {
-            let (_guard, _) = runs.start("panics");
+            let (_guard, _) = runs.start("r2", "panics", true).unwrap();
             panic!("the run failed");
         });
-        assert!(result.is_err() && !runs.is_running("panics"));
+        assert!(result.is_err() && !runs.is_running("r2"));
     }
 
     #[test]
-    fn an_older_run_does_not_forget_a_newer_one() {
+    fn cancel_reaches_only_the_run_it_names() {
         let runs = Runs::default();
-        let (first, _) = runs.start("ktb");
-        let (_second, cancel) = runs.start("ktb");
+        let (first, first_cancel) = runs.start("apply-1", "ktb", true).unwrap();
+        let (_other, other_cancel) = runs.start("apply-2", "lab2", true).unwrap();
         drop(first);
-        runs.cancel("ktb");
-        assert!(cancel.is_cancelled());
+        // The student pressed cancel for apply-1 after it ended and a new run started.
+        let (_again, again_cancel) = runs.start("apply-3", "ktb", true).unwrap();
+        assert!(!runs.cancel("apply-1"));
+        assert!(!again_cancel.is_cancelled() && !other_cancel.is_cancelled());
+        assert!(!first_cancel.is_cancelled());
+        assert!(runs.cancel("apply-3"));
+        assert!(again_cancel.is_cancelled() && !other_cancel.is_cancelled());
+    }
+
+    #[test]
+    fn hostile_run_ids_and_a_second_run_of_a_lab_are_refused() {
+        let runs = Runs::default();
+        for bad in ["", "../x", "a b", &"x".repeat(65), "id\n"] {
+            let err = runs.start(bad, "ktb", true).err().expect("refused");
+            assert_eq!(err.field(), Some("run_id"), "{bad:?}");
+        }
+        let _held = runs.start("t1", "ktb", true).unwrap();
+        assert_eq!(runs.start("t1", "other", true).err().unwrap().field(), Some("run_id"));
+        let busy = runs.start("t2", "ktb", true).err().unwrap();
+        assert_eq!(busy.field(), Some("lab"));
+        assert!(busy.to_string().contains("busy"));
+        let _preview = runs.start("t3", "ktb", false).expect("a dry run changes nothing");
     }
 }

@@ -77,7 +77,9 @@ class ApplyRun extends LabRun<ApplyReport> {
       state: "pending",
     }));
     this.resumed = null;
-    await this.track(spec.name, () => labApply(source, spec, (event) => this.#onEvent(event)));
+    await this.track(spec.name, (runId) =>
+      labApply(source, spec, runId, (event) => this.#onEvent(event)),
+    );
   }
 
   /**

@@ -48,4 +48,16 @@ describe("ipc", () => {
     });
     expect(toErrorPayload(new Error("boom")).message).toBe("boom");
   });
+
+  it("types Tauri's refusals of malformed payloads as invalid, on the argument", () => {
+    const bad = "invalid args `spec` for command `spec_check`: unknown field `nmae`";
+    expect(toErrorPayload(bad)).toEqual({
+      code: "invalid",
+      message: bad,
+      hint: null,
+      field: "spec",
+    });
+    const missing = "command lab_cancel missing required key lab";
+    expect(toErrorPayload(missing)).toMatchObject({ code: "invalid", field: "lab" });
+  });
 });

@@ -63,7 +63,14 @@ function isErrorPayload(value: unknown): value is ErrorPayload {
   );
 }
 
-/** Any rejection as an ErrorPayload: Rust's own, or `internal` for anything else. */
+// Tauri refuses a payload it cannot deserialize into a command's arguments before the
+// command runs, with a plain string (src-tauri's tests pin both shapes). Those are the UI's
+// own malformed input: `invalid`, on the argument's field.
+const INVALID_ARG = /^invalid args `([^`]+)` for command `[^`]+`: /;
+const MISSING_ARG = /^command \S+ missing required key (\S+)$/;
+
+/** Any rejection as an ErrorPayload: Rust's own, `invalid` for a malformed payload, or
+ * `internal` for anything else. */
 export function toErrorPayload(error: unknown): ErrorPayload {
   if (error instanceof IpcError) return error.payload;
   if (isErrorPayload(error)) {
@@ -71,6 +78,8 @@ export function toErrorPayload(error: unknown): ErrorPayload {
   }
   const message =
     error instanceof Error ? error.message : typeof error === "string" ? error : String(error);
+  const field = (INVALID_ARG.exec(message) ?? MISSING_ARG.exec(message))?.[1];
+  if (field) return { code: "invalid", message, hint: null, field };
   return { code: "internal", message, hint: null, field: null };
 }
 
@@ -182,40 +191,50 @@ export function fargateSizes(): Promise<TaskSize[]> {
   return call("fargate_sizes");
 }
 
+let runs = 0;
+
+/** A fresh id for a run, which `labCancel` names to stop exactly that run. */
+export function newRunId(): string {
+  runs += 1;
+  return `run-${Date.now().toString(36)}-${runs}`;
+}
+
 /**
  * Creates every resource of the lab, reporting each step through `onEvent` as it happens.
- * Resolves with the final report; rejects with `cancelled` after `labCancel`.
+ * Resolves with the final report; rejects with `cancelled` after `labCancel(runId)`.
  */
 export function labApply(
   source: CredentialSource,
   spec: LabSpec,
+  runId: string,
   onEvent: (event: ProgressEvent) => void,
 ): Promise<ApplyReport> {
   if (inTauri()) {
     const channel = new Channel<ProgressEvent>();
     channel.onmessage = onEvent;
-    return call("lab_apply", { source, spec, onEvent: channel });
+    return call("lab_apply", { source, spec, runId, onEvent: channel });
   }
-  return call("lab_apply", { source, spec, onEvent });
+  return call("lab_apply", { source, spec, runId, onEvent });
 }
 
 /**
  * Removes everything the lab created, reporting each resource through `onEvent`; with
  * `dryRun`, only lists what would be removed, in order. Resolves with the report, whose
- * `leftovers` is the final inventory; rejects with `cancelled` after `labCancel`.
+ * `leftovers` is the final inventory; rejects with `cancelled` after `labCancel(runId)`.
  */
 export function labTeardown(
   source: CredentialSource,
   lab: string,
   dryRun: boolean,
+  runId: string,
   onEvent: (event: ProgressEvent) => void,
 ): Promise<TeardownReport> {
   if (inTauri()) {
     const channel = new Channel<ProgressEvent>();
     channel.onmessage = onEvent;
-    return call("lab_teardown", { source, lab, dryRun, onEvent: channel });
+    return call("lab_teardown", { source, lab, dryRun, runId, onEvent: channel });
   }
-  return call("lab_teardown", { source, lab, dryRun, onEvent });
+  return call("lab_teardown", { source, lab, dryRun, runId, onEvent });
 }
 
 /** Every lab in the ledger, with how many of its resources may still exist (and bill). */
@@ -223,9 +242,10 @@ export function labSummaries(): Promise<LabSummary[]> {
   return call("lab_summaries");
 }
 
-/** Asks a running apply or teardown to stop after the call in flight. */
-export function labCancel(lab: string): Promise<void> {
-  return call("lab_cancel", { lab });
+/** Asks run `runId` (an apply or a teardown) to stop after the call in flight; a run that
+ * already ended is left alone, and so is any later run of the same lab. */
+export function labCancel(runId: string): Promise<void> {
+  return call("lab_cancel", { runId });
 }
 
 /** The lab in progress according to the ledger (to resume after reopening), if any. */

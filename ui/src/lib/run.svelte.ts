@@ -2,7 +2,7 @@
 // the lab, whether it runs or is being cancelled, its report or error, its clock, and cancel.
 // Each streams one row per resource, keyed by kind and name.
 import type { ErrorPayload } from "./bindings";
-import { labCancel, toErrorPayload } from "./ipc";
+import { labCancel, newRunId, toErrorPayload } from "./ipc";
 
 /** A row's stable key, as in `progress-row-<kind>-<name>`. */
 export function rowKey(row: { kind: string; name: string }): string {
@@ -11,6 +11,8 @@ export function rowKey(row: { kind: string; name: string }): string {
 
 export class LabRun<Report> {
   lab = $state<string | null>(null);
+  /** The id of the run in progress (or the last one): what cancel names. */
+  runId: string | null = null;
   running = $state(false);
   cancelling = $state(false);
   report = $state<Report | null>(null);
@@ -20,8 +22,11 @@ export class LabRun<Report> {
   /** When the run started (Date.now()), for the rows' live clocks; null before any run. */
   startedAt = $state<number | null>(null);
 
-  /** Runs `work` for `lab`, keeping the flags, the report and the error; never rejects. */
-  protected async track(lab: string, work: () => Promise<Report>): Promise<void> {
+  /** Runs `work` for `lab` under a new run id, keeping the flags, the report and the error;
+   * never rejects. */
+  protected async track(lab: string, work: (runId: string) => Promise<Report>): Promise<void> {
+    const runId = newRunId();
+    this.runId = runId;
     this.lab = lab;
     this.running = true;
     this.cancelling = false;
@@ -30,7 +35,7 @@ export class LabRun<Report> {
     this.elapsedMs = 0;
     this.startedAt = Date.now();
     try {
-      this.report = await work();
+      this.report = await work(runId);
     } catch (e) {
       this.error = toErrorPayload(e);
     } finally {
@@ -46,10 +51,10 @@ export class LabRun<Report> {
 
   /** Asks the run to stop after the AWS call in flight. */
   async cancel(): Promise<void> {
-    if (!this.running || !this.lab) return;
+    if (!this.running || !this.runId) return;
     this.cancelling = true;
     try {
-      await labCancel(this.lab);
+      await labCancel(this.runId);
     } catch (e) {
       this.error = toErrorPayload(e);
       this.cancelling = false;

@@ -10,7 +10,7 @@ import type {
   TeardownReport,
 } from "./bindings";
 import { applyRun } from "./apply.svelte";
-import { labTeardown, toErrorPayload } from "./ipc";
+import { labTeardown, newRunId, toErrorPayload } from "./ipc";
 import { LabRun, rowKey } from "./run.svelte";
 import type { StepId } from "./steps";
 
@@ -82,7 +82,7 @@ class TeardownRun extends LabRun<TeardownReport> {
     this.planError = null;
     const found: TeardownRow[] = [];
     try {
-      await labTeardown(source, lab, true, (event) => {
+      await labTeardown(source, lab, true, newRunId(), (event) => {
         // A dry run reports `pending` for what it would delete and `skipped` for what it
         // would leave; anything else (a row already gone) is not part of the plan.
         if (event.state === "pending" || event.state === "skipped") found.push(rowOf(event));
@@ -109,8 +109,8 @@ class TeardownRun extends LabRun<TeardownReport> {
         : { ...row, state: "pending", message: null, startedMs: null, elapsedMs: null },
     );
     this.#applied = applyRun.report;
-    await this.track(lab, async () => {
-      const report = await labTeardown(source, lab, false, (event) => this.#onEvent(event));
+    await this.track(lab, async (runId) => {
+      const report = await labTeardown(source, lab, false, runId, (event) => this.#onEvent(event));
       this.#settle(report);
       return report;
     });

@@ -71,7 +71,7 @@ pub async fn describe(cx: &Ctx, which: RoleFor, name: &str) -> Result<Found> {
 
 pub async fn create(cx: &Ctx, which: RoleFor, name: &str) -> Result<String> {
     let iam = cx.aws.iam();
-    let trust = policies::trust(service_for(which)).to_string();
+    let trust = policies::trust(service_for(which), &cx.facts().account_id).to_string();
     let (k, v) = lab_tag(cx);
     let tag = aws_sdk_iam::types::Tag::builder().key(k).value(v).build()?;
     let out = cx

@@ -4,15 +4,19 @@
 
 use serde_json::{Value, json};
 
-/// Who may assume the role. `Principal.Service` is a single string, not a list: some
-/// services' validators (and the sandbox) refuse the list form.
-pub fn trust(service: &str) -> Value {
+/// Who may assume the role: the service, acting for this account only. `aws:SourceAccount`
+/// is AWS's confused-deputy guard, which CodePipeline, CodeBuild and ECS tasks all set when
+/// they assume a role ("Cross-service confused deputy prevention" in each service's guide).
+/// `Principal.Service` is a single string, not a list: some services' validators (and the
+/// sandbox) refuse the list form.
+pub fn trust(service: &str, account: &str) -> Value {
     json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
             "Principal": { "Service": service },
-            "Action": "sts:AssumeRole"
+            "Action": "sts:AssumeRole",
+            "Condition": { "StringEquals": { "aws:SourceAccount": account } }
         }]
     })
 }
@@ -48,6 +52,12 @@ impl Scope<'_> {
             format!("arn:aws:s3:::{}/*", self.bucket)
         ])
     }
+    /// Bucket names are global: a bucket of the same name in another account (created after
+    /// ours was deleted) must not receive the lab's artifacts. AWS's CodePipeline examples
+    /// condition the artifact statements on `aws:ResourceAccount`.
+    fn own_account(&self) -> Value {
+        json!({ "StringEquals": { "aws:ResourceAccount": self.account } })
+    }
     pub fn repository_arn(&self) -> String {
         self.arn("ecr", &format!("repository/{}", self.repository))
     }
@@ -70,7 +80,8 @@ pub fn pipeline(s: &Scope) -> Value {
                 "Sid": "Artifacts",
                 "Effect": "Allow",
                 "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:GetBucketVersioning", "s3:GetBucketLocation"],
-                "Resource": s.bucket_arns()
+                "Resource": s.bucket_arns(),
+                "Condition": s.own_account()
             },
             {
                 "Sid": "Build",
@@ -94,8 +105,23 @@ pub fn pipeline(s: &Scope) -> Value {
                 // These accept no resource-level scoping in IAM: "*" is the narrowest.
                 "Sid": "DeployTaskDefinition",
                 "Effect": "Allow",
-                "Action": ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:DescribeTasks", "ecs:ListTasks"],
+                "Action": ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"],
                 "Resource": "*"
+            },
+            {
+                "Sid": "DeployTasks",
+                "Effect": "Allow",
+                "Action": "ecs:DescribeTasks",
+                "Resource": s.arn("ecs", &format!("task/{}/*", s.cluster))
+            },
+            {
+                // ListTasks names no task (its resource is a container instance, which Fargate
+                // has none of), so it is scoped by the cluster condition instead.
+                "Sid": "DeployListTasks",
+                "Effect": "Allow",
+                "Action": "ecs:ListTasks",
+                "Resource": "*",
+                "Condition": { "ArnEquals": { "ecs:cluster": s.arn("ecs", &format!("cluster/{}", s.cluster)) } }
             },
             {
                 "Sid": "TagNewRevision",
@@ -132,7 +158,8 @@ pub fn build(s: &Scope) -> Value {
             "Sid": "Artifacts",
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:GetBucketLocation"],
-            "Resource": s.bucket_arns()
+            "Resource": s.bucket_arns(),
+            "Condition": s.own_account()
         }),
         json!({
             "Sid": "EcrLogin",
@@ -204,7 +231,7 @@ mod tests {
         Scope {
             partition_region: "ap-northeast-2",
             account: "000000000000",
-            bucket: "b",
+            bucket: "pipewright-ktb-artifacts",
             build_project: "ktb-build",
             build_log_group: "/pipewright/ktb/build",
             app_log_group: "/pipewright/ktb/app",
@@ -220,6 +247,112 @@ mod tests {
 
     fn statements(v: &Value) -> &Vec<Value> {
         v["Statement"].as_array().unwrap()
+    }
+
+    /// Actions AWS accepts only with `"Resource": "*"`, and why (the Service Authorization
+    /// Reference lists no resource type for them, or none that the call names).
+    const UNSCOPED: &[(&str, &str)] = &[
+        (
+            "ecr:GetAuthorizationToken",
+            "Amazon ECR: the token is for the whole registry; the action has no resource type",
+        ),
+        (
+            "ecs:RegisterTaskDefinition",
+            "Amazon ECS: a new task definition has no ARN before it is registered; no resource type",
+        ),
+        (
+            "ecs:DescribeTaskDefinition",
+            "Amazon ECS: no resource type (the ECS deploy action reference grants it on *)",
+        ),
+        (
+            "ecs:ListTasks",
+            "Amazon ECS: its resource is a container instance, which Fargate has none of; scoped by the ecs:cluster condition",
+        ),
+    ];
+
+    fn as_list(v: &Value) -> Vec<String> {
+        match v {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every document the app writes, for every choice that changes one.
+    fn every_policy() -> Vec<(String, Value)> {
+        let mut out = Vec::new();
+        for full_clone in [false, true] {
+            let s = Scope { full_clone, ..scope() };
+            out.push((format!("pipeline (full clone {full_clone})"), pipeline(&s)));
+            out.push((format!("build (full clone {full_clone})"), build(&s)));
+            out.push((format!("task execution (full clone {full_clone})"), task_execution(&s)));
+        }
+        out
+    }
+
+    #[test]
+    fn no_wildcard_action_and_every_unscoped_resource_is_a_listed_exception() {
+        for (name, doc) in every_policy() {
+            for st in statements(&doc) {
+                assert_eq!(st["Effect"], "Allow", "{name}: {st}");
+                assert!(
+                    st.get("NotAction").is_none() && st.get("NotResource").is_none(),
+                    "{name}: {st}"
+                );
+                let actions = as_list(&st["Action"]);
+                assert!(!actions.is_empty(), "{name}: {st}");
+                for a in &actions {
+                    assert!(!a.contains('*'), "{name}: wildcard action {a}");
+                }
+                for r in as_list(&st["Resource"]) {
+                    if r == "*" {
+                        for a in &actions {
+                            assert!(
+                                UNSCOPED.iter().any(|(x, _)| x == a),
+                                "{name}: {a} on * is not a listed exception"
+                            );
+                        }
+                        continue;
+                    }
+                    assert!(r.starts_with("arn:aws:"), "{name}: {r}");
+                    // A wildcard may only end a path inside the lab's own resource.
+                    let head = r.split('*').next().unwrap_or_default();
+                    assert!(
+                        ["ktb", "connection/x"].iter().any(|n| head.contains(n)),
+                        "{name}: {r} is not scoped to the lab"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn trust_policies_carry_the_source_account() {
+        for service in [
+            "codepipeline.amazonaws.com",
+            "codebuild.amazonaws.com",
+            "ecs-tasks.amazonaws.com",
+        ] {
+            let t = trust(service, "000000000000");
+            let st = &statements(&t)[0];
+            assert_eq!(st["Principal"]["Service"], service);
+            assert_eq!(st["Action"], "sts:AssumeRole");
+            assert_eq!(st["Condition"]["StringEquals"]["aws:SourceAccount"], "000000000000");
+        }
+    }
+
+    #[test]
+    fn bucket_statements_carry_the_resource_account() {
+        for (name, doc) in every_policy() {
+            for st in statements(&doc) {
+                if as_list(&st["Resource"]).iter().any(|r| r.starts_with("arn:aws:s3:::")) {
+                    assert_eq!(
+                        st["Condition"]["StringEquals"]["aws:ResourceAccount"], "000000000000",
+                        "{name}: {st}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -41,6 +41,10 @@ use crate::error::Error;
 /// estimate, `pricing`) exact.
 pub const LAB_ZONES: usize = 2;
 
+/// The largest spec file read. The lecture's spec is about 2 KB; every list in it is bounded
+/// (patterns, build variables), so a larger file is a mistake or an attack, never a lab.
+pub const MAX_SPEC_BYTES: usize = 64 * 1024;
+
 impl LabSpec {
     /// The spec as TOML, the form it is stored and edited in.
     pub fn to_toml(&self) -> Result<String, Error> {
@@ -50,6 +54,15 @@ impl LabSpec {
     /// Reads a spec. Missing keys take their defaults; unknown keys and wrong types are
     /// refused with the line, column and the keys that are allowed there.
     pub fn from_toml(text: &str) -> Result<LabSpec, Error> {
+        if text.len() > MAX_SPEC_BYTES {
+            return Err(Error::Invalid {
+                field: "spec".into(),
+                message: format!(
+                    "the spec file is {} bytes; a lab spec is a few kilobytes and at most {MAX_SPEC_BYTES} bytes are read (스펙 파일이 너무 큽니다: 최대 {MAX_SPEC_BYTES}바이트)",
+                    text.len()
+                ),
+            });
+        }
         toml::from_str(text).map_err(|e| Error::Invalid {
             field: "spec".into(),
             message: e.to_string().trim_end().to_owned(),
@@ -116,6 +129,63 @@ mod tests {
         assert!(LabSpec::from_toml("nmae = \"x\"").is_err());
         assert!(LabSpec::from_toml("[pipeline.trigger]\nkind = \"filter\"\nbranch = [\"x\"]\n").is_err());
         assert!(LabSpec::from_toml("[build.service_role]\nmode = \"existing\"\narn = \"x\"\nname = \"y\"\n").is_err());
+    }
+
+    #[test]
+    fn fieldless_trigger_kinds_refuse_filter_keys() {
+        for kind in ["none", "no_filter"] {
+            for extra in [
+                "include = [\"main\"]",
+                "exclude = [\"dev\"]",
+                "file_paths_include = [\"src/**\"]",
+            ] {
+                let text = format!("[pipeline.trigger]\nkind = \"{kind}\"\n{extra}\n");
+                let msg = LabSpec::from_toml(&text).unwrap_err().to_string();
+                let key = extra.split(' ').next().unwrap();
+                assert!(msg.contains(key), "{kind} with {key}: {msg}");
+            }
+        }
+        assert!(LabSpec::from_toml("[pipeline.trigger]\nkind = \"sometimes\"\n").is_err());
+        assert!(
+            LabSpec::from_toml("[pipeline.trigger]\ninclude = [\"main\"]\n").is_err(),
+            "no kind"
+        );
+        // JSON from the webview goes through the same path.
+        let mut json = serde_json::to_value(LabSpec::new("ktb", "octo/app")).unwrap();
+        json["pipeline"]["trigger"] = serde_json::json!({"kind": "none", "include": ["main"]});
+        assert!(serde_json::from_value::<LabSpec>(json).is_err());
+    }
+
+    #[test]
+    fn an_oversized_spec_is_refused_before_parsing() {
+        let spec = LabSpec::new("ktb", "octo/app").to_toml().unwrap();
+        let padded = format!("{spec}\n{}", "# padding\n".repeat(MAX_SPEC_BYTES / 10));
+        let err = LabSpec::from_toml(&padded).unwrap_err();
+        assert_eq!(err.field(), Some("spec"));
+        assert!(err.to_string().contains("at most 65536 bytes"), "{err}");
+        assert!(LabSpec::from_toml(&spec).is_ok());
+    }
+
+    #[test]
+    fn integers_out_of_range_are_refused_never_wrapped() {
+        for (key, value) in [
+            ("container_port", "4294967296"),
+            ("container_port", "-1"),
+            ("desired_count", "99999999999999999999"),
+            ("cpu", "1e3"),
+            ("memory", "3072.5"),
+        ] {
+            let text = format!("name = \"ktb\"\n[deploy]\n{key} = {value}\n");
+            let err = LabSpec::from_toml(&text).unwrap_err();
+            assert_eq!(err.code(), crate::error::ErrorCode::Invalid, "{key} = {value}: {err}");
+        }
+        let mut spec = LabSpec::new("ktb", "octo/app");
+        spec.deploy.desired_count = u32::MAX;
+        spec.deploy.cpu = u32::MAX;
+        spec.deploy.memory = u32::MAX;
+        let est = spec.cost_estimate();
+        assert!(est.usd_per_hour.is_finite() && est.usd_per_hour > 0.0);
+        assert!(!spec.validate().is_empty());
     }
 
     #[test]

@@ -108,8 +108,11 @@ pub enum RoleChoice {
 }
 
 /// When the pipeline starts by itself.
+///
+/// Read through [`TriggerFields`]: serde lets an internally tagged unit variant ignore any
+/// other keys, so `kind = "none"` with an `include` list would quietly drop the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields, from = "TriggerFields")]
 pub enum Trigger {
     /// Any push to the source branch starts a run (of the branch's HEAD).
     NoFilter,
@@ -118,6 +121,27 @@ pub enum Trigger {
     /// "Do not detect changes": runs start only by hand.
     #[serde(rename = "none")]
     Manual,
+}
+
+/// [`Trigger`] as read from a file or the webview: the kinds without fields are empty
+/// structs, so any key besides `kind` is refused by name.
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum TriggerFields {
+    NoFilter {},
+    Filter(TriggerFilter),
+    #[serde(rename = "none")]
+    Manual {},
+}
+
+impl From<TriggerFields> for Trigger {
+    fn from(t: TriggerFields) -> Self {
+        match t {
+            TriggerFields::NoFilter {} => Trigger::NoFilter,
+            TriggerFields::Filter(f) => Trigger::Filter(f),
+            TriggerFields::Manual {} => Trigger::Manual,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

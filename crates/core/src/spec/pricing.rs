@@ -125,7 +125,8 @@ impl LabSpec {
         } else {
             (p.fargate_vcpu_hour, p.fargate_gb_hour)
         };
-        let addresses = d.desired_count + ALB_ADDRESSES;
+        // Any u32 may arrive from the webview before validation: count in f64, never wrap.
+        let addresses = f64::from(d.desired_count) + f64::from(ALB_ADDRESSES);
         let build_minute = match (self.build.environment_type, self.build.compute_type) {
             (EnvironmentType::ArmContainer, ComputeType::Small) => p.build_arm_small_minute,
             (EnvironmentType::ArmContainer, _) => p.build_arm_large_minute,
@@ -163,7 +164,7 @@ impl LabSpec {
                 format!(
                     "퍼블릭 IPv4 주소 {addresses}개 (태스크마다 1개, 로드 밸런서의 가용 영역마다 1개: {ALB_ADDRESSES}개)"
                 ),
-                addresses as f64 * p.ipv4_hour,
+                addresses * p.ipv4_hour,
                 Per::Hour,
             ),
             line(

@@ -437,6 +437,16 @@ pub(crate) fn buildspec_path(s: &str) -> Rule {
             "buildspec 경로는 저장소 루트 기준의 상대 경로여야 합니다 (맨 앞 '/'나 \"..\"는 쓸 수 없습니다).",
         ));
     }
+    // CodeBuild reads its buildspec field as YAML when it is not a path, so a one-line
+    // `{version: 0.2, phases: ...}` here would run commands the student never saw in a file.
+    let yaml_like = s.contains([':', '{', '}', '[', ']', '#', '|', '>', '&', '*', '!']);
+    if yaml_like || !(s.ends_with(".yml") || s.ends_with(".yaml")) {
+        return Err(problem(
+            "not_a_path",
+            "The buildspec path must be a file path ending in .yml or .yaml, e.g. buildspec.yml; buildspec contents (YAML) cannot go here.",
+            "buildspec 경로는 buildspec.yml처럼 .yml이나 .yaml로 끝나는 파일 경로여야 합니다. buildspec 내용(YAML)은 여기에 쓸 수 없습니다.",
+        ));
+    }
     Ok(())
 }
 
@@ -450,9 +460,15 @@ pub(crate) const RESERVED_ENV_NAMES: &[&str] = &[
     "IMAGE_TAG",
 ];
 
+/// CodeBuild's API sets no length on a variable's name or value (EnvironmentVariable: name at
+/// least 1 character); CodePipeline, which runs the build, takes names of 1–128 characters
+/// and values of up to 2000 (its EnvironmentVariable type). We apply those.
+pub(crate) const ENV_NAME_MAX: usize = 128;
+pub(crate) const ENV_VALUE_MAX: usize = 2000;
+
 pub(crate) fn env_var_name(s: &str) -> Rule {
     let what = noun("The variable name", "변수 이름");
-    length(s, 1, 255, what)?;
+    length(s, 1, ENV_NAME_MAX, what)?;
     chars(
         s,
         what,
@@ -503,6 +519,14 @@ pub(crate) fn env_var_name(s: &str) -> Rule {
 }
 
 pub(crate) fn env_var_value(s: &str) -> Rule {
+    let n = s.chars().count();
+    if n > ENV_VALUE_MAX {
+        return Err(problem(
+            "too_long",
+            format!("The value must be at most {ENV_VALUE_MAX} characters (now {n})."),
+            format!("값은 {ENV_VALUE_MAX}자 이하여야 합니다 (지금 {n}자)."),
+        ));
+    }
     // An access key id is the one secret with an unmistakable shape.
     let looks_like_key = s.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
         w.len() == 20
@@ -828,6 +852,18 @@ mod tests {
         assert_eq!(code(buildspec_path("/buildspec.yml")), "not_relative");
         assert_eq!(code(buildspec_path("../buildspec.yml")), "not_relative");
         assert_eq!(code(buildspec_path("")), "required");
+        assert_eq!(code(buildspec_path("ci/buildspec.yaml")), "ok");
+        for yaml in [
+            "{version: 0.2, phases: {build: {commands: [curl evil.example]}}}",
+            "version: 0.2",
+            "[a.yml]",
+            "buildspec.yml # comment",
+            "buildspec",
+            "buildspec.json",
+        ] {
+            assert_eq!(code(buildspec_path(yaml)), "not_a_path", "{yaml}");
+        }
+        assert_eq!(code(buildspec_path("version: 0.2\nphases:\n")), "invalid_chars");
     }
 
     #[test]
@@ -844,6 +880,15 @@ mod tests {
         assert_eq!(code(env_var_name("GITHUB_TOKEN")), "looks_secret");
         assert_eq!(code(env_var_value("production")), "ok");
         assert_eq!(code(env_var_value("key=AKIAABCDEFGHIJKLMNOP")), "looks_secret");
+        assert_eq!(code(env_var_name(&"A".repeat(ENV_NAME_MAX))), "ok");
+        assert_eq!(code(env_var_name(&"A".repeat(ENV_NAME_MAX + 1))), "too_long");
+        assert_eq!(code(env_var_value(&"v".repeat(ENV_VALUE_MAX))), "ok");
+        assert_eq!(code(env_var_value(&"v".repeat(ENV_VALUE_MAX + 1))), "too_long");
+        assert_eq!(
+            code(env_var_value(&"한".repeat(ENV_VALUE_MAX))),
+            "ok",
+            "characters, not bytes"
+        );
     }
 
     #[test]

@@ -57,6 +57,12 @@ impl FieldError {
 /// Most patterns CodePipeline takes in one include or exclude list.
 const MAX_PATTERNS: usize = 8;
 
+/// Most build variables, and their names and values together. CodeBuild documents neither;
+/// these are Pipewright's bounds, far above what a lab needs, so that a spec stays a file a
+/// person can read and a project stays well inside what the API takes in one request.
+const MAX_ENV_VARS: usize = 50;
+const MAX_ENV_TOTAL: usize = 10_000;
+
 #[derive(Default)]
 struct Errors {
     list: Vec<FieldError>,
@@ -112,6 +118,7 @@ impl Errors {
                     format!("목록 하나에 패턴은 {MAX_PATTERNS}개까지입니다 (지금 {}개).", list.len()),
                 )),
             );
+            return;
         }
         for (i, p) in list.iter().enumerate() {
             self.check(format!("{field}[{i}]"), rule(p));
@@ -220,7 +227,8 @@ impl LabSpec {
                 "파일 경로 필터는 태그가 아니라 브랜치 필터와 함께만 쓸 수 있습니다.",
             );
         }
-        if !pull_request && f.filter_type == FilterType::Branches {
+        let listed = [&f.include, &f.exclude].iter().all(|l| l.len() <= MAX_PATTERNS);
+        if !pull_request && f.filter_type == FilterType::Branches && listed {
             self.check_branch_triggers(e, f);
         }
     }
@@ -348,6 +356,29 @@ impl LabSpec {
 
     fn check_env_vars(&self, e: &mut Errors) {
         let vars = &self.build.environment_variables;
+        const F: &str = "build.environment_variables";
+        if vars.len() > MAX_ENV_VARS {
+            e.refuse(
+                F,
+                "too_many",
+                &format!("At most {MAX_ENV_VARS} build variables (now {}).", vars.len()),
+                &format!("빌드 변수는 {MAX_ENV_VARS}개까지입니다 (지금 {}개).", vars.len()),
+            );
+            // Naming each of thousands of entries would drown the one message that matters.
+            return;
+        }
+        let total: usize = vars
+            .iter()
+            .map(|v| v.name.chars().count() + v.value.chars().count())
+            .sum();
+        if total > MAX_ENV_TOTAL {
+            e.refuse(
+                F,
+                "too_large",
+                &format!("Build variables' names and values together must be at most {MAX_ENV_TOTAL} characters (now {total})."),
+                &format!("빌드 변수의 이름과 값은 모두 합쳐 {MAX_ENV_TOTAL}자 이하여야 합니다 (지금 {total}자)."),
+            );
+        }
         for (i, v) in vars.iter().enumerate() {
             let field = format!("build.environment_variables[{i}]");
             e.check(format!("{field}.name"), rules::env_var_name(&v.name));

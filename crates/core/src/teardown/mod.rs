@@ -280,6 +280,12 @@ pub async fn teardown(
 ) -> Result<TeardownReport> {
     let spec = ledger.spec_of(lab)?;
     apply::check_region(aws, &ledger.region_of(lab)?)?;
+    // A dry run changes nothing, so it may list while another run works.
+    let _lock = if options.dry_run {
+        None
+    } else {
+        Some(ledger.lock_lab(lab, "teardown")?)
+    };
     let facts = facts(aws, ledger.clone(), &spec, &options, cancel.clone()).await?;
     ledger.check_account(lab, &facts.account_id)?;
     let cx = Ctx::new(aws, ledger, &spec, facts, options.concurrency, &options.timing).reporting(progress, cancel);

@@ -44,9 +44,24 @@ impl TagRule {
         }
     }
 
-    /// `key=value`, or `key=*` / `key` for any value.
+    /// `key=value`, or `key=*` for any value. An empty value (`pipewright:lab=`, what an
+    /// unset shell variable gives) and a bare key are refused: "every lab" must be asked for
+    /// with an explicit `=*`.
     pub fn parse(text: &str) -> Result<TagRule> {
-        let (key, value) = text.split_once('=').unwrap_or((text, "*"));
+        let refuse = |message: String| Error::Invalid {
+            field: "tag".into(),
+            message,
+        };
+        let Some((key, value)) = text.split_once('=') else {
+            return Err(refuse(format!(
+                "{text:?} has no value: write {text}=NAME for one lab, or {text}=* for every lab (값이 없습니다: 랩 하나는 {text}=NAME, 모든 랩은 {text}=*)"
+            )));
+        };
+        if value.trim().is_empty() {
+            return Err(refuse(format!(
+                "the value of {key} is empty (an unset shell variable?): write {key}=NAME for one lab, or {key}=* for every lab (값이 비어 있습니다. 셸 변수가 비었는지 확인하세요)"
+            )));
+        }
         if !key.starts_with("pipewright:") || key.len() <= "pipewright:".len() {
             return Err(Error::Invalid {
                 field: "tag".into(),
@@ -55,7 +70,7 @@ impl TagRule {
                 ),
             });
         }
-        let value = (!value.is_empty() && value != "*").then(|| value.to_owned());
+        let value = (value != "*").then(|| value.to_owned());
         Ok(TagRule { key: key.into(), value })
     }
 
@@ -110,9 +125,13 @@ pub async fn tagged(cx: &Ctx, rule: &TagRule, everywhere: bool) -> Result<Vec<Ta
     Ok(found)
 }
 
+/// Roles carrying the tag. IAM is global: a sweep of one region must not remove the roles of
+/// a lab that runs in another (its pipeline and tasks would stop), so when the ledger places
+/// any of them elsewhere the whole sweep is refused before anything is deleted.
 async fn tagged_roles(cx: &Ctx, rule: &TagRule) -> Result<Vec<String>> {
     let iam = cx.aws.iam();
     let mut out = Vec::new();
+    let mut elsewhere = Vec::new();
     let mut marker: Option<String> = None;
     loop {
         let page = cx
@@ -133,14 +152,31 @@ async fn tagged_roles(cx: &Ctx, rule: &TagRule) -> Result<Vec<String>> {
                 Err(e) => return Err(e),
             };
             if rule.matches(tags.tags().iter().map(|t| (t.key(), t.value()))) {
+                let lab = tags.tags().iter().find(|t| t.key() == LAB_TAG_KEY).map(|t| t.value());
+                if let Some(region) = lab.and_then(|lab| cx.ledger.lab_region(lab).ok().flatten())
+                    && region != cx.aws.region()
+                {
+                    elsewhere.push(format!("{name} (lab {}, {region})", lab.unwrap_or_default()));
+                }
                 out.push(role.arn().to_owned());
             }
         }
         marker = page.marker().map(str::to_owned);
         if !page.is_truncated() || marker.is_none() {
-            return Ok(out);
+            break;
         }
     }
+    if !elsewhere.is_empty() {
+        return Err(Error::Invalid {
+            field: "region".into(),
+            message: format!(
+                "{rule} in {} would also remove IAM roles (global) of labs in other regions: {}. Sweep each lab's own region with pipewright:lab=NAME, or `pipewright down --lab NAME` (다른 리전의 랩 역할까지 지우게 되므로 정리를 거부합니다)",
+                cx.aws.region(),
+                elsewhere.join(", ")
+            ),
+        });
+    }
+    Ok(out)
 }
 
 async fn tagged_connections(cx: &Ctx, rule: &TagRule) -> Result<Vec<String>> {
@@ -306,12 +342,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_empty_value_or_a_bare_key_is_refused() {
+        for (text, says) in [
+            ("pipewright:lab=", "is empty"),
+            ("pipewright:lab=  ", "is empty"),
+            ("pipewright:lab", "=*"),
+            ("", "=*"),
+            ("=", "is empty"),
+        ] {
+            let err = TagRule::parse(text).unwrap_err();
+            assert_eq!(err.field(), Some("tag"), "{text:?}");
+            assert!(err.to_string().contains(says), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
     fn only_pipewright_tags_can_be_swept() {
         assert_eq!(TagRule::parse("pipewright:lab=ktb").unwrap(), TagRule::lab("ktb"));
         assert_eq!(TagRule::parse("pipewright:lab=*").unwrap().value, None);
         assert!(TagRule::parse("Name=web").is_err());
         assert!(TagRule::parse("pipewright:=x").is_err());
-        let any = TagRule::parse("pipewright:lab").unwrap();
+        let any = TagRule::parse("pipewright:lab=*").unwrap();
         assert!(any.matches([("pipewright:lab", "a")].into_iter()));
         assert!(!TagRule::lab("a").matches([("pipewright:lab", "ab")].into_iter()));
     }

@@ -53,7 +53,7 @@ type FakeState = {
   currentLab: LabSpec | null;
   /** lab_status: kinds that AWS no longer has (an interrupted or half-removed lab). */
   missingKinds: string[];
-  /** Labs asked to stop by lab_cancel. */
+  /** Runs asked to stop by lab_cancel, by run id. */
   cancelled: Set<string>;
   connectionCompleted: boolean;
 };
@@ -233,10 +233,13 @@ function status(lab: string): LabStatus {
 }
 
 /** lab_apply: walks the recorded plan, reporting each node as Rust's engine does. */
-async function apply(spec: LabSpec, onEvent: (event: ProgressEvent) => void): Promise<ApplyReport> {
+async function apply(
+  spec: LabSpec,
+  runId: string,
+  onEvent: (event: ProgressEvent) => void,
+): Promise<ApplyReport> {
   const lab = spec.name;
   const started = Date.now();
-  state.cancelled.delete(lab);
   state.connectionCompleted = false;
   state.currentLab = spec;
   ft.removed.delete(lab);
@@ -248,7 +251,7 @@ async function apply(spec: LabSpec, onEvent: (event: ProgressEvent) => void): Pr
     url: string | null = null,
   ) => onEvent(progressEvent(lab, started, n, nodeState, message, url, "access_denied"));
   const checkCancel = () => {
-    if (state.cancelled.has(lab)) throw failure("cancelled", `lab ${lab} was cancelled`);
+    if (state.cancelled.has(runId)) throw failure("cancelled", `lab ${lab} was cancelled`);
   };
   for (const n of plan.nodes) emit(n, "pending");
   const resources: ApplyReport["resources"] = [];
@@ -301,11 +304,11 @@ const REUSED = "reused, not created by this lab: left as is";
 async function teardown(
   spec: LabSpec,
   dryRun: boolean,
+  runId: string,
   onEvent: (event: ProgressEvent) => void,
 ): Promise<TeardownReport> {
   const lab = spec.name;
   const started = Date.now();
-  state.cancelled.delete(lab);
   const report: TeardownReport = {
     lab,
     dryRun,
@@ -324,8 +327,7 @@ async function teardown(
   const emit = (n: PlanNode, nodeState: NodeState, message: string | null = null) =>
     onEvent(progressEvent(lab, started, n, nodeState, message, null, "aws"));
   for (const n of nodes) {
-    if (state.cancelled.has(lab)) {
-      state.cancelled.delete(lab);
+    if (state.cancelled.has(runId)) {
       throw failure("cancelled", `lab ${lab} was cancelled`);
     }
     const item = { kind: n.kind, name: n.name, id: physicalId(n) };
@@ -413,7 +415,8 @@ const handlers: { [C in Command]: (args: Args) => unknown } = {
   practice_push: (args) => fakeWatchInvoke("practice_push", args),
   notify: (args) => fakeWatchInvoke("notify", args),
   open_url: () => null,
-  lab_apply: (args) => apply(args.spec as LabSpec, args.onEvent as (event: ProgressEvent) => void),
+  lab_apply: (args) =>
+    apply(args.spec as LabSpec, String(args.runId), args.onEvent as (event: ProgressEvent) => void),
   lab_teardown: (args) => {
     const lab = String(args.lab);
     const known = ft.summaries.some((s) => s.name === lab);
@@ -424,10 +427,15 @@ const handlers: { [C in Command]: (args: Args) => unknown } = {
       state.currentLab?.name === lab
         ? state.currentLab
         : (recorded("spec_default", { name: lab, repository: "octo/sample-app" }) as LabSpec);
-    return teardown(spec, Boolean(args.dryRun), args.onEvent as (event: ProgressEvent) => void);
+    return teardown(
+      spec,
+      Boolean(args.dryRun),
+      String(args.runId),
+      args.onEvent as (event: ProgressEvent) => void,
+    );
   },
   lab_cancel: (args) => {
-    state.cancelled.add(String(args.lab));
+    state.cancelled.add(String(args.runId));
     return null;
   },
   lab_current: () => state.currentLab,
