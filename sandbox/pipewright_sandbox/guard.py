@@ -8,7 +8,8 @@ before app.py routes a request, `refusal(environ)` refuses:
   (`OPTIONS`): the sandbox answers no CORS at all, `respond` strips moto's
   `Access-Control-*` headers;
 - an AWS request not signed with this start's key as its access key id (`KEY`, printed on
-  the `PIPEWRIGHT_SANDBOX_KEY=` line before the URL line), or for a service the lab does not
+  the `PIPEWRIGHT_SANDBOX_KEY=` line before the URL line) or with a key the sandbox issued
+  itself (IAM access keys, STS credentials), or for a service the lab does not
   use, and every other route of moto's (`/moto-api/...`, its dashboard);
 - a `/_sandbox/...` request that changes something (any method but GET/HEAD) without the key
   in the `X-Pipewright-Sandbox-Key` header, or whose body is not `application/json`.
@@ -79,7 +80,18 @@ def _page_token_ok(token: str) -> bool:
 
 
 def _key_ok(given: str) -> bool:
-    return bool(KEY) and hmac.compare_digest(given.encode(), KEY.encode())
+    if bool(KEY) and hmac.compare_digest(given.encode(), KEY.encode()):
+        return True
+    # Keys this sandbox issued itself (an IAM user's CreateAccessKey, STS's temporary
+    # credentials for an assumed role), in any account: only a client holding KEY could have
+    # asked for them, and a profile or a second account in the tests signs with them.
+    from moto.iam.models import iam_backends
+
+    return any(
+        given in partition.access_keys
+        for account in list(iam_backends.values())
+        for partition in list(account.values())
+    )
 
 
 def _port() -> str:

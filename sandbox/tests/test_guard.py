@@ -199,3 +199,21 @@ def test_the_handshake_page_completes_with_its_own_token(sandbox_url, client, co
                        {"Content-Type": "application/json", "X-Pipewright-Sandbox-Page": token})
     assert status == 403
     cs.delete_connection(ConnectionArn=arn)
+
+
+def test_keys_the_sandbox_issued_itself_work_and_made_up_ones_do_not(sandbox_url, client):
+    iam = client("iam")
+    iam.create_user(UserName="guard-profile-user")
+    key = iam.create_access_key(UserName="guard-profile-user")["AccessKey"]
+    session = boto3.session.Session(aws_access_key_id=key["AccessKeyId"],
+                                     aws_secret_access_key=key["SecretAccessKey"],
+                                     region_name="ap-northeast-2")
+    sts = session.client("sts", endpoint_url=sandbox_url, config=NO_RETRY)
+    assert sts.get_caller_identity()["Arn"].endswith(":user/guard-profile-user")
+    # One letter off is a key nobody issued.
+    forged = key["AccessKeyId"][:-1] + ("A" if key["AccessKeyId"][-1] != "A" else "B")
+    session = boto3.session.Session(aws_access_key_id=forged, aws_secret_access_key="x",
+                                     region_name="ap-northeast-2")
+    with pytest.raises(ClientError) as err:
+        session.client("sts", endpoint_url=sandbox_url, config=NO_RETRY).get_caller_identity()
+    assert err.value.response["Error"]["Code"] == "UnrecognizedClientException"
