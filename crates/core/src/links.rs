@@ -1,5 +1,6 @@
 //! Which pages the app opens in the student's browser: only AWS console pages, a load
-//! balancer's own address (the student's deployed app) and the running sandbox's own pages,
+//! balancer's own address (the student's deployed app), the student's repository on GitHub
+//! (the preflight's links) and the running sandbox's own pages,
 //! never an arbitrary URL the webview hands over.
 
 use crate::error::{Error, Result};
@@ -20,7 +21,7 @@ pub fn check(url: &str, sandbox_url: Option<&str>) -> Result<()> {
 /// own `/_sandbox/` pages.
 fn may_open(url: &str, sandbox_base: Option<&str>) -> bool {
     if let Some(base) = sandbox_base
-        && url.starts_with(&format!("{base}/_sandbox/"))
+        && (url.starts_with(&format!("{base}/_sandbox/")) || url.starts_with(&format!("{base}/_github/")))
     {
         return true;
     }
@@ -36,7 +37,8 @@ fn may_open(url: &str, sandbox_base: Option<&str>) -> bool {
         return false;
     };
     let host = host_of(rest);
-    host == "console.aws.amazon.com" || host.ends_with(".console.aws.amazon.com")
+    // github.com: the student's repository and its files, which the preflight links to.
+    host == "console.aws.amazon.com" || host.ends_with(".console.aws.amazon.com") || host == "github.com"
 }
 
 #[cfg(test)]
@@ -56,6 +58,12 @@ mod tests {
         ));
         assert!(openable("http://127.0.0.1:4566/_sandbox/connections", sandbox));
         assert!(!openable("http://127.0.0.1:4566/_sandbox/connections", None));
+        assert!(openable(
+            "http://127.0.0.1:4566/_github/me/app/blob/master/Dockerfile",
+            sandbox
+        ));
+        assert!(openable("https://github.com/me/app/blob/main/Dockerfile", None));
+        assert!(!openable("https://github.com.evil.example/", None));
         assert!(!openable("https://console.aws.amazon.com.evil.example/", None));
         assert!(!openable("http://console.aws.amazon.com/", None));
         assert!(!openable("https://evil.example/?console.aws.amazon.com/", None));
