@@ -80,6 +80,10 @@ fn the_lecture_sample_as_forked() {
     assert_eq!(branch.field, "source.branch");
     assert_eq!(branch.remedy, Some(SpecEdit::Branch("master".into())));
     says(branch, &["\"main\"", "\"master\""]);
+    assert!(
+        !codes(&report).contains(&"trigger_matches_no_branch"),
+        "the branch's fix moves the trigger too"
+    );
     // Inline mode: Pipewright's buildspec takes the base image from AWS's mirror.
     let hub = find(&report, "docker_hub_mirrored");
     assert_eq!(hub.severity, Severity::Info);

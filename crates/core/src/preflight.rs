@@ -178,7 +178,10 @@ async fn check(spec: &LabSpec, gh: &GitHub, out: &mut Vec<Finding>) -> bool {
             suggestion
         }
     };
-    check_trigger(spec, &refs.branches.keys().cloned().collect::<Vec<_>>(), out);
+    // A missing branch is named above; its fix (SpecEdit::Branch) moves a branch trigger too.
+    if head == branch {
+        check_trigger(spec, &refs.branches.keys().cloned().collect::<Vec<_>>(), out);
+    }
     let file = |path: &'static str| gh.file(repo, &head, path);
     let blob = |path: &str| format!("{page}/blob/{head}/{path}");
 
