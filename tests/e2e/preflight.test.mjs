@@ -87,7 +87,7 @@ test("preflight findings, their fixes, the lab up and a greeting pushed from Wat
     const app = await b.execute((el) => el.value, area);
     assert.match(app, /Hello, KTB World!!!/);
     await fill(b, '[data-testid="watch-edit-text"]', app.replace("Hello, KTB World!!!", "Hello, World!"));
-    await b.execute(() => document.querySelector('[data-testid="watch-edit"]').scrollIntoView());
+    await b.execute(() => document.querySelector('[data-testid="watch-edit-text"]').scrollIntoView({ block: "center" }));
     await screenshot(b, "watch-edit-greeting");
     await click(b, '[data-testid="watch-edit-push"]');
     await waitForText(b, '[data-testid="watch-run-commit"]', "Edit src/app.js", 30_000);
