@@ -20,7 +20,8 @@ from lab import executions, make_pipeline, uid, wait_done, wait_for
 REGION = "ap-northeast-2"
 SAMPLE = "ktb-lecture/ktb-repo"
 
-# crates/core/src/buildspec.rs `inline(false)`, as the product sets it on the project.
+# crates/core/src/buildspec.rs `inline(false)` without its Docker Hub mirror pre-pull (the Rust
+# test tests/tests/preflight.rs runs the whole of it under the Docker Hub fault).
 PIPEWRIGHT_BUILDSPEC = """version: 0.2
 phases:
   pre_build:

@@ -27,6 +27,8 @@ macro_rules! app_commands {
             commands::fargate_sizes,
             commands::spec_buildspec,
             commands::practice_push,
+            commands::practice_file,
+            commands::preflight,
             commands::notify,
             commands::open_url,
             labs::lab_apply,

@@ -5,10 +5,12 @@ use pipewright_core::api::{
     AppInfo, CredentialSet, CredentialSource, CredentialSummary, Identity, ProfileSummary, SandboxStatus,
 };
 use pipewright_core::credentials::{CredentialStore, profiles};
+use pipewright_core::github::{Endpoints, GitHub};
 use pipewright_core::plan::{Plan, PlanView};
-use pipewright_core::practice::{Sandbox, StartedRun};
+use pipewright_core::practice::{FileChanges, Sandbox, StartedRun};
+use pipewright_core::preflight::PreflightReport;
 use pipewright_core::spec::{LabSpec, SpecCheck, SpecEdit, TaskSize};
-use pipewright_core::{ErrorPayload, buildspec, identity, links};
+use pipewright_core::{ErrorPayload, buildspec, identity, links, preflight};
 use tauri::State;
 
 use crate::labs::Labs;
@@ -118,8 +120,41 @@ pub async fn spec_buildspec(spec: LabSpec) -> Reply<String> {
 /// Practice mode's `git push`: a commit on the lab's repository and branch, which starts the
 /// pipeline through its trigger as GitHub would. Only the sandbox has this.
 #[tauri::command]
-pub async fn practice_push(sandbox: State<'_, Sandbox>, spec: LabSpec, message: String) -> Reply<Vec<StartedRun>> {
-    Ok(sandbox.push(&spec, &message).await?)
+pub async fn practice_push(
+    sandbox: State<'_, Sandbox>,
+    spec: LabSpec,
+    message: String,
+    files: Option<FileChanges>,
+) -> Reply<Vec<StartedRun>> {
+    Ok(sandbox.push(&spec, &message, files.as_ref()).await?)
+}
+
+/// Practice mode: a file of the lab's repository at the head of its branch, as the practice
+/// GitHub has it (`None`: no such file), for the student to edit and push from Watch.
+#[tauri::command]
+pub async fn practice_file(sandbox: State<'_, Sandbox>, spec: LabSpec, path: String) -> Reply<Option<String>> {
+    let url = sandbox.ensure_started().await?;
+    let github = GitHub::new(Endpoints::for_mode(Some(&url)).await?, None);
+    github
+        .file(&spec.source.repository, &spec.source.branch, &path)
+        .await
+        .map_err(|e| pipewright_core::Error::Internal(e.to_string()).into())
+}
+
+/// The preflight: reads the spec's repository (the practice GitHub in practice mode) and says
+/// what will go wrong. The GitHub token, if one is saved, reads private repositories.
+#[tauri::command]
+pub async fn preflight(sandbox: State<'_, Sandbox>, source: CredentialSource, spec: LabSpec) -> Reply<PreflightReport> {
+    let sandbox_url = match source {
+        CredentialSource::Practice => Some(sandbox.ensure_started().await?),
+        _ => None,
+    };
+    let endpoints = Endpoints::for_mode(sandbox_url.as_deref()).await?;
+    // A missing or locked keyring only means no private repositories.
+    let token = CredentialStore::open()
+        .ok()
+        .and_then(|s| s.github_token().ok().flatten());
+    Ok(preflight::run(&spec, &GitHub::new(endpoints, token)).await)
 }
 
 /// A desktop notification (a run finished). The UI writes the text in the student's language.

@@ -127,6 +127,14 @@ impl Sandbox {
             .unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
+    /// A GET of one of the sandbox's text answers (a practice GitHub raw file, ...).
+    pub fn get_text(&self, path: &str) -> String {
+        reqwest::blocking::get(format!("{}{}", self.url, path))
+            .and_then(|r| r.error_for_status())
+            .and_then(|r| r.text())
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
     pub fn stop(mut self) {
         self.process.stop();
     }
@@ -173,6 +181,33 @@ pub fn handshaking_progress(
         }
     });
     (progress, completer)
+}
+
+/// `up` of `spec` in practice mode, in the spec's region, with a fresh in-memory ledger; the
+/// connection's handshake is completed as the student would.
+pub fn practice_up(
+    sb: &Sandbox,
+    spec: &pipewright_core::spec::LabSpec,
+) -> Result<pipewright_core::apply::ApplyReport, pipewright_core::Error> {
+    use pipewright_core::apply::{self, ApplyOptions};
+    let (progress, completer) = handshaking_progress(sb, |_| {});
+    let result = runtime().block_on(async {
+        let source = pipewright_core::api::CredentialSource::Practice;
+        let aws = pipewright_core::credentials::context_for(Some(&source), Some(&sb.url), Some(&spec.region)).await?;
+        let ledger = std::sync::Arc::new(pipewright_core::ledger::Ledger::in_memory().unwrap());
+        let options = ApplyOptions::for_context(&aws);
+        apply::apply(
+            &aws,
+            ledger,
+            spec,
+            options,
+            progress,
+            pipewright_core::progress::Cancel::never(),
+        )
+        .await
+    });
+    completer.join().unwrap();
+    result
 }
 
 /// A runtime for a test's async parts (sandbox control calls block, so tests are plain

@@ -6,6 +6,7 @@ mod account;
 mod credentials;
 mod down;
 mod output;
+mod preflight;
 mod spec;
 mod up;
 mod watch;
@@ -35,6 +36,10 @@ enum Command {
     Credentials(credentials::CredentialsArgs),
     /// Write or check a lab spec (the wizard's answers, as TOML).
     Spec(spec::SpecArgs),
+    /// Read the spec's GitHub repository and say what will go wrong, before anything is created.
+    Preflight(preflight::PreflightArgs),
+    /// Save or remove the GitHub token the preflight reads private repositories with.
+    Github(preflight::GithubArgs),
     /// Show what a lab spec will create, in order, and what it costs per hour.
     Plan(up::PlanArgs),
     /// Create (or finish creating) every resource of a lab spec.
@@ -64,6 +69,8 @@ async fn main() -> ExitCode {
         Command::Logout(args) => credentials::logout(args),
         Command::Credentials(args) => credentials::credentials(args).await,
         Command::Spec(args) => return spec::run(args),
+        Command::Preflight(args) => return output::finish(preflight::preflight(args).await),
+        Command::Github(args) => return output::finish(preflight::github(args)),
         Command::Plan(args) => return output::finish(up::plan(args)),
         Command::Up(args) => return output::finish(up::up(args).await),
         Command::Status(args) => return output::finish(up::status(args).await),

@@ -107,6 +107,10 @@ pub fn typescript() -> String {
         watch::Change::decl(&cfg),
         watch::ChangeOp::decl(&cfg),
         watch::RetryOutcome::decl(&cfg),
+        crate::github::RequestCount::decl(&cfg),
+        crate::preflight::Severity::decl(&cfg),
+        crate::preflight::Finding::decl(&cfg),
+        crate::preflight::PreflightReport::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/core by `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core bindings`.\n// Do not edit by hand.\n\n",

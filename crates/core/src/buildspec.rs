@@ -4,8 +4,37 @@
 //! CONTAINER_NAME; CodeBuild itself sets AWS_DEFAULT_REGION), so the file holds no account
 //! id, region or container name: the lecture's two classic mistakes (a hard-coded account,
 //! a container name that disagrees with the task definition) cannot happen.
+//!
+//! Docker Hub limits anonymous pulls per address, and CodeBuild's addresses are shared, so a
+//! `FROM node:18-alpine` often fails with `toomanyrequests`. Before `docker build` the
+//! buildspec pulls every Docker Official Image the Dockerfile names from AWS's mirror of them
+//! ([`MIRROR`]) and tags it with its Docker Hub name, so the build finds it locally and the
+//! student's Dockerfile stays as it is. An image the mirror lacks is left to `docker build`.
 
 use crate::spec::{BuildspecMode, LabSpec};
+
+/// AWS's public mirror of Docker Official Images (`node:18-alpine` is
+/// `public.ecr.aws/docker/library/node:18-alpine`).
+pub const MIRROR: &str = "public.ecr.aws/docker/library";
+
+/// The commands that take `images` (Docker Official Images, `name:tag`) from [`MIRROR`]
+/// under their Docker Hub names, for a buildspec the student writes.
+pub fn mirror_commands_for(images: &[String]) -> Vec<String> {
+    images
+        .iter()
+        .map(|i| format!("docker pull {MIRROR}/{i} && docker tag {MIRROR}/{i} {i}"))
+        .collect()
+}
+
+/// The same, read from the Dockerfile when the build runs: `FROM` images (options and stage
+/// names skipped; names with a registry, a user or a build argument left alone).
+const PULL_FROM_MIRROR: &str = r#"      - |
+        for image in $(awk '{ sub(/\r$/, "") } toupper($1) == "FROM" { i = 2; while ($i ~ /^--/) i++; if (!(tolower($i) in stage)) print $i; if (tolower($(i + 1)) == "as") stage[tolower($(i + 2))] = 1 }' Dockerfile 2>/dev/null); do
+          image=${image#docker.io/library/}
+          case "$image" in */*|*'$'*|scratch) continue;; esac
+          docker pull MIRROR/$image && docker tag MIRROR/$image $image || echo "Not in AWS's mirror of Docker Official Images: $image"
+        done
+"#;
 
 /// The buildspec Pipewright gives the project for `spec`: set inline on the project, or the
 /// `buildspec.yml` the student commits (`buildspec_mode = "file"`).
@@ -26,6 +55,7 @@ pub fn inline(tag_immutability: bool) -> String {
     } else {
         ""
     };
+    let mirror = PULL_FROM_MIRROR.replace("MIRROR", MIRROR);
     format!(
         r#"version: 0.2
 phases:
@@ -35,7 +65,7 @@ phases:
       - aws ecr get-login-password --region $AWS_DEFAULT_REGION | docker login --username AWS --password-stdin $ACCOUNT_ID.dkr.ecr.$AWS_DEFAULT_REGION.amazonaws.com
       - IMAGE_TAG=$(echo $CODEBUILD_RESOLVED_SOURCE_VERSION | cut -c 1-7)
       - IMAGE_TAG=${{IMAGE_TAG:-manual}}
-{unique}  build:
+{unique}{mirror}  build:
     commands:
       - docker build -t $REPOSITORY_URI:$IMAGE_TAG .
   post_build:

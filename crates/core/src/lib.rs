@@ -13,12 +13,14 @@ pub mod credentials;
 pub mod error;
 #[cfg(test)]
 mod fixtures;
+pub mod github;
 pub mod identity;
 pub mod ledger;
 pub mod links;
 pub mod paths;
 pub mod plan;
 pub mod practice;
+pub mod preflight;
 pub mod progress;
 pub mod regions;
 pub mod resources;

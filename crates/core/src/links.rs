@@ -1,6 +1,7 @@
 //! Which pages the app opens in the student's browser: AWS console pages, the lab's own app
-//! (its load balancer's address, as the app itself reported it) and the running sandbox's own
-//! pages, never an arbitrary URL the webview hands over.
+//! (its load balancer's address, as the app itself reported it), the student's repository on
+//! GitHub (the preflight's links) and the running sandbox's own pages, never an arbitrary URL
+//! the webview hands over.
 //!
 //! The URL is parsed (the `url` crate, WHATWG rules, as browsers parse it), and the decision is
 //! made on the parsed host, never on the text: `https://console.aws.amazon.com@evil.example`
@@ -56,7 +57,7 @@ fn may_open(text: &str, openable: Openable<'_>) -> bool {
     let same_origin = |allowed: &str| Url::parse(allowed).is_ok_and(|a| a.origin() == url.origin());
     if let Some(base) = openable.sandbox_url
         && same_origin(base)
-        && url.path().starts_with("/_sandbox/")
+        && (url.path().starts_with("/_sandbox/") || url.path().starts_with("/_github/"))
     {
         return true;
     }
@@ -65,9 +66,10 @@ fn may_open(text: &str, openable: Openable<'_>) -> bool {
         // address the app reported: another account's load balancer is someone else's page.
         return matches!(url.host(), Some(Host::Domain(_))) && openable.app_urls.iter().any(|a| same_origin(a));
     }
+    // github.com: the student's repository and its files, which the preflight links to.
     url.scheme() == "https"
         && url.port().is_none()
-        && matches!(url.host(), Some(Host::Domain(host)) if is_console_host(host))
+        && matches!(url.host(), Some(Host::Domain(host)) if is_console_host(host) || host == "github.com")
 }
 
 #[cfg(test)]
@@ -114,6 +116,11 @@ mod tests {
             Openable::default()
         ));
         assert!(!may_open(APP, Openable::default()), "no app reported yet");
+        // The preflight's links: the student's repository on GitHub, or the practice GitHub.
+        assert!(openable("http://127.0.0.1:4566/_github/me/app/blob/master/Dockerfile"));
+        assert!(openable("https://github.com/me/app/blob/main/Dockerfile"));
+        assert!(!openable("https://github.com.evil.example/"));
+        assert!(!openable("http://github.com/me/app"));
     }
 
     /// Each named hostile URL; every one is refused.

@@ -219,34 +219,60 @@ pub struct StartedRun {
     pub pipeline_execution_id: String,
 }
 
+/// File changes for a practice push: path → new content, or `None` to delete the file.
+pub type FileChanges = std::collections::BTreeMap<String, Option<String>>;
+
 /// Practice mode's stand-in for `git push`: tells the sandbox that `repository`'s `branch`
 /// got a commit, which starts every pipeline whose trigger matches (as GitHub's webhook does).
+/// With `files`, the practice GitHub makes that commit first (the repository must be one it
+/// holds), so the build runs what the student changed.
 pub async fn simulate_push(
     sandbox: &SandboxAccess,
     repository: &str,
     branch: &str,
     message: &str,
     paths: &[String],
+    files: Option<&FileChanges>,
 ) -> Result<Vec<StartedRun>> {
     #[derive(serde::Deserialize)]
     struct Answer {
         started: Vec<StartedRun>,
     }
     let commit_id = format!("{:032x}{:08x}", fastrand_u128(), fastrand_u128() as u32);
-    let body = serde_json::json!({
-        "repository": repository,
-        "branch": branch,
-        "commitId": commit_id,
-        "message": message,
-        "paths": paths,
-    });
-    let answer: Answer = sandbox
+    let body = match files {
+        None => serde_json::json!({
+            "repository": repository,
+            "branch": branch,
+            "commitId": commit_id,
+            "message": message,
+            "paths": paths,
+        }),
+        Some(files) => serde_json::json!({
+            "repository": repository,
+            "branch": branch,
+            "message": message,
+            "files": files,
+        }),
+    };
+    let response = sandbox
         .control(reqwest::Method::POST, "/_sandbox/push")
         .json(&body)
         .send()
         .await
-        .and_then(|r| r.error_for_status())
-        .map_err(|e| Error::Internal(format!("the sandbox refused the push: {e}")))?
+        .map_err(|e| Error::Internal(format!("the sandbox refused the push: {e}")))?;
+    if !response.status().is_success() {
+        // The sandbox answers as git would ("src refspec main does not match any", ...).
+        let text = response.text().await.unwrap_or_default();
+        let message = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_owned))
+            .unwrap_or(text);
+        return Err(Error::Invalid {
+            field: "push".into(),
+            message: format!("the push was refused: {message}"),
+        });
+    }
+    let answer: Answer = response
         .json()
         .await
         .map_err(|e| Error::Internal(format!("the sandbox's push answer: {e}")))?;

@@ -287,7 +287,7 @@ default_filter: TriggerFilter,
  */
 cost: CostEstimate, };
 
-export type SpecEdit = { "field": "branch", "value": string } | { "field": "cpu_architecture", "value": CpuArchitecture } | { "field": "environment_type", "value": EnvironmentType };
+export type SpecEdit = { "field": "branch", "value": string } | { "field": "cpu_architecture", "value": CpuArchitecture } | { "field": "environment_type", "value": EnvironmentType } | { "field": "repository", "value": string } | { "field": "buildspec_mode", "value": BuildspecMode } | { "field": "container_port", "value": number } | { "field": "container_name", "value": string | null } | { "field": "health_check_path", "value": string };
 
 export type Step = "source" | "pipeline" | "build" | "registry" | "deploy";
 
@@ -650,6 +650,67 @@ path: string, value: unknown, };
 export type ChangeOp = "replace" | "add";
 
 export type RetryOutcome = { executionId: string, stage: string, };
+
+export type RequestCount = { 
+/**
+ * REST API requests: the only ones GitHub's 60-an-hour limit counts.
+ */
+api: number, 
+/**
+ * git smart HTTP (`info/refs`).
+ */
+git: number, 
+/**
+ * Raw file downloads.
+ */
+raw: number, };
+
+export type Severity = "error" | "warning" | "info";
+
+export type Finding = { 
+/**
+ * Stable: `branch_missing`, `buildspec_account_id`, ...
+ */
+code: string, severity: Severity, 
+/**
+ * The spec field it concerns (`source.branch`), or the repository's file
+ * (`repository:buildspec.yml`).
+ */
+field: string, 
+/**
+ * What is wrong and what to do, in English.
+ */
+en: string, 
+/**
+ * The same in Korean.
+ */
+ko: string, 
+/**
+ * Lines of the file (or log) that show it.
+ */
+evidence: Array<string>, 
+/**
+ * A page that shows it (the file on GitHub, the console).
+ */
+link: string | null, 
+/**
+ * A one-click fix on the spec, when one exists.
+ */
+remedy: SpecEdit | null, };
+
+export type PreflightReport = { repository: string, branch: string, 
+/**
+ * Whether the repository could be read at all (a private one without a token: no).
+ */
+checked: boolean, findings: Array<Finding>, 
+/**
+ * GitHub requests this preflight made, by kind.
+ */
+requests: RequestCount, 
+/**
+ * Practice mode: the practice GitHub's sample repository, to offer as the student's.
+ */
+sample_repository: string | null, };
 
 /** The regions a lab may use, in the console's order (`crate::regions`). */
 export const REGIONS: readonly Region[] = [

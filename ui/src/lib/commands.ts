@@ -19,6 +19,8 @@ export const COMMANDS = [
   "fargate_sizes",
   "spec_buildspec",
   "practice_push",
+  "practice_file",
+  "preflight",
   "notify",
   "open_url",
   "lab_apply",

@@ -23,6 +23,7 @@ import type {
   LabStatus,
   LabSummary,
   PlanView,
+  PreflightReport,
   ProfileSummary,
   ProgressEvent,
   RetryOutcome,
@@ -325,9 +326,29 @@ export function labRetry(
   return call("lab_retry", { source, lab, execution });
 }
 
-/** Practice mode only: a simulated `git push` to the lab's repository and branch. */
-export function practicePush(spec: LabSpec, message: string): Promise<StartedRun[]> {
-  return call("practice_push", { spec, message });
+/**
+ * Practice mode only: a simulated `git push` to the lab's repository and branch. With `files`
+ * (path → new text, or null to delete) the practice GitHub commits them first.
+ */
+export function practicePush(
+  spec: LabSpec,
+  message: string,
+  files: Record<string, string | null> | null = null,
+): Promise<StartedRun[]> {
+  return call("practice_push", { spec, message, files });
+}
+
+/** Practice mode only: a file of the lab's repository at its branch's head (null: none). */
+export function practiceFile(spec: LabSpec, path: string): Promise<string | null> {
+  return call("practice_file", { spec, path });
+}
+
+/**
+ * Reads the spec's GitHub repository (the practice GitHub in practice mode) and says what will
+ * go wrong before anything is created. Never blocks Create.
+ */
+export function preflight(source: CredentialSource, spec: LabSpec): Promise<PreflightReport> {
+  return call("preflight", { source, spec });
 }
 
 /** Shows an OS notification (the text already in the student's language). */

@@ -73,6 +73,9 @@ use index::Index;
 /// The keyring service name of the installed app.
 pub const SERVICE: &str = "dev.pipewright.app";
 
+/// The keyring user name of the GitHub token.
+const GITHUB_TOKEN_USER: &str = "@github-token";
+
 /// Set it to keep tests and development builds in their own keyring namespace.
 pub const NAMESPACE_ENV: &str = "PIPEWRIGHT_KEYRING_NAMESPACE";
 
@@ -129,6 +132,29 @@ impl CredentialStore {
     pub fn get(&self, name: &str) -> Result<Option<CredentialSet>> {
         validate::name(name)?;
         os_keyring::read(&self.service, name)
+    }
+
+    /// Saves the GitHub token the preflight reads private repositories with, in the same
+    /// keyring as the AWS keys, under a user name no key set can have (`@` is not allowed
+    /// in set names).
+    pub fn save_github_token(&self, token: &Secret) -> Result<()> {
+        let t = token.expose().trim();
+        if t.is_empty() || t.len() > 255 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::Invalid {
+                field: "github_token".into(),
+                message: "a GitHub token is 1 to 255 printable characters without spaces".into(),
+            });
+        }
+        os_keyring::put(&self.service, GITHUB_TOKEN_USER, t)
+    }
+
+    /// The saved GitHub token, if any.
+    pub fn github_token(&self) -> Result<Option<Secret>> {
+        os_keyring::get(&self.service, GITHUB_TOKEN_USER)
+    }
+
+    pub fn delete_github_token(&self) -> Result<()> {
+        os_keyring::remove(&self.service, GITHUB_TOKEN_USER)
     }
 
     /// Saved sets, sorted by name, from the index alone: this never opens the keyring.

@@ -82,11 +82,11 @@ pub(super) fn write(service: &str, set: &CredentialSet) -> Result<()> {
     Ok(())
 }
 
-fn put(service: &str, user: &str, text: &str) -> Result<()> {
+pub(super) fn put(service: &str, user: &str, text: &str) -> Result<()> {
     entry(service, user)?.set_password(text).map_err(|e| map_error(user, e))
 }
 
-fn get(service: &str, user: &str) -> Result<Option<Secret>> {
+pub(super) fn get(service: &str, user: &str) -> Result<Option<Secret>> {
     match entry(service, user)?.get_password() {
         Ok(text) => Ok(Some(Secret::new(text))),
         Err(keyring::Error::NoEntry) => Ok(None),
@@ -94,7 +94,7 @@ fn get(service: &str, user: &str) -> Result<Option<Secret>> {
     }
 }
 
-fn remove(service: &str, user: &str) -> Result<()> {
+pub(super) fn remove(service: &str, user: &str) -> Result<()> {
     match entry(service, user)?.delete_credential() {
         Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
         Err(e) => Err(map_error(user, e)),

@@ -277,3 +277,24 @@ async fn practice_and_missing_sandbox() {
     let err = settings_for(&CredentialSource::Practice, None).await.unwrap_err();
     assert_eq!(err.field(), Some("source"));
 }
+
+/// The GitHub token lives in the same keyring, apart from every key set, and never in the index.
+#[test]
+fn the_github_token_is_kept_in_the_keyring_only() {
+    let Some(t) = keyring_store(&["lab"]) else { return };
+    let s = &t.store;
+    assert!(s.github_token().unwrap().is_none());
+    assert!(s.save_github_token(&Secret::new("has space")).is_err());
+    s.save_github_token(&Secret::new("ghp_pipewrightTEST0123456789"))
+        .unwrap();
+    s.save(&set("lab", "ap-northeast-2")).unwrap();
+    assert_eq!(
+        s.github_token().unwrap().map(|t| t.expose().to_owned()).as_deref(),
+        Some("ghp_pipewrightTEST0123456789")
+    );
+    assert_eq!(s.list().unwrap().len(), 1, "the token is not a key set");
+    let index = std::fs::read_to_string(&s.index_path).unwrap();
+    assert!(!index.contains("ghp_"), "{index}");
+    s.delete_github_token().unwrap();
+    assert!(s.github_token().unwrap().is_none());
+}

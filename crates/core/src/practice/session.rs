@@ -11,7 +11,7 @@ use crate::credentials;
 use crate::error::{Error, Result};
 use crate::spec::LabSpec;
 
-use super::{DEFAULT_SPEEDUP, SandboxProcess, StartedRun};
+use super::{DEFAULT_SPEEDUP, FileChanges, SandboxProcess, StartedRun};
 
 #[derive(Clone)]
 pub struct Sandbox {
@@ -100,13 +100,13 @@ impl Sandbox {
 
     /// Practice mode's `git push` to the lab's repository and branch (see
     /// [`super::simulate_push`]). Only a running sandbox has one.
-    pub async fn push(&self, spec: &LabSpec, message: &str) -> Result<Vec<StartedRun>> {
+    pub async fn push(&self, spec: &LabSpec, message: &str, files: Option<&FileChanges>) -> Result<Vec<StartedRun>> {
         let Some(access) = self.access() else {
             return Err(Error::Invalid {
                 field: "source".into(),
                 message: "a simulated push needs practice mode's sandbox".into(),
             });
         };
-        super::simulate_push(&access, &spec.source.repository, &spec.source.branch, message, &[]).await
+        super::simulate_push(&access, &spec.source.repository, &spec.source.branch, message, &[], files).await
     }
 }

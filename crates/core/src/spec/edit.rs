@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::model::{CpuArchitecture, DEFAULT_IMAGE_ARM, DEFAULT_IMAGE_X86, EnvironmentType, LabSpec};
+use super::model::{BuildspecMode, CpuArchitecture, DEFAULT_IMAGE_ARM, DEFAULT_IMAGE_X86, EnvironmentType, LabSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "field", content = "value", rename_all = "snake_case")]
@@ -16,6 +16,13 @@ pub enum SpecEdit {
     CpuArchitecture(CpuArchitecture),
     /// The build environment: a default image follows its architecture.
     EnvironmentType(EnvironmentType),
+    /// The preflight's remedies (`preflight.rs`): one field each.
+    Repository(String),
+    BuildspecMode(BuildspecMode),
+    ContainerPort(u32),
+    /// The container's name in the task definition (`None`: the derived name).
+    ContainerName(Option<String>),
+    HealthCheckPath(String),
 }
 
 impl LabSpec {
@@ -45,6 +52,11 @@ impl LabSpec {
                     *image = DEFAULT_IMAGE_X86.into();
                 }
             }
+            SpecEdit::Repository(repo) => self.source.repository = repo,
+            SpecEdit::BuildspecMode(mode) => self.build.buildspec_mode = mode,
+            SpecEdit::ContainerPort(port) => self.deploy.container_port = port,
+            SpecEdit::ContainerName(name) => self.deploy.container_name = name,
+            SpecEdit::HealthCheckPath(path) => self.deploy.target_group.health_check_path = path,
         }
     }
 }

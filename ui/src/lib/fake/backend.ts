@@ -413,6 +413,19 @@ const handlers: { [C in Command]: (args: Args) => unknown } = {
   fargate_sizes: () => recorded("fargate_sizes", {}),
   spec_buildspec: (args) => recorded("spec_buildspec", args),
   practice_push: (args) => fakeWatchInvoke("practice_push", args),
+  // The preflight reads GitHub, which the fake has none of: it says it could not check.
+  practice_file: () => null,
+  preflight: (args) => {
+    const spec = args.spec as LabSpec;
+    return {
+      repository: spec.source.repository,
+      branch: spec.source.branch,
+      checked: false,
+      findings: [],
+      requests: { api: 0, git: 0, raw: 0 },
+      sample_repository: null,
+    };
+  },
   notify: (args) => fakeWatchInvoke("notify", args),
   open_url: () => null,
   lab_apply: (args) =>

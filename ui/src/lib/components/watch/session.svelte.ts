@@ -174,9 +174,14 @@ class WatchSession {
     return this.#act("retry", () => labRetry(this.#source!, this.lab!, id));
   }
 
-  push(spec: LabSpec, message: string): Promise<boolean> {
+  /** Practice mode's push; with `files` (path → text, null deletes) a commit of them first. */
+  push(
+    spec: LabSpec,
+    message: string,
+    files: Record<string, string | null> | null = null,
+  ): Promise<boolean> {
     return this.#act("push", async () => {
-      await practicePush(spec, message);
+      await practicePush(spec, message, files);
       if (this.pinned) this.pin(null);
     });
   }
