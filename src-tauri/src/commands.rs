@@ -133,8 +133,8 @@ pub async fn practice_push(
 /// GitHub has it (`None`: no such file), for the student to edit and push from Watch.
 #[tauri::command]
 pub async fn practice_file(sandbox: State<'_, Sandbox>, spec: LabSpec, path: String) -> Reply<Option<String>> {
-    let url = sandbox.ensure_started().await?;
-    let github = GitHub::new(Endpoints::for_mode(Some(&url)).await?, None);
+    let access = sandbox.ensure_started().await?;
+    let github = GitHub::new(Endpoints::for_mode(Some(&access.url)).await?, None);
     github
         .file(&spec.source.repository, &spec.source.branch, &path)
         .await
@@ -145,11 +145,11 @@ pub async fn practice_file(sandbox: State<'_, Sandbox>, spec: LabSpec, path: Str
 /// what will go wrong. The GitHub token, if one is saved, reads private repositories.
 #[tauri::command]
 pub async fn preflight(sandbox: State<'_, Sandbox>, source: CredentialSource, spec: LabSpec) -> Reply<PreflightReport> {
-    let sandbox_url = match source {
+    let sandbox = match source {
         CredentialSource::Practice => Some(sandbox.ensure_started().await?),
         _ => None,
     };
-    let endpoints = Endpoints::for_mode(sandbox_url.as_deref()).await?;
+    let endpoints = Endpoints::for_mode(sandbox.as_ref().map(|a| a.url.as_str())).await?;
     // A missing or locked keyring only means no private repositories.
     let token = CredentialStore::open()
         .ok()

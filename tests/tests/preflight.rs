@@ -339,14 +339,14 @@ fn a_practice_push_with_files_commits_them() {
             Some("app.get('/', (req, res) => res.send('Hello, World!'));\n".into()),
         );
         let started =
-            pipewright_core::practice::simulate_push(&sb.url, &repo, "master", "Fix the greeting", &[], Some(&files))
+            pipewright_core::practice::simulate_push(&sb.access(), &repo, "master", "Fix the greeting", &[], Some(&files))
                 .await
                 .unwrap();
         assert!(started.is_empty(), "no pipeline watches this repository");
         let github = GitHub::new(Endpoints::from_sandbox(&sb.url).await.unwrap(), None);
         let text = github.file(&repo, "master", "src/app.js").await.unwrap().unwrap();
         assert!(text.contains("Hello, World!"), "{text}");
-        let err = pipewright_core::practice::simulate_push(&sb.url, &repo, "main", "x", &[], Some(&files))
+        let err = pipewright_core::practice::simulate_push(&sb.access(), &repo, "main", "x", &[], Some(&files))
             .await
             .unwrap_err();
         assert!(
