@@ -157,6 +157,34 @@ fn complete_connection(url: &str, arn: &str) {
     );
 }
 
+/// A child's output lines, read on a thread so that every wait for the next one has a
+/// deadline: a child that goes silent fails the test instead of hanging it.
+pub struct TimedLines(mpsc::Receiver<String>);
+
+impl TimedLines {
+    pub fn new(out: impl std::io::Read + Send + 'static) -> TimedLines {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(std::io::BufReader::new(out)) {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        TimedLines(rx)
+    }
+
+    /// The next line (Ok(None) at the end of the output), or Err when none came in `timeout`.
+    pub fn next_within(&self, timeout: Duration) -> Result<Option<String>, Duration> {
+        match self.0.recv_timeout(timeout) {
+            Ok(line) => Ok(Some(line)),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Ok(None),
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(timeout),
+        }
+    }
+}
+
 /// Polls `done` every 50 ms until it holds; panics naming `what` after `timeout`.
 pub fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;

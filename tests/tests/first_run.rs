@@ -284,16 +284,13 @@ fn the_lab_lives_in_its_spec_region_whatever_region_the_credentials_carry() {
         let here = aws_in(&sb, "us-east-1").await;
         let seoul = aws_in(&sb, "ap-northeast-2").await;
         let repo = spec.names().repository;
-        assert!(
-            here.ecr()
-                .describe_repositories()
-                .repository_names(&repo)
-                .send()
-                .await
-                .is_ok()
-        );
+        let found = here.ecr().describe_repositories().repository_names(&repo).send().await;
+        assert_eq!(found.unwrap().repositories()[0].repository_name(), Some(repo.as_str()));
         let elsewhere = seoul.ecr().describe_repositories().repository_names(&repo).send().await;
-        assert!(elsewhere.is_err(), "nothing in the credentials' region");
+        let e = elsewhere
+            .expect_err("nothing in the credentials' region")
+            .into_service_error();
+        assert!(e.is_repository_not_found_exception(), "{e:?}");
         let lbs = here
             .elbv2()
             .describe_load_balancers()
