@@ -354,6 +354,9 @@ fn without_ecs_tag_resource_the_deploy_action_fails_as_on_aws() {
     up(&sb, &spec, Arc::new(Ledger::in_memory().unwrap())).expect("up");
     let n = spec.names();
     let role = n.pipeline_role.clone().unwrap();
+    // No IAM propagation window from here on: the changed policy is what answers next, with
+    // no sleep to outwait the old one.
+    sb.control("/_sandbox/consistency", json!({ "iamMs": 0 }));
     runtime().block_on(async {
         let aws = sb.aws().await;
         let iam = aws.iam();
@@ -377,8 +380,6 @@ fn without_ecs_tag_resource_the_deploy_action_fails_as_on_aws() {
             .await
             .unwrap();
     });
-    // Past the sandbox's IAM propagation window, so the old policy is not what answers.
-    std::thread::sleep(Duration::from_millis(1500));
     let out = sb.control(
         "/_sandbox/push",
         json!({ "repository": spec.source.repository, "branch": "main", "message": "change" }),
