@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 from urllib.parse import parse_qs
 
-from . import guard, registry
+from . import guard, holds, registry
 from .registry import CLOCK, CONTROL_ROUTES, JSON_HANDLERS, STATE_LOCK, AwsError, RequestInfo
 
 # ---------------------------------------------------------------------------------------------
@@ -36,16 +36,24 @@ _CALLS: deque[dict] = deque(maxlen=20000)  # bounded: a long session must not gr
 _CALLS_LOCK = threading.Lock()
 
 
-def record_call(service: str, operation: str, outcome: str, status: int) -> None:
+def record_call(service: str, operation: str, outcome: str, status: int,
+                started: float | None = None) -> None:
     entry = {
         "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "service": service,
         "operation": operation,
         "outcome": outcome,
         "status": status,
+        **_call_span(started),
     }
     with _CALLS_LOCK:
         _CALLS.append(entry)
+
+
+def _call_span(started: float | None) -> dict:
+    # Seconds since the epoch, to the microsecond: when the request arrived and when its answer
+    # was ready. Tests read overlapping calls from them (the engine's concurrency bound).
+    return {"start": started if started is not None else time.time(), "end": time.time()}
 
 
 def clear_calls() -> None:
@@ -96,6 +104,7 @@ def _validate_rule(raw: Any) -> dict:
         "probability": probability,
         "count": count,
         "latencyMs": latency,
+        "hold": bool(raw.get("hold")),
     }
 
 
@@ -131,7 +140,9 @@ _CRED_RE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4
 class Call:
     """What app.py knows about one AWS request."""
 
-    def __init__(self, environ: dict, body: bytes):
+    def __init__(self, environ: dict, body: bytes, started: float | None = None):
+        self.started = started if started is not None else time.time()
+        self.fault: dict | None = None
         self.environ = environ
         self.body = body
         self.method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -390,15 +401,16 @@ class SandboxApp:
             if path == prefix or path.startswith(prefix + "/"):
                 return app(environ, start_response)
 
+        started = time.time()
         body = _read_body(environ)
-        call = Call(environ, body)
+        call = Call(environ, body, started)
 
-        fault = pick_fault(call.service, call.operation)
+        fault = call.fault = pick_fault(call.service, call.operation)
         if fault:
             if fault["latencyMs"]:
                 time.sleep(fault["latencyMs"] / 1000.0)
             if fault["error"] == "reset":
-                record_call(call.service, call.operation, "reset", 0)
+                record_call(call.service, call.operation, "reset", 0, call.started)
                 _reset_connection(environ)
                 raise ConnectionReset("sandbox fault rule: connection reset")
             if fault["error"]:
@@ -475,7 +487,8 @@ class SandboxApp:
 
     def _send(self, call: Call, start_response, status: int, headers, body: bytes):
         outcome = error_code_of(status, headers, body)
-        record_call(call.service, call.operation, outcome, status)
+        record_call(call.service, call.operation, outcome, status, call.started)
+        holds.wait_if_held(call.fault)
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         if call.method != "HEAD" or body:
             headers.append(("Content-Length", str(len(body))))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 import pytest
@@ -119,6 +120,42 @@ def test_fault_reset_drops_connection(client, control):
     with pytest.raises((ConnectionClosedError, EndpointConnectionError, ConnectionError)):
         ecs.list_clusters()
     ecs.list_clusters()
+
+
+def test_a_held_answer_waits_after_aws_acted_until_released(client, control):
+    control("/_sandbox/calls", method="DELETE")
+    control("/_sandbox/faults", {"rules": [{"service": "ecs", "operation": "CreateCluster",
+                                            "hold": True, "count": 1}]})
+    ecs = client("ecs")
+    answer: dict = {}
+    worker = threading.Thread(target=lambda: answer.update(ecs.create_cluster(clusterName="held")))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while control("/_sandbox/holds", method="GET")["held"] != 1:
+        assert time.monotonic() < deadline, "the CreateCluster answer was never held"
+        time.sleep(0.05)
+    # AWS has acted (the cluster exists, the call is logged) while the client still waits.
+    assert not answer
+    ops = [c["operation"] for c in control("/_sandbox/calls", method="GET")["calls"]]
+    assert ops == ["CreateCluster"]
+    assert [c["clusterName"] for c in ecs.describe_clusters(clusters=["held"])["clusters"]] == ["held"]
+    assert control("/_sandbox/holds", method="DELETE") == {"released": 1}
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert answer["cluster"]["clusterName"] == "held"
+    # count 1: the next call is answered at once.
+    ecs.create_cluster(clusterName="held-2")
+    assert control("/_sandbox/holds", method="GET") == {"held": 0}
+
+
+def test_calls_carry_their_start_and_end(client, control):
+    control("/_sandbox/calls", method="DELETE")
+    control("/_sandbox/faults", {"rules": [{"service": "ecs", "latencyMs": 200}]})
+    client("ecs").list_clusters()
+    [call] = control("/_sandbox/calls", method="GET")["calls"]
+    assert call["operation"] == "ListClusters"
+    # The injected latency lies between them.
+    assert call["end"] - call["start"] >= 0.2
 
 
 def test_bad_fault_rule_is_400(control):

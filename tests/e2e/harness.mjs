@@ -24,7 +24,7 @@ function freePort() {
   });
 }
 
-function appBinary() {
+export function appBinary() {
   const target = process.env.CARGO_TARGET_DIR ?? join(repoRoot, "target");
   return process.env.PIPEWRIGHT_APP ?? join(target, "debug", "pipewright-app");
 }
@@ -217,4 +217,21 @@ export async function completePendingConnections(url, region = "ap-northeast-2")
     if (!res.ok) throw new Error(`complete ${c.ConnectionArn}: HTTP ${res.status}`);
   }
   return pending.length;
+}
+
+/**
+ * Clicks the header's theme toggle and checks it took: <html data-theme> becomes `want` and
+ * the page's background colour changes with it (a screenshot alone would prove nothing).
+ */
+export async function switchTheme(browser, want) {
+  const read = () =>
+    browser.execute(() => [document.documentElement.dataset.theme, getComputedStyle(document.body).backgroundColor]);
+  const [was, wasBg] = await read();
+  await click(browser, '[data-testid="theme-toggle"]');
+  await browser.waitUntil(async () => (await read())[0] === want, {
+    timeout: 5_000,
+    timeoutMsg: `the theme went from ${was} to ${want}`,
+  });
+  const [, bg] = await read();
+  if (bg === wasBg) throw new Error(`the background stayed ${bg} when the theme went ${was} -> ${want}`);
 }

@@ -1,5 +1,6 @@
-// Stored access keys in the real app: add a set on the Connect screen, check who it is, and
-// prove the secret went only to the OS keyring (Secret Service under scripts/with-keyring.sh).
+// Stored access keys in the real app: add a set on the Connect screen, check who it is, prove
+// the secret went only to the OS keyring (Secret Service under scripts/with-keyring.sh), then
+// relaunch the app and use the saved set.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -50,4 +51,24 @@ test("add keys on the Connect screen, check identity, and find the secret in no 
   }
   const leaks = filesUnder(home).filter((f) => statSync(f).size < 50_000_000 && readFileSync(f).includes(secret));
   assert.deepEqual(leaks, [], "no file under the app's HOME holds the secret");
+
+  // Relaunched: the saved set is listed and signs calls, so the keyring (no file) holds it.
+  const again = await launchApp({
+    lang: "en_US.UTF-8",
+    sandboxUrl: sandbox.url,
+    env: { AWS_ENDPOINT_URL: sandbox.url },
+    home,
+  });
+  try {
+    const browser = again.browser;
+    await click(browser, '[data-testid="choice-keyring"] input');
+    const select = await browser.$('[data-testid="keys-select"]');
+    await select.waitForExist({ timeout: 15_000 });
+    assert.equal(await select.getValue(), "class-1");
+    assert.match(await select.getText(), new RegExp(keyId));
+    await click(browser, '[data-testid="check-identity"]');
+    await waitForText(browser, '[data-testid="whoami-account"]', "123456789012", 30_000);
+  } finally {
+    await again.close();
+  }
 });

@@ -15,6 +15,7 @@ import {
   screenshotDir,
   startSandbox,
   stopProcess,
+  switchTheme,
   waitForText,
 } from "./harness.mjs";
 
@@ -82,9 +83,9 @@ test("a reopened app reminds of the running lab; Teardown removes it and proves 
     assert.equal(planned[0], "ecs_service", `the service goes first: ${planned}`);
     assert.ok(planned.length >= 15, `the plan lists the lab's resources: ${planned}`);
     await screenshot(browser, "teardown-plan");
-    await click(browser, '[data-testid="theme-toggle"]');
+    await switchTheme(browser, "dark");
     await screenshot(browser, "teardown-plan-dark");
-    await click(browser, '[data-testid="theme-toggle"]');
+    await switchTheme(browser, "light");
 
     await click(browser, '[data-testid="teardown-start"]');
     await fill(browser, '[data-testid="teardown-confirm-input"]', "ktb");
@@ -121,9 +122,9 @@ test("a reopened app reminds of the running lab; Teardown removes it and proves 
     assert.equal(leftovers, null, "no leftovers");
     await screenshot(browser, "teardown-done");
 
-    await click(browser, '[data-testid="theme-toggle"]');
+    await switchTheme(browser, "dark");
     await screenshot(browser, "teardown-done-dark");
-    await click(browser, '[data-testid="theme-toggle"]');
+    await switchTheme(browser, "light");
     await browser.execute(() => {
       const select = document.querySelector('[data-testid="lang-switch"]');
       select.value = "ko";

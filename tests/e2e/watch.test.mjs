@@ -14,6 +14,7 @@ import {
   screenshotDir,
   startSandbox,
   stopProcess,
+  switchTheme,
   waitForText,
 } from "./harness.mjs";
 
@@ -116,7 +117,7 @@ test("a simulated push runs through the graph to every stage succeeded", async (
     await browser.execute(() => document.querySelector("main").scrollTo({ top: document.querySelector('[data-testid="watch-details"]').offsetTop - 80 }));
     await screenshot(browser, "watch-build-details");
     await browser.execute(() => document.querySelector("main").scrollTo({ top: 0 }));
-    await click(browser, '[data-testid="theme-toggle"]');
+    await switchTheme(browser, "dark");
     await screenshot(browser, "watch-succeeded-dark");
     await browser.execute(() => {
       const select = document.querySelector('[data-testid="lang-switch"]');
@@ -125,7 +126,7 @@ test("a simulated push runs through the graph to every stage succeeded", async (
     });
     await waitForText(browser, '[data-testid="screen-title"]', "파이프라인");
     await screenshot(browser, "watch-succeeded-ko-dark");
-    await click(browser, '[data-testid="theme-toggle"]');
+    await switchTheme(browser, "light");
     await screenshot(browser, "watch-succeeded-ko");
   } finally {
     await close();

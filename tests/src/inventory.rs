@@ -172,15 +172,16 @@ pub fn sdk_inventory(sb: &Sandbox, spec: &LabSpec) -> Vec<String> {
             left.push(format!("codebuild_project {}", n.build_project));
         }
         let pipeline_arn = format!("arn:aws:codepipeline:{}:{ACCOUNT}:{}", crate::REGION, n.pipeline);
-        if aws
-            .codepipeline()
-            .list_tags_for_resource()
-            .resource_arn(pipeline_arn)
-            .send()
-            .await
-            .is_ok()
-        {
-            left.push(format!("pipeline {}", n.pipeline));
+        // Gone only on AWS's not-found answer: any other error fails the test.
+        match aws.codepipeline().get_pipeline().name(&n.pipeline).send().await {
+            Ok(p) => {
+                assert_eq!(p.metadata().and_then(|m| m.pipeline_arn()), Some(pipeline_arn.as_str()));
+                left.push(format!("pipeline {}", n.pipeline));
+            }
+            Err(e) => {
+                let e = e.into_service_error();
+                assert!(e.is_pipeline_not_found_exception(), "{e:?}");
+            }
         }
         let conns = aws.connections().list_connections().send().await.unwrap();
         for c in conns.connections() {

@@ -1,9 +1,11 @@
 //! Shared harness for the cross-cutting tests: starts the sandbox (`sandbox/run`) on a free
 //! 127.0.0.1 port and hands out contexts and control calls pointed at it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::{Mutex, mpsc};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use pipewright_core::aws::SANDBOX_KEY_HEADER;
 use pipewright_core::practice::SandboxProcess;
@@ -135,6 +137,38 @@ impl Sandbox {
             .unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
+    /// Every AWS call received since the last clear, whole: service, operation, outcome,
+    /// status, and `start`/`end` (seconds since the epoch, when it arrived and when its answer
+    /// was ready).
+    pub fn call_log(&self) -> Vec<Value> {
+        self.get("/_sandbox/calls")["calls"].as_array().unwrap().clone()
+    }
+
+    /// Waits until `n` answers are held by a `"hold": true` fault rule (AWS has acted, the
+    /// client has not heard back). Panics after `timeout`.
+    pub fn wait_held(&self, n: u64, timeout: Duration) {
+        wait_until(&format!("{n} held answer(s)"), timeout, || {
+            self.get("/_sandbox/holds")["held"].as_u64() == Some(n)
+        });
+    }
+
+    /// Lets every held answer go.
+    pub fn release_holds(&self) {
+        self.delete("/_sandbox/holds");
+    }
+
+    /// The `pipewright` CLI pointed at this sandbox with its key and `home` as its data
+    /// folder.
+    pub fn cli(&self, home: &Path) -> Command {
+        let mut c = Command::new(cli_bin());
+        c.envs(self.cli_env())
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env("AWS_REGION", REGION)
+            .env("PIPEWRIGHT_HOME", home);
+        c
+    }
+
     pub fn stop(mut self) {
         self.process.stop();
     }
@@ -157,6 +191,46 @@ fn complete_connection(sandbox: &SandboxAccess, arn: &str) {
         "/_sandbox/connections/complete",
         json!({ "connectionArn": arn, "status": "AVAILABLE" }),
     );
+}
+
+/// A child's output lines, read on a thread so that every wait for the next one has a
+/// deadline: a child that goes silent fails the test instead of hanging it.
+pub struct TimedLines(mpsc::Receiver<String>);
+
+impl TimedLines {
+    pub fn new(out: impl std::io::Read + Send + 'static) -> TimedLines {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(std::io::BufReader::new(out)) {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        TimedLines(rx)
+    }
+
+    /// The next line (Ok(None) at the end of the output), or Err when none came in `timeout`.
+    pub fn next_within(&self, timeout: Duration) -> Result<Option<String>, Duration> {
+        match self.0.recv_timeout(timeout) {
+            Ok(line) => Ok(Some(line)),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Ok(None),
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(timeout),
+        }
+    }
+}
+
+/// Polls `done` every 50 ms until it holds; panics naming `what` after `timeout`.
+pub fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "gave up waiting for {what} after {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Progress for an Apply on the sandbox that completes each GitHub handshake Apply waits for,

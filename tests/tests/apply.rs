@@ -40,7 +40,7 @@ fn up(sb: &Sandbox, spec: &LabSpec, ledger: Arc<Ledger>, concurrency: usize) -> 
         options.concurrency = concurrency;
         apply::apply(&aws, ledger, spec, options, progress, Cancel::never()).await
     });
-    let _ = thread.join().is_ok();
+    thread.join().expect("the handshake thread ends cleanly");
     result
 }
 
@@ -50,22 +50,6 @@ fn creating_calls(calls: &[(String, String)]) -> Vec<String> {
         .filter(|(op, _)| op.starts_with("Create") || op == "RegisterTaskDefinition")
         .map(|(op, _)| op.clone())
         .collect()
-}
-
-/// An awsJson call straight to the sandbox, for answers the Rust SDK cannot read from it
-/// (GetPipeline's metadata timestamps are ISO strings there).
-fn raw_json(sb: &Sandbox, service: &str, target: &str, body: Value) -> Value {
-    let auth = sb.authorization(service);
-    reqwest::blocking::Client::new()
-        .post(&sb.url)
-        .header("X-Amz-Target", target)
-        .header("Content-Type", "application/x-amz-json-1.1")
-        .header("Authorization", auth)
-        .body(body.to_string())
-        .send()
-        .and_then(|r| r.error_for_status())
-        .and_then(|r| r.json())
-        .unwrap()
 }
 
 fn tagged(tags: impl IntoIterator<Item = (String, String)>, lab: &str) -> bool {
@@ -383,51 +367,46 @@ fn check_bucket_versioning(sb: &Sandbox, bucket: &str) {
     assert!(body.contains("<Status>Enabled</Status>"), "{body}");
 }
 
-/// The pipeline as the sandbox stores it: V2, three stages wired to this lab's resources.
+/// The pipeline as the sandbox stores it, read through the SDK: V2, three stages wired to
+/// this lab's resources, the lab's tag.
 fn check_pipeline(sb: &Sandbox, spec: &LabSpec) {
     let n = spec.names();
-    let p = raw_json(
-        sb,
-        "codepipeline",
-        "CodePipeline_20150709.GetPipeline",
-        json!({ "name": n.pipeline }),
-    );
-    let p = &p["pipeline"];
-    assert_eq!(p["pipelineType"], "V2");
-    assert_eq!(p["executionMode"], "QUEUED");
-    let stages: Vec<&str> = p["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(stages, ["Source", "Build", "Deploy"]);
-    let cfg = |i: usize| p["stages"][i]["actions"][0]["configuration"].clone();
-    assert_eq!(cfg(0)["FullRepositoryId"], spec.source.repository);
-    assert_eq!(cfg(0)["BranchName"], "main");
-    assert_eq!(cfg(0)["OutputArtifactFormat"], "CODE_ZIP");
-    assert!(cfg(0)["ConnectionArn"].as_str().unwrap().contains(":connection/"));
-    assert_eq!(cfg(1)["ProjectName"], n.build_project);
-    assert_eq!(cfg(2)["ClusterName"], n.cluster);
-    assert_eq!(cfg(2)["ServiceName"], n.service);
-    assert_eq!(cfg(2)["FileName"], "imagedefinitions.json");
-    assert_eq!(
-        p["triggers"][0]["gitConfiguration"]["push"][0]["branches"]["includes"],
-        json!(["main"])
-    );
-    let tags = raw_json(
-        sb,
-        "codepipeline",
-        "CodePipeline_20150709.ListTagsForResource",
-        json!({ "resourceArn": format!("arn:aws:codepipeline:{REGION}:123456789012:{}", n.pipeline) }),
-    );
-    assert!(
-        tags["tags"]
-            .as_array()
-            .unwrap()
+    runtime().block_on(async {
+        let cp = sb.aws().await.codepipeline();
+        let out = cp.get_pipeline().name(&n.pipeline).send().await.unwrap();
+        let p = out.pipeline().unwrap();
+        assert_eq!(p.pipeline_type().map(|t| t.as_str()), Some("V2"));
+        assert_eq!(p.execution_mode().map(|m| m.as_str()), Some("QUEUED"));
+        assert!(
+            out.metadata().and_then(|m| m.created()).is_some(),
+            "the SDK reads its timestamps"
+        );
+        let stages: Vec<&str> = p.stages().iter().map(|s| s.name()).collect();
+        assert_eq!(stages, ["Source", "Build", "Deploy"]);
+        let cfg = |i: usize, key: &str| -> String {
+            let action = &p.stages()[i].actions()[0];
+            action.configuration().unwrap()[key].clone()
+        };
+        assert_eq!(cfg(0, "FullRepositoryId"), spec.source.repository);
+        assert_eq!(cfg(0, "BranchName"), "main");
+        assert_eq!(cfg(0, "OutputArtifactFormat"), "CODE_ZIP");
+        assert!(cfg(0, "ConnectionArn").contains(":connection/"));
+        assert_eq!(cfg(1, "ProjectName"), n.build_project);
+        assert_eq!(cfg(2, "ClusterName"), n.cluster);
+        assert_eq!(cfg(2, "ServiceName"), n.service);
+        assert_eq!(cfg(2, "FileName"), "imagedefinitions.json");
+        let push = &p.triggers()[0].git_configuration().unwrap().push()[0];
+        assert_eq!(push.branches().unwrap().includes(), ["main"]);
+        let arn = format!("arn:aws:codepipeline:{REGION}:123456789012:{}", n.pipeline);
+        let tags = cp.list_tags_for_resource().resource_arn(arn).send().await.unwrap();
+        let lab: Vec<&str> = tags
+            .tags()
             .iter()
-            .any(|t| t["key"] == "pipewright:lab" && t["value"] == spec.name)
-    );
+            .filter(|t| t.key() == "pipewright:lab")
+            .map(|t| t.value())
+            .collect();
+        assert_eq!(lab, [spec.name.as_str()]);
+    });
 }
 
 #[test]

@@ -284,16 +284,13 @@ fn the_lab_lives_in_its_spec_region_whatever_region_the_credentials_carry() {
         let here = aws_in(&sb, "us-east-1").await;
         let seoul = aws_in(&sb, "ap-northeast-2").await;
         let repo = spec.names().repository;
-        assert!(
-            here.ecr()
-                .describe_repositories()
-                .repository_names(&repo)
-                .send()
-                .await
-                .is_ok()
-        );
+        let found = here.ecr().describe_repositories().repository_names(&repo).send().await;
+        assert_eq!(found.unwrap().repositories()[0].repository_name(), Some(repo.as_str()));
         let elsewhere = seoul.ecr().describe_repositories().repository_names(&repo).send().await;
-        assert!(elsewhere.is_err(), "nothing in the credentials' region");
+        let e = elsewhere
+            .expect_err("nothing in the credentials' region")
+            .into_service_error();
+        assert!(e.is_repository_not_found_exception(), "{e:?}");
         let lbs = here
             .elbv2()
             .describe_load_balancers()
@@ -357,6 +354,9 @@ fn without_ecs_tag_resource_the_deploy_action_fails_as_on_aws() {
     up(&sb, &spec, Arc::new(Ledger::in_memory().unwrap())).expect("up");
     let n = spec.names();
     let role = n.pipeline_role.clone().unwrap();
+    // No IAM propagation window from here on: the changed policy is what answers next, with
+    // no sleep to outwait the old one.
+    sb.control("/_sandbox/consistency", json!({ "iamMs": 0 }));
     runtime().block_on(async {
         let aws = sb.aws().await;
         let iam = aws.iam();
@@ -380,8 +380,6 @@ fn without_ecs_tag_resource_the_deploy_action_fails_as_on_aws() {
             .await
             .unwrap();
     });
-    // Past the sandbox's IAM propagation window, so the old policy is not what answers.
-    std::thread::sleep(Duration::from_millis(1500));
     let out = sb.control(
         "/_sandbox/push",
         json!({ "repository": spec.source.repository, "branch": "main", "message": "change" }),

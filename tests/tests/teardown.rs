@@ -82,7 +82,10 @@ fn teardown_after_a_full_up_leaves_nothing_and_a_dry_run_deletes_nothing() {
     let ledger = Arc::new(Ledger::in_memory().unwrap());
     up(&sb, &spec, ledger.clone());
     let before = sdk_inventory(&sb, &spec);
-    assert!(before.len() >= 16, "{before:?}");
+    // 3 roles, the bucket, the repository, 2 log groups, the project, the pipeline, the
+    // connection, 2 security groups, the load balancer, the target group, the cluster, the
+    // service and 2 task definition revisions (Apply's and the first deploy's).
+    assert_eq!(before.len(), 18, "{before:#?}");
 
     sb.delete("/_sandbox/calls");
     let (dry, _) = down(&sb, ledger.clone(), "full", |o| o.dry_run = true);
@@ -231,8 +234,9 @@ fn a_failing_deletion_is_retried_or_reported_with_the_rest_deleted() {
         sdk_inventory(&sb, &broken),
         [format!("ecr_repository {}", broken.names().repository)]
     );
-    assert!(
-        report.deleted.len() >= 17,
+    assert_eq!(
+        report.deleted.len(),
+        17,
         "the others are still deleted: {:?}",
         report.deleted
     );
@@ -268,6 +272,7 @@ fn up_killed(sb: &Sandbox, home: &std::path::Path, spec_path: &std::path::Path, 
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    let mut killed = false;
     for (i, line) in BufReader::new(stdout).lines().enumerate() {
         let e: Value = serde_json::from_str(&line.unwrap()).unwrap();
         if e["kind"] == "connection" && e["state"] == "waiting" {
@@ -275,10 +280,14 @@ fn up_killed(sb: &Sandbox, home: &std::path::Path, spec_path: &std::path::Path, 
         }
         if i + 1 == kill_after {
             child.kill().unwrap();
+            killed = true;
             break;
         }
     }
-    child.wait().unwrap();
+    let status = child.wait().unwrap();
+    // A point past the end would make this a full run, and the test a plain `down`.
+    assert!(killed, "up finished ({status}) before line {kill_after}");
+    assert_eq!(status.code(), None, "killed at line {kill_after}, not exited");
 }
 
 fn kill_then_down(points: &[usize]) {
@@ -302,7 +311,8 @@ fn kill_then_down(points: &[usize]) {
     sb.stop();
 }
 
-// 19 `pending` lines come first; then creating / waiting / created, about 60 in all.
+// 19 `pending` lines come first; then creating / waiting / created, about 64 in all (65 with the
+// report): `up_killed` fails when a point is past the end.
 #[test]
 fn down_after_up_killed_early() {
     kill_then_down(&[1, 19, 20, 21, 22, 23]);
@@ -320,5 +330,5 @@ fn down_after_up_killed_late() {
 
 #[test]
 fn down_after_up_killed_near_the_end() {
-    kill_then_down(&[49, 52, 55, 58, 62, 70]);
+    kill_then_down(&[49, 52, 55, 58, 60, 62]);
 }

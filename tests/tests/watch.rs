@@ -6,7 +6,6 @@
 //! Each test is a plain #[test]: the watch runs on a thread with its own runtime, and the
 //! blocking sandbox control calls stay on the test's thread.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,7 +13,7 @@ use std::time::{Duration, Instant};
 use pipewright_core::ledger::Ledger;
 use pipewright_core::watch::{self, HealthProbe, HealthState, RunStatus};
 use pipewright_tests::watching::*;
-use pipewright_tests::{Sandbox, cli_bin};
+use pipewright_tests::{Sandbox, TimedLines, cli_bin};
 use serde_json::json;
 
 const TIME_SCALE: f64 = 0.01;
@@ -333,14 +332,22 @@ fn watch_cli_until_done(
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let lines = TimedLines::new(child.stdout.take().unwrap());
+    // Every wait is bounded: a CLI that goes silent is killed and fails the test.
+    fn next(lines: &TimedLines, child: &mut std::process::Child, what: &str) -> Option<String> {
+        lines.next_within(Duration::from_secs(60)).unwrap_or_else(|after| {
+            child.kill().unwrap();
+            panic!("pipewright watch printed nothing for {after:?} while waiting for {what}");
+        })
+    }
+    let first = next(&lines, &mut child, "the snapshot").expect("a snapshot line");
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
     assert_eq!(first["kind"], "snapshot");
     push(sb, spec, commit, "From the CLI test");
     let started = Instant::now();
     let mut count = 1;
-    for line in lines {
-        let e: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+    while let Some(line) = next(&lines, &mut child, "a change or the end of the run") {
+        let e: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(e["kind"], "changes");
         count += 1;
         if started.elapsed() > Duration::from_secs(90) {

@@ -159,6 +159,20 @@ fn check_of_a_missing_file_fails() {
 
 #[test]
 fn check_refuses_an_unknown_language() {
-    let out = pipewright(&["spec", "check", "--spec", "x.toml", "--lang", "fr"]);
-    assert!(!out.status.success());
+    // A file that exists and is valid: only the language can be refused.
+    let dir = scratch("unknown_language");
+    let init = pipewright(&["spec", "init", "--name", "ktb", "--repository", "octo/app"]);
+    assert!(init.status.success(), "{}", stderr(&init));
+    let file = dir.join("lab.toml");
+    std::fs::write(&file, stdout(&init)).unwrap();
+    let path = file.to_str().unwrap();
+    assert!(
+        pipewright(&["spec", "check", "--spec", path, "--lang", "ko"])
+            .status
+            .success()
+    );
+    let out = pipewright(&["spec", "check", "--spec", path, "--lang", "fr"]);
+    assert_eq!(out.status.code(), Some(2), "a usage error: {}", stderr(&out));
+    assert!(stderr(&out).contains("--lang"), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
 }

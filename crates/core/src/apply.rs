@@ -418,7 +418,9 @@ pub async fn status(aws: &AwsContext, ledger: Arc<Ledger>, lab: &str) -> Result<
         let row = rows
             .iter()
             .find(|r| r.kind == node.kind().as_str() && r.name == node.name);
-        let (exists, ours, message) = match resources::describe(&cx, node).await {
+        // Afresh: a listener whose load balancer is gone (a teardown that stopped) is missing,
+        // not "not ready yet".
+        let (exists, ours, message) = match resources::describe_afresh(&cx, node).await {
             Ok(Found::Missing) => (Some(false), None, None),
             Ok(Found::Present { ours, .. }) => (Some(true), Some(ours), None),
             Ok(Found::Reusable { .. }) => (Some(true), Some(true), Some("reused, not owned".to_owned())),

@@ -138,8 +138,11 @@ mod tests {
         assert!(inline(true).contains("IMAGE_TAG=$IMAGE_TAG-b$CODEBUILD_BUILD_NUMBER"));
     }
 
+    // The sections CodeBuild reads. That the text is YAML CodeBuild accepts is proven where it
+    // is parsed: the sandbox's build runner (`yaml.safe_load`, CodeBuild's checks) runs it in
+    // every full `up` of tests/tests (apply.rs, first_run.rs, claims.rs).
     #[test]
-    fn is_valid_yaml_shape() {
+    fn has_the_sections_codebuild_reads() {
         for text in [inline(false), inline(true)] {
             assert!(text.starts_with("version: 0.2\n"));
             for key in ["  pre_build:", "  build:", "  post_build:", "artifacts:"] {

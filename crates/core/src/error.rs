@@ -466,6 +466,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn as_str_is_each_codes_serialized_name() {
+        // Every variant, read from the declaration ts-rs writes into bindings.ts (no list here
+        // to forget a new code in).
+        let decl = ErrorCode::decl(&ts_rs::Config::default());
+        let names: Vec<&str> = decl.split('"').skip(1).step_by(2).collect();
+        assert!(names.contains(&"no_region") && names.contains(&"internal"), "{decl}");
+        for name in names {
+            let code: ErrorCode = serde_json::from_value(serde_json::json!(name)).unwrap();
+            assert_eq!(code.as_str(), name);
+            assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(code.as_str()));
+        }
+    }
+
+    #[test]
     fn aws_codes_map_to_student_facing_codes() {
         assert_eq!(code_for("InvalidClientTokenId", ""), ErrorCode::InvalidKeyId);
         assert_eq!(code_for("SignatureDoesNotMatch", "bad"), ErrorCode::SignatureMismatch);

@@ -8,62 +8,12 @@
 // the sandbox is the packaged one, then kill -9s the app and checks that the sandbox went with
 // it: no process left, no port bound.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { createConnection } from "node:net";
 import { test } from "node:test";
 import { click, launchApp, screenshot, waitForText } from "../harness.mjs";
+import { alive, listeningPorts, processes, refused } from "../procs.mjs";
 
 const app = process.env.PIPEWRIGHT_APP;
 const sandboxDir = process.env.PIPEWRIGHT_EXPECT_SANDBOX_DIR ?? "/usr/lib/Pipewright/sandbox/";
-
-function processes() {
-  const out = [];
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const exe = readlinkSync(`/proc/${pid}/exe`);
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.push({ pid: Number(pid), ppid: Number(ppid), state, exe });
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return out;
-}
-
-const alive = (p) => p.state !== "Z" && p.state !== "X";
-
-/** The TCP ports process `pid` listens on (from /proc: its socket inodes in LISTEN state). */
-function listeningPorts(pid) {
-  const inodes = new Set();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  const ports = [];
-  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    for (const line of readFileSync(file, "utf8").trim().split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols[3] === "0A" && inodes.has(cols[9])) ports.push(parseInt(cols[1].split(":")[1], 16));
-    }
-  }
-  return ports;
-}
-
-function refused(port) {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once("error", () => resolve(true));
-  });
-}
 
 test("the installed app runs practice mode on its own frozen sandbox, which dies with it", async () => {
   assert.ok(app, "PIPEWRIGHT_APP names the installed binary");

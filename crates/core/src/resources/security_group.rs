@@ -40,6 +40,38 @@ async fn find(cx: &Ctx, name: &str) -> Result<Option<SecurityGroup>> {
     Ok(out.security_groups().first().cloned())
 }
 
+/// Which of these groups a rule of another of them names (by a filter: a group already gone
+/// is no error). AWS refuses to delete a group another group's rule still names, so a sweep
+/// deletes those last.
+pub async fn named_by_others(cx: &Ctx, ids: &[String]) -> Result<Vec<String>> {
+    if ids.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let ec2 = cx.aws.ec2();
+    let out = cx
+        .call("ec2", "DescribeSecurityGroups", "", || {
+            ec2.describe_security_groups()
+                .filters(
+                    Filter::builder()
+                        .name("group-id")
+                        .set_values(Some(ids.to_vec()))
+                        .build(),
+                )
+                .send()
+        })
+        .await?;
+    let mut named = Vec::new();
+    for g in out.security_groups() {
+        let pairs = g.ip_permissions().iter().flat_map(|p| p.user_id_group_pairs());
+        for id in pairs.filter_map(|p| p.group_id()) {
+            if Some(id) != g.group_id() && ids.iter().any(|i| i == id) && !named.iter().any(|n| n == id) {
+                named.push(id.to_owned());
+            }
+        }
+    }
+    Ok(named)
+}
+
 pub async fn describe(cx: &Ctx, which: GroupFor, name: &str) -> Result<Found> {
     let Some(sg) = find(cx, name).await? else {
         return Ok(Found::Missing);

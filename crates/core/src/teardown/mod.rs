@@ -13,8 +13,10 @@
 //!    crash is resumed by running teardown again. "Not found" is success.
 //! 4. A failure is recorded and the walk carries on; failures are reported at the end with
 //!    what to do.
-//! 5. The tag sweep (`sweep::tagged`) finds what the ledger and the names missed, and the
-//!    inventory (`sweep::inventory`) lists anything of the lab still in the account.
+//! 5. The tag sweep (`sweep::tagged`) finds what the walk missed: what is in the ledger or
+//!    has one of the lab's names is deleted, anything else carrying the tag is left alone and
+//!    reported (the tag alone proves nothing: anyone can tag). The inventory
+//!    (`sweep::inventory`) lists anything of the lab still in the account.
 //!
 //! How each kind is deleted (drained, emptied, waited for) is its module's business in
 //! `resources/`; this module only walks: claims, ledger states, order and hints.
@@ -293,7 +295,7 @@ pub async fn teardown(
     let tag = sweep::TagRule::lab(lab);
     for pass in 1..=PASSES {
         walk(&run).await?;
-        sweep::sweep_tagged(&run, &tag).await?;
+        sweep::sweep_tagged(&run, &tag, false).await?;
         if run.options.dry_run {
             break;
         }
@@ -394,6 +396,9 @@ async fn remove_node(run: &Run, node: &Node, row: Option<&LedgerResource>) -> Re
     let l = Label::from(node);
     let claim = match row.map(|r| r.state) {
         Some(ResourceState::Reused) => {
+            // The lab stops using it: its row is done with, so the lab that made it (which
+            // keeps it while another lab uses it) can remove it.
+            set_state(run, node, ResourceState::Deleted)?;
             run.skipped(
                 &l,
                 row.and_then(|r| r.physical_id.as_deref()),

@@ -7,8 +7,12 @@
 //!   Connections on some partitions, so the instructor's sweep also lists roles and
 //!   connections and reads their tags.
 //! - `sweep_tagged` deletes what it found kind by kind in the plan's reverse order
-//!   (`Kind::removal_rank`: services first, connections last), skipping what the walk already
-//!   handled. The tag is the proof of ownership here: AWS itself filtered by it.
+//!   (`Kind::removal_rank`: services first, connections last; target groups after load
+//!   balancers, see `sweep_rank`; a security group another one's rule names after that
+//!   one), skipping what the walk already
+//!   handled. A lab's teardown deletes only what is also in its ledger or has one of its
+//!   deterministic names (`recorded_or_named`); anything else carrying its tag is reported
+//!   as left alone. The instructor's `sweep` goes by the tag alone.
 //! - `inventory` describes every node of the lab's plan by its deterministic name and asks
 //!   the tagging API again: anything of the lab still there is a leftover.
 //! - `sweep` is the instructor's entry point: every resource carrying one `pipewright:` tag,
@@ -23,7 +27,7 @@ use crate::error::{Error, Result, is_code};
 use crate::ledger::Ledger;
 use crate::plan::{Facts, Kind};
 use crate::progress::{Cancel, NodeState, Progress};
-use crate::resources::{self, Ctx, Found, Label, Tagged, Target, iam_role};
+use crate::resources::{self, Ctx, Found, Label, Tagged, Target, iam_role, security_group};
 use crate::spec::{LAB_TAG_KEY, LabSpec};
 
 use super::{Leftover, Run, TeardownOptions, TeardownReport, remove};
@@ -121,8 +125,25 @@ pub async fn tagged(cx: &Ctx, rule: &TagRule, everywhere: bool) -> Result<Vec<Ta
     arns.sort();
     arns.dedup();
     let mut found: Vec<Tagged> = arns.iter().filter_map(|a| resources::identify(a)).collect();
-    found.sort_by_key(|t| t.kind.removal_rank());
+    let groups: Vec<String> = found
+        .iter()
+        .filter(|t| t.kind == Kind::SecurityGroup)
+        .map(|t| t.id.clone())
+        .collect();
+    let named = security_group::named_by_others(cx, &groups).await?;
+    found.sort_by_key(|t| (sweep_rank(t.kind), named.contains(&t.id)));
     Ok(found)
+}
+
+/// The plan's reverse order, except that a target group goes right after the load balancers:
+/// deleting a load balancer deletes its listeners, which the tagging API may not list, and a
+/// target group a listener still uses cannot be deleted.
+fn sweep_rank(kind: Kind) -> (usize, bool) {
+    if kind == Kind::TargetGroup {
+        (kind.removal_rank().max(Kind::LoadBalancer.removal_rank()), true)
+    } else {
+        (kind.removal_rank(), false)
+    }
 }
 
 /// Roles carrying the tag. IAM is global: a sweep of one region must not remove the roles of
@@ -208,9 +229,10 @@ async fn tagged_connections(cx: &Ctx, rule: &TagRule) -> Result<Vec<String>> {
 }
 
 /// Deletes (or, in a dry run, lists) everything carrying the tag that the walk did not
-/// handle. Failures are recorded and the sweep carries on.
-pub async fn sweep_tagged(run: &Arc<Run>, rule: &TagRule) -> Result<()> {
-    let everywhere = rule.key != LAB_TAG_KEY || rule.value.as_deref() != Some(run.cx.lab());
+/// handle: with `tag_alone` (the instructor's sweep) all of it, otherwise only what the lab
+/// recorded or named. Failures are recorded and the sweep carries on.
+pub async fn sweep_tagged(run: &Arc<Run>, rule: &TagRule, tag_alone: bool) -> Result<()> {
+    let everywhere = tag_alone || rule.key != LAB_TAG_KEY || rule.value.as_deref() != Some(run.cx.lab());
     let found = tagged(&run.cx, rule, everywhere).await?;
     for t in found {
         run.cx.cancel.check()?;
@@ -221,6 +243,14 @@ pub async fn sweep_tagged(run: &Arc<Run>, rule: &TagRule) -> Result<()> {
         let l = Label::new(t.kind, &t.name);
         let result = async {
             if !resources::still_exists(&run.cx, &t).await? {
+                return Ok(());
+            }
+            if !tag_alone && !recorded_or_named(run, &t)? {
+                let why = format!(
+                    "carries {rule} but is neither in the lab's ledger nor named as the lab names it: \
+                     left alone (`pipewright sweep --tag {rule}` removes it)"
+                );
+                run.skipped(&l, Some(&t.id), &why);
                 return Ok(());
             }
             if t.kind == Kind::Connection && remove::shared(run, &t.arn)? {
@@ -253,6 +283,29 @@ pub async fn sweep_tagged(run: &Arc<Run>, rule: &TagRule) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether a lab's teardown may delete what its tag sweep found: the tag alone is not enough
+/// (anyone can tag anything); it must also be in the lab's ledger (by id or name) or carry
+/// one of the names the lab's plan gives its kind. Only the instructor's `sweep` goes by the
+/// tag alone.
+fn recorded_or_named(run: &Run, t: &Tagged) -> Result<bool> {
+    let cx = &run.cx;
+    let recorded = cx.ledger.resources(cx.lab())?.iter().any(|r| {
+        r.kind == t.kind.as_str()
+            && (r.name == t.name || r.physical_id.as_deref().is_some_and(|id| id == t.id || id == t.arn))
+    });
+    let named = cx.plan.resources().any(|n| {
+        n.kind() == t.kind
+            && match t.kind {
+                // Revisions are `family:revision`; the plan names the family.
+                Kind::TaskDefinition => t.name.split(':').next() == Some(n.name.as_str()),
+                // A listener's ARN names its load balancer; the plan adds the port.
+                Kind::Listener => n.name.rsplit_once(':').map(|(lb, _)| lb) == Some(t.name.as_str()),
+                _ => n.name == t.name,
+            }
+    });
+    Ok(recorded || named)
 }
 
 /// Anything of the lab still in the account: every plan node by its name (ours by tag), and
@@ -315,7 +368,7 @@ pub async fn sweep(
     let facts = Facts::placeholder(aws.region());
     let cx = Ctx::new(aws, ledger, &spec, facts, options.concurrency, &options.timing).reporting(progress, cancel);
     let run = Arc::new(Run::new(cx, options));
-    sweep_tagged(&run, rule).await?;
+    sweep_tagged(&run, rule, true).await?;
     let mut leftovers = Vec::new();
     if !run.options.dry_run {
         for t in tagged(&run.cx, rule, true).await? {
