@@ -257,7 +257,12 @@ artifact_bucket_override: string | null, build_project: string, build_role: stri
  */
 lab_tag: string, };
 
-export type FieldError = { field: string, code: string, en: string, ko: string, };
+export type FieldError = { field: string, code: string, en: string, ko: string, 
+/**
+ * The corrected value, when there is an obvious one ("Minsu Lab" → "minsu-lab"): the
+ * wizard offers it as a one-click fix, the CLI prints it.
+ */
+suggestion?: string, };
 
 export type SpecCheck = { 
 /**
