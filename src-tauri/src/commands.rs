@@ -119,10 +119,12 @@ pub fn notify(app: tauri::AppHandle, title: String, body: String) -> Reply<()> {
         .map_err(|e| pipewright_core::Error::Internal(format!("notification: {e}")).into())
 }
 
-/// Opens a page in the student's browser, if `links` allows it.
+/// Opens a page in the student's browser, if `links` allows it (the sandbox's pages in `lang`).
 #[tauri::command]
-pub fn open_url(sandbox: State<'_, Sandbox>, url: String) -> Reply<()> {
-    links::check(&url, sandbox.url().as_deref())?;
+pub fn open_url(sandbox: State<'_, Sandbox>, url: String, lang: Option<String>) -> Reply<()> {
+    let base = sandbox.url();
+    links::check(&url, base.as_deref())?;
+    let url = links::localized(&url, base.as_deref(), lang.as_deref());
     tauri_plugin_opener::open_url(&url, None::<&str>)
         .map_err(|e| pipewright_core::Error::Internal(format!("cannot open {url}: {e}")))?;
     Ok(())
