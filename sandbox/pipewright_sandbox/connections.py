@@ -220,45 +220,97 @@ def complete_connection(body: dict, query: dict):
 
 @registry.control("GET", "/_sandbox/connections")
 def connections_page(body: dict, query: dict):
+    """The handshake page, in the app's language: Pipewright opens it with `?lang=ko` or `en`."""
     with STATE_LOCK:
         conns = [dict(c) for c in _CONNECTIONS.values()]
     from .guard import page_token
 
+    lang = "ko" if str(query.get("lang", "")).lower().startswith("ko") else "en"
     # The button proves it is this page's with a token only the page carries (guard.py).
-    return 200, _page(conns).replace("{{PAGE_TOKEN}}", page_token()), "text/html; charset=utf-8"
+    return 200, _page(conns, lang).replace("{{PAGE_TOKEN}}", page_token()), "text/html; charset=utf-8"
 
 
-def _page(conns: list[dict]) -> str:
+# The page's words in English and Korean (the Korean follows the AWS console's terms, as the
+# app's glossary does: ui/src/lib/i18n/glossary.json).
+_TEXT = {
+    "en": {
+        "title": "GitHub connections",
+        "sub": "Pipewright sandbox &middot; stands in for the AWS console",
+        "intro": "On real AWS a new connection stays <b>Pending</b> until you open it in the console, "
+                 "choose <b>Update pending connection</b>, sign in to GitHub and <b>Install a new app</b> "
+                 "(the AWS Connector for GitHub) on your account or organisation; it takes a minute or two. "
+                 "Here the two buttons play that handshake:",
+        "complete": "Complete connection",
+        "complete_help": "the handshake succeeds: the connection becomes <b>Available</b> and "
+                         "CodePipeline can use it as a source. This is what you want for the lab.",
+        "fail": "Fail handshake",
+        "fail_help": "for trying a failure: the connection goes to <b>Error</b>, as when the GitHub "
+                     "app is not installed, so you can see what Pipewright tells you then.",
+        "back": "Then return to Pipewright: it notices the new status by itself and goes on.",
+        "headers": ("Name", "Provider", "Region", "Status", "ARN"),
+        "status": {"PENDING": "Pending", "AVAILABLE": "Available", "ERROR": "Error"},
+        "empty": "No connections yet. Create one with CreateConnection (CodeStar Connections or "
+                 "CodeConnections), then come back here.",
+        "note": "This page changes nothing on AWS: it talks only to the local sandbox.",
+    },
+    "ko": {
+        "title": "GitHub 연결",
+        "sub": "Pipewright 샌드박스 &middot; AWS 콘솔 대신 쓰는 페이지",
+        "intro": "실제 AWS에서는 새 연결이 <b>대기 중</b> 상태로 남아 있다가, 콘솔에서 연결을 열고 "
+                 "<b>대기 중인 연결 업데이트</b>를 선택한 뒤 GitHub에 로그인해 계정이나 조직에 "
+                 "<b>새 앱 설치</b>(AWS Connector for GitHub)를 마치면 사용할 수 있게 됩니다. 1~2분 걸립니다. "
+                 "여기서는 두 버튼이 그 과정을 대신합니다.",
+        "complete": "연결 완료",
+        "complete_help": "연결이 성공합니다. 연결이 <b>사용 가능</b> 상태가 되어 CodePipeline이 소스로 "
+                         "쓸 수 있습니다. 실습에서는 이 버튼을 누르세요.",
+        "fail": "연결 실패시키기",
+        "fail_help": "실패를 체험해 보는 버튼입니다. GitHub 앱을 설치하지 않았을 때처럼 연결이 "
+                     "<b>오류</b> 상태가 되고, 그때 Pipewright가 무엇을 알려 주는지 볼 수 있습니다.",
+        "back": "그다음 Pipewright로 돌아가세요. 바뀐 상태를 알아서 확인하고 다음 단계로 넘어갑니다.",
+        "headers": ("이름", "공급자", "리전", "상태", "ARN"),
+        "status": {"PENDING": "대기 중", "AVAILABLE": "사용 가능", "ERROR": "오류"},
+        "empty": "아직 연결이 없습니다. CreateConnection(CodeStar Connections 또는 CodeConnections)으로 "
+                 "만든 다음 다시 오세요.",
+        "note": "이 페이지는 AWS를 바꾸지 않습니다. 이 컴퓨터의 샌드박스하고만 통신합니다.",
+    },
+}
+
+
+def _page(conns: list[dict], lang: str = "en") -> str:
+    t = _TEXT[lang]
     rows = []
     for c in conns:
         status = c["ConnectionStatus"]
         arn = html.escape(c["ConnectionArn"], quote=True)
         if status == "PENDING":
-            action = (f'<button data-arn="{arn}" data-status="AVAILABLE">Complete connection</button>'
+            action = (f'<button data-arn="{arn}" data-status="AVAILABLE">{t["complete"]}</button>'
                       f' <button class="secondary" data-arn="{arn}" data-status="ERROR">'
-                      "Fail handshake</button>")
+                      f'{t["fail"]}</button>')
         else:
             action = "&mdash;"
+        label = t["status"].get(status, status.title())
         rows.append(
             f"<tr><td>{html.escape(c['ConnectionName'])}</td><td>{html.escape(c['ProviderType'] or '')}</td>"
             f"<td>{html.escape(c['region'])}</td>"
-            f'<td><span class="status {status.lower()}">{status.title()}</span></td>'
+            f'<td><span class="status {status.lower()}">{label}</span></td>'
             f"<td><code>{arn}</code></td><td>{action}</td></tr>"
         )
+    head = "".join(f"<th>{h}</th>" for h in t["headers"])
     table = (
-        "<table><thead><tr><th>Name</th><th>Provider</th><th>Region</th><th>Status</th>"
-        "<th>ARN</th><th></th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-        if rows else '<p class="empty">No connections yet. Create one with CreateConnection '
-        "(CodeStar Connections or CodeConnections), then come back here.</p>"
+        f"<table><thead><tr>{head}<th></th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        if rows else f'<p class="empty">{t["empty"]}</p>'
     )
-    return _PAGE.replace("{{TABLE}}", table)
+    page = _PAGE.replace("{{LANG}}", lang).replace("{{TABLE}}", table)
+    for key in ("title", "sub", "intro", "complete", "complete_help", "fail", "fail_help", "back", "note"):
+        page = page.replace("{{" + key + "}}", t[key])
+    return page
 
 
 _PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Pipewright sandbox &mdash; GitHub connections</title>
+<html lang="{{LANG}}"><head><meta charset="utf-8">
+<title>Pipewright sandbox &mdash; {{title}}</title>
 <style>
- body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:70rem;
+ body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans KR",sans-serif;margin:2rem auto;max-width:70rem;
       color:#16191f;background:#f2f3f3;padding:0 1rem}
  h1{font-size:1.5rem;margin-bottom:.25rem} .sub{color:#5f6b7a;margin-top:0}
  .card{background:#fff;border-radius:8px;padding:1.25rem 1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.15);margin:1rem 0}
@@ -268,18 +320,21 @@ _PAGE = """<!doctype html>
  .pending{background:#fff4e5;color:#8d5b00} .available{background:#e9f7ec;color:#1d8102} .error{background:#fdecea;color:#d13212}
  button{background:#ec7211;color:#fff;border:0;border-radius:4px;padding:.45rem .9rem;font-weight:600;cursor:pointer}
  button.secondary{background:#fff;color:#5f6b7a;border:1px solid #aab7b8} button:disabled{opacity:.5}
- .empty{color:#5f6b7a} .note{font-size:.9rem;color:#5f6b7a}
+ dt{font-weight:700;margin-top:.5rem} dd{margin:.15rem 0 0 1rem}
+ .back{font-weight:600} .empty{color:#5f6b7a} .note{font-size:.9rem;color:#5f6b7a}
 </style></head><body>
-<h1>GitHub connections</h1>
-<p class="sub">Pipewright sandbox &middot; stands in for the AWS console</p>
+<h1>{{title}}</h1>
+<p class="sub">{{sub}}</p>
 <div class="card">
-<p>On real AWS a new connection stays <b>Pending</b> until you open it in the console, choose
-<b>Update pending connection</b>, sign in to GitHub and <b>Install a new app</b> (the AWS Connector
-for GitHub) on your account or organisation. Here, <b>Complete connection</b> plays that handshake:
-the connection becomes <b>Available</b> and CodePipeline can use it as a source.</p>
+<p>{{intro}}</p>
+<dl>
+<dt>{{complete}}</dt><dd data-help="complete">{{complete_help}}</dd>
+<dt>{{fail}}</dt><dd data-help="fail">{{fail_help}}</dd>
+</dl>
+<p class="back" data-help="back">{{back}}</p>
 </div>
 <div class="card">{{TABLE}}</div>
-<p class="note">This page changes nothing on AWS: it talks only to the local sandbox.</p>
+<p class="note">{{note}}</p>
 <script>
 document.querySelectorAll("button[data-arn]").forEach(function (b) {
   b.addEventListener("click", function () {

@@ -86,6 +86,24 @@ def test_page_and_complete_unknown(client, control):
     assert err.value.status == 404
 
 
+def test_page_follows_the_apps_language_and_explains_both_buttons(client, control):
+    client("codeconnections").create_connection(ProviderType="GitHub", ConnectionName="lang-test")
+    en = control("/_sandbox/connections?lang=en", method="GET")
+    assert '<html lang="en">' in en
+    assert "Complete connection" in en and "Fail handshake" in en
+    assert "for trying a failure" in en
+    assert "return to Pipewright" in en
+    ko = control("/_sandbox/connections?lang=ko", method="GET")
+    assert '<html lang="ko">' in ko
+    assert "연결 완료" in ko and "연결 실패시키기" in ko
+    assert "실패를 체험해 보는 버튼" in ko
+    assert "Pipewright로 돌아가세요" in ko
+    assert "대기 중" in ko and "Complete connection" not in ko
+    assert "{{" not in ko and "{{" not in en  # every placeholder filled
+    # No language, or one the page does not speak: English.
+    assert '<html lang="en">' in control("/_sandbox/connections?lang=fr", method="GET")
+
+
 def test_control_route_missing_field_is_400(control):
     with pytest.raises(ControlError) as err:
         control("/_sandbox/connections/complete", {"connectionArn": "x", "status": "MAYBE"})

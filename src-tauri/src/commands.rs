@@ -170,9 +170,9 @@ pub fn notify(app: tauri::AppHandle, title: String, body: String) -> Reply<()> {
 }
 
 /// Opens a page in the student's browser, if `links` allows it: the lab's app only at an
-/// address this app reported (`Labs::app_urls`).
+/// address this app reported (`Labs::app_urls`); the sandbox's pages in `lang`.
 #[tauri::command]
-pub fn open_url(sandbox: State<'_, Sandbox>, labs: State<'_, Labs>, url: String) -> Reply<()> {
+pub fn open_url(sandbox: State<'_, Sandbox>, labs: State<'_, Labs>, url: String, lang: Option<String>) -> Reply<()> {
     let sandbox_url = sandbox.url();
     let app_urls = labs.app_urls();
     let openable = links::Openable {
@@ -180,6 +180,7 @@ pub fn open_url(sandbox: State<'_, Sandbox>, labs: State<'_, Labs>, url: String)
         app_urls: &app_urls,
     };
     links::check(&url, openable)?;
+    let url = links::localized(&url, sandbox_url.as_deref(), lang.as_deref());
     tauri_plugin_opener::open_url(&url, None::<&str>)
         .map_err(|e| pipewright_core::Error::Internal(format!("cannot open {url}: {e}")))?;
     Ok(())

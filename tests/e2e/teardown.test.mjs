@@ -73,7 +73,7 @@ test("a reopened app reminds of the running lab; Teardown removes it and proves 
     await click(browser, '[data-testid="running-lab-open"]');
     await waitForText(browser, '[data-testid="screen-title"]', "Tear down the lab");
 
-    // The dry run: what will be removed, in order.
+    // The dry run: what will be removed, grouped by step, with why Review counts one more.
     const plan = await browser.$('[data-testid="teardown-plan"]');
     await plan.waitForExist({ timeout: 60_000, timeoutMsg: "the dry run never listed the plan" });
     const planned = await browser.execute(() =>
@@ -82,6 +82,7 @@ test("a reopened app reminds of the running lab; Teardown removes it and proves 
     assert.ok(planned.includes("load_balancer"), `the plan lists the load balancer: ${planned}`);
     assert.equal(planned[0], "ecs_service", `the service goes first: ${planned}`);
     assert.ok(planned.length >= 15, `the plan lists the lab's resources: ${planned}`);
+    await waitForText(browser, '[data-testid="teardown-count-note"]', "the pipeline's first run is a step of the lab");
     await screenshot(browser, "teardown-plan");
     await switchTheme(browser, "dark");
     await screenshot(browser, "teardown-plan-dark");
@@ -138,6 +139,39 @@ test("a reopened app reminds of the running lab; Teardown removes it and proves 
     await waitForText(browser, '[data-testid="screen-title"]', "검토");
     const still = await browser.execute(() => document.querySelector('[data-testid="running-lab-reminder"]'));
     assert.equal(still, null, "the reminder is gone after a clean teardown");
+
+    // Every screen follows the removed lab: Progress and Watch say when it went and that
+    // nothing bills, Watch polls nothing and offers no action, Source offers a new lab.
+    await click(browser, '[data-testid="nav-progress"]');
+    await waitForText(browser, '[data-testid="lab-removed"]', "ktb 실습을 정리했습니다");
+    await waitForText(browser, '[data-testid="lab-removed"]', "요금이 청구되지 않습니다");
+    assert.equal(await browser.execute(() => document.querySelector('[data-testid="progress-report"]')), null);
+    await screenshot(browser, "progress-removed-ko");
+    await click(browser, '[data-testid="nav-watch"]');
+    await waitForText(browser, '[data-testid="screen-title"]', "파이프라인 모니터링");
+    await waitForText(browser, '[data-testid="lab-removed"]', "더 이상 확인하지 않습니다");
+    const acting = await browser.execute(() =>
+      ["watch-polling", "watch-push", "watch-release", "watch-run"].filter((id) =>
+        document.querySelector(`[data-testid="${id}"]`),
+      ),
+    );
+    assert.deepEqual(acting, [], "Watch still polls or offers actions on a removed lab");
+    await (await browser.$('[data-testid="theme-toggle"]')).waitForExist();
+    await browser.execute(() => {
+      const select = document.querySelector('[data-testid="lang-switch"]');
+      select.value = "en";
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    await waitForText(browser, '[data-testid="lab-removed"]', "Lab ktb was torn down");
+    await waitForText(browser, '[data-testid="lab-removed"]', "nothing bills");
+    await screenshot(browser, "watch-removed");
+    await click(browser, '[data-testid="nav-source"]');
+    await waitForText(browser, '[data-testid="lab-removed"]', "Start a new lab");
+    await click(browser, '[data-testid="lab-removed-new"]');
+    await browser.waitUntil(
+      async () => (await browser.execute(() => document.querySelector('[data-testid="lab-removed"]'))) === null,
+      { timeout: 10_000, timeoutMsg: "Source still shows the removed lab after Start a new lab" },
+    );
   } finally {
     await close();
   }

@@ -113,6 +113,18 @@ fn a_push_is_followed_stage_by_stage_with_every_change_in_order() {
         ]
     );
     assert_eq!(build.status.as_deref(), Some("SUCCEEDED"));
+    // Practice mode: each phase as long as the student saw it, and as long as it takes on AWS
+    // (the sandbox runs faster); and no link to an AWS page the student has no account for.
+    let provisioning = build.phases.iter().find(|p| p.name == "PROVISIONING").unwrap();
+    let (seen, aws) = (
+        provisioning.duration_seconds.unwrap(),
+        provisioning.aws_seconds.unwrap(),
+    );
+    assert!(aws > seen, "PROVISIONING: {seen} s seen, {aws} s on AWS");
+    for a in &actions {
+        assert_eq!((&a.console_url, &a.external_url), (&None, &None), "{}", a.name);
+    }
+    assert_eq!(build.logs_url, None);
     // Phases were seen while the build ran, not only at the end.
     let phase_counts: Vec<usize> = c
         .history

@@ -5,6 +5,7 @@ import { beforeEach } from "vitest";
 import { setupI18n } from "./lib/i18n";
 import { applyRun } from "./lib/apply.svelte";
 import { fakeBackend } from "./lib/fake/backend";
+import { labs } from "./lib/labs.svelte";
 import { specStore } from "./lib/spec.svelte";
 import { teardownRun } from "./lib/teardown.svelte";
 
@@ -21,5 +22,6 @@ beforeEach(() => {
   specStore.reset();
   applyRun.reset();
   teardownRun.reset();
+  labs.reset();
   setupI18n();
 });

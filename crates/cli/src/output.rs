@@ -93,10 +93,18 @@ pub fn event(e: &ProgressEvent, json: bool) {
     let _ = out.flush();
 }
 
-/// A spec's problems, one `field: message` line each, in `lang`.
+/// A spec's problems, one `field: message` line each, in `lang`, and the corrected value
+/// under it when there is one.
 pub fn problems(out: &mut impl Write, problems: &[FieldError], lang: Lang) {
     for p in problems {
         let _ = writeln!(out, "{}: {}", p.field, p.message(lang));
+        if let Some(fix) = &p.suggestion {
+            let offer = match lang {
+                Lang::En => "did you mean",
+                Lang::Ko => "이 값으로 바꿀까요?",
+            };
+            let _ = writeln!(out, "    {offer} {fix}");
+        }
     }
 }
 

@@ -175,6 +175,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
                 code: "invalid_toml".into(),
                 en: format!("The file is not a valid lab spec: {detail}"),
                 ko: format!("올바른 실습 스펙 파일이 아닙니다: {detail}"),
+                suggestion: None,
             }]
         }
     };

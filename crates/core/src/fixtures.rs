@@ -32,7 +32,27 @@ fn specs() -> Vec<LabSpec> {
     let mut small = sample.clone();
     small.deploy.cpu = 256;
     small.deploy.memory = 512;
-    vec![blank, sample, excluded, excluded_develop, unprivileged, bad_name, small]
+    // A name and a pasted address that come with a one-click fix, and the specs after it.
+    let mut spaced = sample.clone();
+    spaced.name = "Minsu Lab".into();
+    let mut fixed = sample.clone();
+    fixed.name = "minsu-lab".into();
+    let pasted = LabSpec::new("ktb", "https://github.com/minsu-kim/hello-ktb");
+    let mut owner_repo = pasted.clone();
+    owner_repo.source.repository = "minsu-kim/hello-ktb".into();
+    vec![
+        blank,
+        sample,
+        excluded,
+        excluded_develop,
+        unprivileged,
+        bad_name,
+        small,
+        spaced,
+        fixed,
+        pasted,
+        owner_repo,
+    ]
 }
 
 fn case(args: Value, answer: impl serde::Serialize) -> Value {

@@ -127,6 +127,10 @@ pub struct LabSummary {
     pub created_at_ms: i64,
     /// Resources that may still exist (see `ResourceState::is_live`): 0 once torn down.
     pub live_resources: u32,
+    /// When the lab was torn down (its last resource deleted), in milliseconds since the Unix
+    /// epoch; `null` while anything of it may still exist, or if nothing was ever deleted.
+    #[ts(type = "number | null")]
+    pub removed_at_ms: Option<i64>,
 }
 
 /// One AWS call, as the audit trail keeps it.
@@ -408,8 +412,20 @@ impl Ledger {
         labs.into_iter()
             .map(|(name, region, created_at_ms)| {
                 let live = self.resources(&name)?.iter().filter(|r| r.state.is_live()).count();
+                let removed_at_ms = if live == 0 {
+                    self.with(|c| {
+                        c.query_row(
+                            "SELECT MAX(updated_at) FROM resources WHERE lab = ?1 AND state = ?2",
+                            params![name, ResourceState::Deleted.as_str()],
+                            |r| r.get::<_, Option<i64>>(0),
+                        )
+                    })?
+                } else {
+                    None
+                };
                 Ok(LabSummary {
                     live_resources: u32::try_from(live).unwrap_or(u32::MAX),
+                    removed_at_ms,
                     name,
                     region,
                     created_at_ms,
@@ -652,6 +668,8 @@ mod tests {
         assert!(ktb.created_at_ms > 0);
         let old = summaries.iter().find(|s| s.name == "old").unwrap();
         assert_eq!((old.live_resources, old.region.as_str()), (0, "us-east-1"));
+        assert_eq!(ktb.removed_at_ms, None, "still live");
+        assert!(old.removed_at_ms.is_some_and(|t| t >= old.created_at_ms), "torn down");
         assert_eq!(summaries.len(), 2);
     }
 

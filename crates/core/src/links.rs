@@ -33,6 +33,31 @@ pub fn check(url: &str, openable: Openable<'_>) -> Result<()> {
     })
 }
 
+/// `url` as opened in the app's language `lang` (`en`, `ko`): the sandbox's own pages take it as
+/// a `lang` query parameter (its handshake page speaks both); every other page is left as it is.
+pub fn localized(url: &str, sandbox_url: Option<&str>, lang: Option<&str>) -> String {
+    let ours = sandbox_url.is_some_and(|base| url.starts_with(&format!("{base}/_sandbox/")));
+    match lang.filter(|l| ours && matches!(*l, "en" | "ko")) {
+        Some(lang) => format!("{url}{}lang={lang}", if url.contains('?') { '&' } else { '?' }),
+        None => url.to_owned(),
+    }
+}
+
+/// A page AWS names for something the lab runs (a console page, a run's page, a log, the
+/// commit on GitHub), as the student may be offered it: in practice mode (`practice`) only the
+/// sandbox's own pages, since the AWS pages need an account the student does not have and the
+/// practice repository exists only in the sandbox; the UI says such pages are on AWS only.
+pub fn for_student(url: Option<&str>, practice: bool) -> Option<String> {
+    url.filter(|u| !practice || is_local(u)).map(str::to_owned)
+}
+
+/// A page served on this computer (the sandbox's).
+fn is_local(url: &str) -> bool {
+    ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"]
+        .iter()
+        .any(|p| url.starts_with(p))
+}
+
 /// AWS console hosts: the global one and each region's.
 fn is_console_host(host: &str) -> bool {
     host == "console.aws.amazon.com"
@@ -90,6 +115,42 @@ mod tests {
                 app_urls: &apps,
             },
         )
+    }
+
+    #[test]
+    fn sandbox_pages_open_in_the_apps_language() {
+        let base = Some("http://127.0.0.1:4566");
+        let page = "http://127.0.0.1:4566/_sandbox/connections";
+        assert_eq!(super::localized(page, base, Some("ko")), format!("{page}?lang=ko"));
+        assert_eq!(
+            super::localized(&format!("{page}?x=1"), base, Some("en")),
+            format!("{page}?x=1&lang=en")
+        );
+        assert_eq!(
+            super::localized(page, base, Some("fr&x")),
+            page,
+            "only the two languages"
+        );
+        let console = "https://console.aws.amazon.com/codesuite/settings/connections";
+        assert_eq!(super::localized(console, base, Some("ko")), console);
+        assert_eq!(super::localized(page, None, Some("ko")), page);
+    }
+
+    #[test]
+    fn practice_mode_offers_no_aws_page() {
+        let console = Some("https://ap-northeast-2.console.aws.amazon.com/codesuite/codebuild/projects/x");
+        assert_eq!(super::for_student(console, false).as_deref(), console);
+        assert_eq!(super::for_student(console, true), None);
+        let sandbox = Some("http://127.0.0.1:4566/_sandbox/connections");
+        assert_eq!(super::for_student(sandbox, true).as_deref(), sandbox);
+        let commit = Some("https://github.com/octo/app/commit/3f2a9c1");
+        assert_eq!(
+            super::for_student(commit, true),
+            None,
+            "the practice repository is the sandbox's"
+        );
+        assert_eq!(super::for_student(commit, false).as_deref(), commit);
+        assert_eq!(super::for_student(None, false), None);
     }
 
     #[test]

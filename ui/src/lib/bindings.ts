@@ -257,7 +257,12 @@ artifact_bucket_override: string | null, build_project: string, build_role: stri
  */
 lab_tag: string, };
 
-export type FieldError = { field: string, code: string, en: string, ko: string, };
+export type FieldError = { field: string, code: string, en: string, ko: string, 
+/**
+ * The corrected value, when there is an obvious one ("Minsu Lab" → "minsu-lab"): the
+ * wizard offers it as a one-click fix, the CLI prints it.
+ */
+suggestion?: string, };
 
 export type SpecCheck = { 
 /**
@@ -440,7 +445,12 @@ createdAtMs: number,
 /**
  * Resources that may still exist (see `ResourceState::is_live`): 0 once torn down.
  */
-liveResources: number, };
+liveResources: number, 
+/**
+ * When the lab was torn down (its last resource deleted), in milliseconds since the Unix
+ * epoch; `null` while anything of it may still exist, or if nothing was ever deleted.
+ */
+removedAtMs: number | null, };
 
 export type ApplyReport = { lab: string, 
 /**
@@ -595,7 +605,16 @@ name: string,
 /**
  * `null` while the phase runs; then `SUCCEEDED`, `FAILED`...
  */
-status: string | null, startedAt: number | null, endedAt: number | null, durationSeconds: number | null, 
+status: string | null, startedAt: number | null, endedAt: number | null, 
+/**
+ * How long the phase took as the student saw it (end minus start).
+ */
+durationSeconds: number | null, 
+/**
+ * In practice mode, how long the phase takes on AWS (the sandbox runs faster); `null` on
+ * AWS, where it is `duration_seconds`.
+ */
+awsSeconds: number | null, 
 /**
  * Why a phase failed (`COMMAND_EXECUTION_ERROR: Error while executing command...`).
  */

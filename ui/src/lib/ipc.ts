@@ -35,7 +35,9 @@ import type {
   TeardownReport,
   WatchEvent,
 } from "./bindings";
+import { get } from "svelte/store";
 import type { Command } from "./commands";
+import { languageFromLocale, locale } from "./i18n";
 
 /** A rejected command, carrying the Rust side's error payload. */
 export class IpcError extends Error {
@@ -260,8 +262,9 @@ export function labStatus(source: CredentialSource, lab: string): Promise<LabSta
 }
 
 /** Opens a page (e.g. the AWS console's connection page) in the system browser. */
+/** Opens `url` in the browser; the sandbox's pages open in the app's language (`lang`). */
 export function openUrl(url: string): Promise<void> {
-  return call("open_url", { url });
+  return call("open_url", { url, lang: languageFromLocale(get(locale)) });
 }
 
 /** A running `lab_watch`: `done` settles when it ends; `stop()` ignores any later event. */

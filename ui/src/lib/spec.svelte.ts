@@ -7,6 +7,7 @@
 // by field, the names its resources get, what it costs (`spec_check`), and the plan
 // (`spec_plan`). Nothing here computes any of it.
 import { untrack } from "svelte";
+import { SvelteSet } from "svelte/reactivity";
 import type {
   CostEstimate,
   ErrorPayload,
@@ -43,6 +44,42 @@ export function stepOfField(path: string): StepId {
 /** The id of a field's control, from its dotted path: `build.environment_variables[0].name` → `f-build-environment_variables-0-name`. */
 export function controlId(path: string): string {
   return `f-${path.replace(/[.[\]]+/g, "-").replace(/-$/, "")}`;
+}
+
+/**
+ * The paths (as FieldError names them) where two versions of a spec differ: changed values,
+ * keys one side lacks, and lists whose length changed.
+ */
+export function changedPaths(
+  before: unknown,
+  after: unknown,
+  path = "",
+  out: string[] = [],
+): string[] {
+  const join = (key: string) => (path ? `${path}.${key}` : key);
+  if (Array.isArray(before) && Array.isArray(after)) {
+    if (before.length !== after.length) out.push(path);
+    after.forEach((item, i) => changedPaths(before[i], item, `${path}[${i}]`, out));
+  } else if (isPlainObject(before) && isPlainObject(after)) {
+    const keys = Object.keys(after).concat(Object.keys(before).filter((k) => !(k in after)));
+    for (const key of keys) {
+      changedPaths(before[key], after[key], join(key), out);
+    }
+  } else if (JSON.stringify(before) !== JSON.stringify(after)) {
+    out.push(path);
+  }
+  return out;
+}
+
+/** Whether an edit at `touched` concerns the field `field` (itself, or inside it). */
+function covers(touched: string, field: string): boolean {
+  return (
+    touched === field ||
+    field.startsWith(`${touched}.`) ||
+    field.startsWith(`${touched}[`) ||
+    touched.startsWith(`${field}.`) ||
+    touched.startsWith(`${field}[`)
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -90,9 +127,57 @@ class SpecStore {
   #branch = $state<string | null>(null);
   #seq = 0;
   #stopWatch: (() => void) | null = null;
+  #lastJson: string | null = null;
+  /** Fields the student has edited: their errors show at once. */
+  #touched = new SvelteSet<string>();
+  /** Steps whose every error shows: left with Next, or seen from Review. */
+  #revealed = new SvelteSet<StepId>();
 
   get errors(): FieldError[] {
     return this.check?.errors ?? [];
+  }
+
+  /** Whether an error is shown yet: not before its field was edited or its step revealed. */
+  shown(error: FieldError): boolean {
+    return this.#revealed.has(stepOfField(error.field)) || this.edited(error.field);
+  }
+
+  /** Whether the student has edited the field at `path` (or something inside it). */
+  edited(path: string): boolean {
+    for (const t of this.#touched) if (covers(t, path)) return true;
+    return false;
+  }
+
+  /** The errors shown now (see `shown`). */
+  get shownErrors(): FieldError[] {
+    return this.errors.filter((e) => this.shown(e));
+  }
+
+  /** Shows every error of `steps` from now on (Next, Review). */
+  reveal(...steps: StepId[]): void {
+    for (const step of steps) this.#revealed.add(step);
+  }
+
+  isRevealed(step: StepId): boolean {
+    return this.#revealed.has(step);
+  }
+
+  /** Takes an error's suggested value into its field (the one-click fix). */
+  applySuggestion(error: FieldError): void {
+    const value = error.suggestion;
+    if (!this.spec || value === undefined) return;
+    if (error.field === "source.branch") {
+      this.setBranch(value);
+      return;
+    }
+    const keys = error.field.split(".");
+    let target = this.spec as unknown as Record<string, unknown>;
+    for (const key of keys.slice(0, -1)) {
+      const next = target[key];
+      if (!isPlainObject(next)) return;
+      target = next;
+    }
+    target[keys[keys.length - 1]] = value;
   }
 
   get names(): ResourceNames | null {
@@ -134,6 +219,7 @@ class SpecStore {
         const json = JSON.stringify(this.spec);
         if (first) {
           first = false;
+          this.#lastJson = json;
           return;
         }
         untrack(() => this.#changed(json));
@@ -142,6 +228,12 @@ class SpecStore {
   }
 
   #changed(json: string): void {
+    if (this.#lastJson !== null && this.#lastJson !== json) {
+      for (const path of changedPaths(JSON.parse(this.#lastJson), JSON.parse(json))) {
+        this.#touched.add(path);
+      }
+    }
+    this.#lastJson = json;
     try {
       localStorage.setItem(DRAFT_KEY, json);
     } catch {
@@ -181,16 +273,22 @@ class SpecStore {
     if (this.spec && this.check) void this.refresh();
   }
 
-  /** Errors of one field: its own, and with `items` those of its list's items (`path[i]`). */
+  /** Shown errors of one field: its own, and with `items` those of its list's items (`path[i]`). */
   errorsAt(path: string, items = true): FieldError[] {
-    return this.errors.filter(
+    return this.shownErrors.filter(
       (e) =>
         e.field === path || (items && e.field.startsWith(`${path}[`) && !e.field.includes("].")),
     );
   }
 
+  /** Errors on a step, shown or not yet. */
   errorCount(step: StepId): number {
     return this.errors.filter((e) => stepOfField(e.field) === step).length;
+  }
+
+  /** Errors shown on a step (the sidebar's badge, the step's status line). */
+  shownErrorCount(step: StepId): number {
+    return this.shownErrors.filter((e) => stepOfField(e.field) === step).length;
   }
 
   /** The branch as typed: shown while Rust sets it (see `setBranch`). */
@@ -262,6 +360,9 @@ class SpecStore {
     this.#seq++;
     this.#branch = null;
     this.#account = null;
+    this.#lastJson = null;
+    this.#touched.clear();
+    this.#revealed.clear();
     this.spec = null;
     this.check = null;
     this.plan = null;

@@ -11,6 +11,7 @@ import type {
 } from "./bindings";
 import { applyRun } from "./apply.svelte";
 import { labTeardown, newRunId, toErrorPayload } from "./ipc";
+import { labs } from "./labs.svelte";
 import { LabRun, rowKey } from "./run.svelte";
 import type { StepId } from "./steps";
 
@@ -114,6 +115,8 @@ class TeardownRun extends LabRun<TeardownReport> {
       this.#settle(report);
       return report;
     });
+    // The ledger now says when the lab went: the other screens follow it.
+    await labs.refresh();
   }
 
   #onEvent(event: ProgressEvent): void {

@@ -16,7 +16,8 @@ describe("Connect", () => {
 
     await user.click(screen.getByTestId("check-identity"));
     expect(await screen.findByTestId("whoami-account")).toHaveTextContent("123456789012");
-    expect(screen.getByTestId("whoami-arn")).toHaveTextContent("user/practice");
+    expect(screen.getByTestId("whoami-arn")).toHaveTextContent("practice sandbox's own user");
+    expect(screen.getByTestId("whoami-arn")).not.toHaveTextContent("user/");
     expect(screen.getByTestId("whoami-region")).toHaveTextContent("Asia Pacific (Seoul)");
     expect(screen.getByTestId("practice-badge")).toHaveTextContent(
       "Practice — no AWS account, nothing is billed",

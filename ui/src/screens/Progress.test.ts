@@ -79,8 +79,10 @@ describe("Progress", () => {
     const row = await screen.findByTestId("progress-row-connection-ktb-github");
     const open = await within(row).findByTestId("connection-open");
     expect(row).toHaveAttribute("data-state", "waiting");
-    expect(row).toHaveTextContent("AVAILABLE");
-    expect(open).toHaveTextContent("Open the connection page");
+    // Practice mode says what practice does, and how long the real handshake takes on AWS.
+    expect(row).toHaveTextContent("the sandbox's connection page stands in for the AWS console");
+    expect(row).toHaveTextContent("a minute or two");
+    expect(open).toHaveTextContent("Open the practice connection page");
     const user = userEvent.setup();
     await user.click(open);
 

@@ -10,6 +10,16 @@ pub(crate) struct Problem {
     pub code: &'static str,
     pub en: String,
     pub ko: String,
+    /// A corrected value the student can take with one click (and the CLI prints).
+    pub suggestion: Option<String>,
+}
+
+impl Problem {
+    /// This problem with `value` offered as the fix, unless it is no fix at all.
+    pub(crate) fn suggest(mut self, value: Option<String>) -> Problem {
+        self.suggestion = value.filter(|v| !v.is_empty());
+        self
+    }
 }
 
 pub(crate) type Rule = Result<(), Problem>;
@@ -19,6 +29,7 @@ pub(crate) fn problem(code: &'static str, en: impl Into<String>, ko: impl Into<S
         code,
         en: en.into(),
         ko: ko.into(),
+        suggestion: None,
     }
 }
 
@@ -39,6 +50,26 @@ pub(crate) fn quote_char(c: char) -> String {
     } else {
         format!("'{c}'")
     }
+}
+
+/// A character as a message names it, in English and Korean: a space by its name, since a
+/// quoted blank is hard to see.
+pub(crate) fn char_names(c: char) -> (String, String) {
+    match c {
+        ' ' => ("a space".into(), "공백".into()),
+        '\t' => ("a tab".into(), "탭".into()),
+        _ => (quote_char(c), quote_char(c)),
+    }
+}
+
+/// Every character of `bad`, in order: `'M', a space and '!'` / `'M', 공백, '!'`.
+pub(crate) fn char_list(bad: &[char]) -> (String, String) {
+    let (en, ko): (Vec<String>, Vec<String>) = bad.iter().map(|&c| char_names(c)).unzip();
+    let en = match en.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => en.concat(),
+    };
+    (en, ko.join(", "))
 }
 
 pub(crate) fn required(s: &str, what: Noun) -> Rule {
@@ -72,30 +103,36 @@ pub(crate) fn length(s: &str, min: usize, max: usize, what: Noun) -> Rule {
     Ok(())
 }
 
-/// Every character passes `ok`; `allowed` says which ones do, in each language.
+/// Every character passes `ok`; `allowed` says which ones do, in each language. The message
+/// names every offending character at once, so one edit can fix them all.
 pub(crate) fn chars(s: &str, what: Noun, ok: impl Fn(char) -> bool, allowed: Noun) -> Rule {
-    match s.chars().find(|&c| !ok(c)) {
-        None => Ok(()),
-        Some(c) => {
-            let mut en = format!(
-                "{} may contain only {} ({} is not allowed).",
-                what.en,
-                allowed.en,
-                quote_char(c)
-            );
-            let mut ko = format!(
-                "{}에는 {}만 쓸 수 있습니다 (쓸 수 없는 문자: {}).",
-                what.ko,
-                allowed.ko,
-                quote_char(c)
-            );
-            if c.is_ascii_uppercase() && ok(c.to_ascii_lowercase()) {
-                en.push_str(" Use lowercase.");
-                ko.push_str(" 소문자로 바꿔 주세요.");
-            }
-            Err(problem("invalid_chars", en, ko))
+    let mut bad: Vec<char> = Vec::new();
+    for c in s.chars().filter(|&c| !ok(c)) {
+        if !bad.contains(&c) {
+            bad.push(c);
         }
     }
+    if bad.is_empty() {
+        return Ok(());
+    }
+    let (list_en, list_ko) = char_list(&bad);
+    let verb = if bad.len() == 1 { "is" } else { "are" };
+    let mut en = format!(
+        "{} may contain only {} ({} {verb} not allowed).",
+        what.en, allowed.en, list_en
+    );
+    let mut ko = format!(
+        "{}에는 {}만 쓸 수 있습니다 (쓸 수 없는 문자: {}).",
+        what.ko, allowed.ko, list_ko
+    );
+    if bad
+        .iter()
+        .any(|&c| c.is_ascii_uppercase() && ok(c.to_ascii_lowercase()))
+    {
+        en.push_str(" Use lowercase.");
+        ko.push_str(" 소문자로 바꿔 주세요.");
+    }
+    Err(problem("invalid_chars", en, ko))
 }
 
 pub(crate) fn range(n: u32, min: u32, max: u32, what: Noun, unit: Noun) -> Rule {
@@ -131,6 +168,23 @@ mod tests {
         assert_eq!(p.ko, "이름은 32자 이하여야 합니다 (지금 40자).");
         assert_eq!(code(length("", 1, 3, noun("X", "엑스"))), "required");
         assert_eq!(code(length("a", 2, 3, noun("X", "엑스"))), "too_short");
+    }
+
+    #[test]
+    fn every_bad_character_is_named_once_and_a_space_by_its_name() {
+        let what = noun("The name", "이름");
+        let allowed = noun("lowercase letters", "영문 소문자");
+        let p = chars("Minsu Lab!", what, |c| c.is_ascii_lowercase(), allowed).unwrap_err();
+        assert_eq!(
+            p.en,
+            "The name may contain only lowercase letters ('M', a space, 'L' and '!' are not allowed). Use lowercase."
+        );
+        assert_eq!(
+            p.ko,
+            "이름에는 영문 소문자만 쓸 수 있습니다 (쓸 수 없는 문자: 'M', 공백, 'L', '!'). 소문자로 바꿔 주세요."
+        );
+        let one = chars("a b", what, |c| c.is_ascii_lowercase(), allowed).unwrap_err();
+        assert!(one.en.contains("(a space is not allowed)"), "{}", one.en);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 
 use crate::regions;
 
-use super::checks::{NO_UNIT, Noun, Problem, Rule, chars, length, noun, problem, quote_char, range, required};
+use super::checks::{
+    NO_UNIT, Noun, Problem, Rule, char_names, chars, length, noun, problem, quote_char, range, required,
+};
 use super::glob;
 use super::korean::{topic, toward};
 
@@ -66,6 +68,10 @@ const A_LOWERCASE_LETTER: Noun = noun("a lowercase letter", "영문 소문자");
 /// rule any derived name meets: ECR (no doubled separators), ALB (no `internal-`), security
 /// groups (no `sg-`), S3 (lowercase).
 pub(crate) fn lab_name(s: &str) -> Rule {
+    lab_name_rule(s).map_err(|p| p.suggest(lab_name_fix(s)))
+}
+
+fn lab_name_rule(s: &str) -> Rule {
     let what = noun("The lab name", "실습 이름");
     length(s, 3, 20, what)?;
     chars(s, what, |c| alnum_lower(c) || c == '-', LOWER_DIGIT_HYPHEN)?;
@@ -75,11 +81,29 @@ pub(crate) fn lab_name(s: &str) -> Rule {
         return Err(problem(
             "double_hyphen",
             "The lab name cannot contain two hyphens in a row (ECR repository names forbid it).",
-            "실습 이름에는 하이픈을 두 개 연달아 쓸 수 없습니다 (ECR 저장소 이름 규칙).",
+            "실습 이름에는 하이픈을 두 개 연달아 쓸 수 없습니다 (ECR 리포지토리 이름 규칙).",
         ));
     }
     reserved_prefix(s, "internal-", what)?;
     reserved_prefix(s, "sg-", what)
+}
+
+/// The lab name a student most likely meant: "Minsu Lab" → "minsu-lab". Lowercase, every run
+/// of other characters one hyphen, leading digits and hyphens dropped, cut to 20 characters;
+/// `None` when that is still not a valid name.
+fn lab_name_fix(s: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in s.trim().chars().map(|c| c.to_ascii_lowercase()) {
+        if alnum_lower(c) {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_start_matches(|c: char| !c.is_ascii_lowercase());
+    let out: String = out.chars().take(20).collect();
+    let out = out.trim_end_matches('-').to_owned();
+    (lab_name_rule(&out).is_ok() && out != s).then_some(out)
 }
 
 pub(crate) fn region(s: &str) -> Rule {
@@ -110,24 +134,42 @@ pub(crate) fn region(s: &str) -> Rule {
 
 /// `owner/repo` as GitHub spells it; a pasted URL is recognised and the fix suggested.
 pub(crate) fn github_repository(s: &str) -> Rule {
-    let what = noun("The repository", "저장소");
+    github_repository_rule(s).map_err(|p| {
+        let fix = repository_fix(s);
+        p.suggest(fix)
+    })
+}
+
+/// `owner/repo` out of what was pasted: a URL (https or ssh), a `.git` suffix, a trailing
+/// slash or surrounding spaces dropped; `None` when that is still not a repository.
+fn repository_fix(s: &str) -> Option<String> {
+    let trimmed = s.trim();
+    let rest = trimmed.split_once("github.com").map_or(trimmed, |(_, r)| r);
+    let fix = rest
+        .trim_start_matches([':', '/'])
+        .trim_end_matches('/')
+        .trim_end_matches(".git");
+    // A URL of a page inside the repository: its first two parts.
+    let fix = fix.split('/').take(2).collect::<Vec<_>>().join("/");
+    (github_repository_rule(&fix).is_ok() && fix != s).then_some(fix)
+}
+
+fn github_repository_rule(s: &str) -> Rule {
+    let what = noun("The repository", "리포지토리");
     required(s, what)?;
-    if let Some(rest) = s.split_once("github.com").map(|(_, r)| r) {
-        let suggestion = rest
-            .trim_start_matches([':', '/'])
-            .trim_end_matches('/')
-            .trim_end_matches(".git");
+    if s.contains("github.com") {
+        let suggestion = repository_fix(s).unwrap_or_else(|| "owner/repo".into());
         return Err(problem(
             "url_not_repository",
-            format!("Enter owner/repo, not the URL: \"{suggestion}\"."),
-            format!("URL 대신 owner/repo 형식으로 입력하세요: \"{suggestion}\"."),
+            format!("Enter only the owner/repo part, not the whole address: \"{suggestion}\"."),
+            format!("주소 전체가 아니라 owner/repo 부분만 입력하세요: \"{suggestion}\"."),
         ));
     }
     let Some((owner, repo)) = s.split_once('/').filter(|(_, r)| !r.contains('/')) else {
         return Err(problem(
             "not_owner_repo",
             "Enter the repository as owner/repo, e.g. octocat/hello-world.",
-            "저장소는 owner/repo 형식으로 입력하세요 (예: octocat/hello-world).",
+            "리포지토리는 owner/repo 형식으로 입력하세요 (예: octocat/hello-world).",
         ));
     };
     let owner_noun = noun("The GitHub owner", "GitHub 소유자 이름");
@@ -139,7 +181,7 @@ pub(crate) fn github_repository(s: &str) -> Rule {
         ALNUM_HYPHEN,
     )?;
     no_edge_hyphen(owner, owner_noun)?;
-    let repo_noun = noun("The repository name", "저장소 이름");
+    let repo_noun = noun("The repository name", "리포지토리 이름");
     length(repo, 1, 100, repo_noun)?;
     chars(
         repo,
@@ -151,7 +193,7 @@ pub(crate) fn github_repository(s: &str) -> Rule {
         return Err(problem(
             "reserved_name",
             "The repository name cannot be \".\" or \"..\".",
-            "저장소 이름은 \".\"이나 \"..\"일 수 없습니다.",
+            "리포지토리 이름은 \".\"이나 \"..\"일 수 없습니다.",
         ));
     }
     if let Some(bare) = repo.strip_suffix(".git") {
@@ -168,18 +210,11 @@ pub(crate) fn github_repository(s: &str) -> Rule {
 fn git_ref(s: &str, what: Noun, glob: bool) -> Rule {
     length(s, 1, 255, what)?;
     if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        let (c_en, c_ko) = char_names(c);
         return Err(problem(
             "whitespace",
-            format!(
-                "{} cannot contain spaces or control characters ({}).",
-                what.en,
-                quote_char(c)
-            ),
-            format!(
-                "{}에는 공백이나 제어 문자를 쓸 수 없습니다 ({}).",
-                what.ko,
-                quote_char(c)
-            ),
+            format!("{} cannot contain spaces or control characters ({c_en}).", what.en),
+            format!("{}에는 공백이나 제어 문자를 쓸 수 없습니다 ({c_ko}).", what.ko),
         ));
     }
     let forbidden: &[char] = if glob {
@@ -255,7 +290,7 @@ pub(crate) fn path_glob(s: &str) -> Rule {
         return Err(problem(
             "leading_slash",
             "File path patterns are relative to the repository root: drop the leading '/'.",
-            "파일 경로 패턴은 저장소 루트 기준입니다. 맨 앞의 '/'를 빼 주세요.",
+            "파일 경로 패턴은 리포지토리 루트 기준입니다. 맨 앞의 '/'를 빼 주세요.",
         ));
     }
     glob::syntax(s, what)
@@ -434,7 +469,7 @@ pub(crate) fn buildspec_path(s: &str) -> Rule {
         return Err(problem(
             "not_relative",
             "The buildspec path is relative to the repository root and cannot leave it (no leading '/', no \"..\").",
-            "buildspec 경로는 저장소 루트 기준의 상대 경로여야 합니다 (맨 앞 '/'나 \"..\"는 쓸 수 없습니다).",
+            "buildspec 경로는 리포지토리 루트 기준의 상대 경로여야 합니다 (맨 앞 '/'나 \"..\"는 쓸 수 없습니다).",
         ));
     }
     // CodeBuild reads its buildspec field as YAML when it is not a path, so a one-line
@@ -548,7 +583,7 @@ pub(crate) fn env_var_value(s: &str) -> Rule {
 /// ECR's rules as the console states them: starts with a letter; lowercase letters, digits
 /// and `-_./`; each `/`-separated part starts and ends with a letter or digit.
 pub(crate) fn ecr_repository(s: &str) -> Rule {
-    let what = noun("The repository name", "저장소 이름");
+    let what = noun("The repository name", "리포지토리 이름");
     length(s, 2, 256, what)?;
     chars(
         s,
@@ -561,7 +596,7 @@ pub(crate) fn ecr_repository(s: &str) -> Rule {
         return Err(problem(
             "bad_slash",
             "The repository name cannot contain \"//\" or end with '/'.",
-            "저장소 이름에는 \"//\"를 쓸 수 없고 '/'로 끝날 수도 없습니다.",
+            "리포지토리 이름에는 \"//\"를 쓸 수 없고 '/'로 끝날 수도 없습니다.",
         ));
     }
     let separator = |c: char| "-_.".contains(c);
@@ -577,7 +612,7 @@ pub(crate) fn ecr_repository(s: &str) -> Rule {
         return Err(problem(
             "bad_separator",
             "In the repository name, '-', '_' and '.' must sit between letters or digits (not doubled, not at the start or end of a part).",
-            "저장소 이름에서 '-', '_', '.'는 영문자나 숫자 사이에만 올 수 있습니다 (연달아 쓰거나 각 부분의 처음·끝에 둘 수 없습니다).",
+            "리포지토리 이름에서 '-', '_', '.'는 영문자나 숫자 사이에만 올 수 있습니다 (연달아 쓰거나 각 부분의 처음·끝에 둘 수 없습니다).",
         ));
     }
     Ok(())
@@ -657,13 +692,13 @@ pub(crate) fn platform_version(s: &str) -> Rule {
 }
 
 pub(crate) fn health_check_path(s: &str) -> Rule {
-    let what = noun("The health check path", "상태 확인 경로");
+    let what = noun("The health check path", "상태 검사 경로");
     length(s, 1, 1024, what)?;
     if !s.starts_with('/') {
         return Err(problem(
             "leading_slash_required",
             format!("The health check path must start with '/', e.g. /{s}."),
-            format!("상태 확인 경로는 '/'로 시작해야 합니다 (예: /{s})."),
+            format!("상태 검사 경로는 '/'로 시작해야 합니다 (예: /{s})."),
         ));
     }
     chars(
@@ -698,6 +733,38 @@ mod tests {
         assert_eq!(code(lab_name("ktb--rex")), "double_hyphen");
         assert_eq!(code(lab_name("internal-x")), "reserved_prefix");
         assert_eq!(code(lab_name("sg-lab")), "reserved_prefix");
+    }
+
+    #[test]
+    fn a_bad_lab_name_comes_with_the_name_meant() {
+        let fix = |s: &str| lab_name(s).unwrap_err().suggestion;
+        assert_eq!(fix("Minsu Lab").as_deref(), Some("minsu-lab"));
+        assert_eq!(fix("  KTB__Rex!! ").as_deref(), Some("ktb-rex"));
+        assert_eq!(fix("1st-lab").as_deref(), Some("st-lab"));
+        assert_eq!(
+            fix("my-very-long-lab-name-2026").as_deref(),
+            Some("my-very-long-lab-nam")
+        );
+        assert_eq!(fix("ab"), None, "no valid name to offer");
+        assert_eq!(fix("민수"), None);
+        assert_eq!(lab_name("ktb").err(), None);
+    }
+
+    #[test]
+    fn a_pasted_address_comes_with_owner_repo() {
+        let fix = |s: &str| github_repository(s).unwrap_err().suggestion;
+        assert_eq!(
+            fix("https://github.com/minsu-kim/hello-ktb").as_deref(),
+            Some("minsu-kim/hello-ktb")
+        );
+        assert_eq!(
+            fix("https://github.com/minsu-kim/hello-ktb/tree/main/src").as_deref(),
+            Some("minsu-kim/hello-ktb")
+        );
+        assert_eq!(fix("git@github.com:octo/app.git").as_deref(), Some("octo/app"));
+        assert_eq!(fix("octo/app.git").as_deref(), Some("octo/app"));
+        assert_eq!(fix(" octo/app ").as_deref(), Some("octo/app"));
+        assert_eq!(fix("octo"), None);
     }
 
     #[test]

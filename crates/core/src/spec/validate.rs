@@ -24,6 +24,11 @@ pub struct FieldError {
     pub code: String,
     pub en: String,
     pub ko: String,
+    /// The corrected value, when there is an obvious one ("Minsu Lab" → "minsu-lab"): the
+    /// wizard offers it as a one-click fix, the CLI prints it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub suggestion: Option<String>,
 }
 
 /// The language a message is shown in.
@@ -78,6 +83,7 @@ impl Errors {
                 code: p.code.into(),
                 en: p.en,
                 ko: p.ko,
+                suggestion: p.suggestion,
             });
         }
     }
@@ -408,7 +414,7 @@ impl LabSpec {
                 "registry.visibility",
                 "not_offered",
                 "A public repository can never be made private again, and anyone could pull the image: a lab uses a private one.",
-                "퍼블릭 저장소는 나중에 프라이빗으로 바꿀 수 없고 누구나 이미지를 받을 수 있으므로, 실습에서는 프라이빗 저장소를 씁니다.",
+                "퍼블릭 리포지토리는 나중에 프라이빗으로 바꿀 수 없고 누구나 이미지를 받을 수 있으므로, 실습에서는 프라이빗 리포지토리를 씁니다.",
             );
         }
         match (&r.kms_key, r.encryption) {
@@ -549,7 +555,7 @@ impl LabSpec {
                 tg.health_check_interval_seconds,
                 5,
                 300,
-                noun("The health check interval", "상태 확인 간격"),
+                noun("The health check interval", "상태 검사 간격"),
                 SECONDS,
             ),
             (
@@ -557,7 +563,7 @@ impl LabSpec {
                 tg.health_check_timeout_seconds,
                 2,
                 120,
-                noun("The health check timeout", "상태 확인 제한 시간"),
+                noun("The health check timeout", "상태 검사 제한 시간"),
                 SECONDS,
             ),
         ];
@@ -573,7 +579,7 @@ impl LabSpec {
                 &format!("{T}.health_check_timeout_seconds"),
                 "timeout_not_less_than_interval",
                 "The health check timeout must be shorter than the interval.",
-                "상태 확인 제한 시간은 간격보다 짧아야 합니다.",
+                "상태 검사 제한 시간은 간격보다 짧아야 합니다.",
             );
         }
     }

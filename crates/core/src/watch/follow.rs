@@ -21,6 +21,7 @@ use super::snapshot::*;
 use super::{WatchTarget, WatchTiming};
 use crate::aws::AwsContext;
 use crate::error::{Result, classify, is_code};
+use crate::links;
 
 /// Log lines kept in a snapshot's `logTail`.
 const LOG_TAIL: usize = 1000;
@@ -408,11 +409,12 @@ impl Follower {
                 f.complete = b.build_complete();
                 f.view.status = b.build_status().map(|s| s.as_str().to_owned());
                 f.view.current_phase = b.current_phase().map(str::to_owned);
-                f.view.phases = b.phases().iter().map(phase_view).collect();
+                let practice = self.aws.endpoint_url().is_some();
+                f.view.phases = b.phases().iter().map(|p| phase_view(p, practice)).collect();
                 if let Some(l) = b.logs() {
                     f.group = l.group_name().map(str::to_owned);
                     f.stream = l.stream_name().map(str::to_owned);
-                    f.view.logs_url = l.deep_link().map(str::to_owned);
+                    f.view.logs_url = links::for_student(l.deep_link(), self.aws.endpoint_url().is_some());
                 }
             }
         }
@@ -685,6 +687,10 @@ impl Follower {
             (Some(r), Some(ro)) if r.provider.as_deref() == Some("ECS") => Some(ro.view.clone()),
             _ => None,
         };
+        let practice = self.aws.endpoint_url().is_some();
+        let external_url = links::for_student(rec.and_then(|r| r.external_url.as_deref()), practice);
+        // The Deploy action's run page and console page are the same service page: offer it once.
+        let console_url = links::for_student(console.as_deref(), practice).filter(|c| external_url.as_ref() != Some(c));
         ActionView {
             name: name.to_owned(),
             run_order: self
@@ -699,8 +705,8 @@ impl Follower {
             summary: rec.and_then(|r| r.summary.clone()),
             error_details: rec.and_then(|r| r.error.clone()),
             external_id: rec.and_then(|r| r.external_id.clone()),
-            external_url: rec.and_then(|r| r.external_url.clone()),
-            console_url: console.clone(),
+            external_url,
+            console_url,
             build,
             rollout,
         }
@@ -744,13 +750,22 @@ fn action_record(d: &aws_sdk_codepipeline::types::ActionExecutionDetail) -> Acti
     }
 }
 
-fn phase_view(p: &aws_sdk_codebuild::types::BuildPhase) -> BuildPhaseView {
+/// A build phase; `practice`: the sandbox, whose `durationInSeconds` is on AWS's clock while
+/// the start and end times are the student's (it runs faster), so both are kept.
+fn phase_view(p: &aws_sdk_codebuild::types::BuildPhase, practice: bool) -> BuildPhaseView {
+    let reported = p.duration_in_seconds().map(|d| d.clamp(0, i32::MAX as i64) as i32);
+    let (started_at, ended_at) = (ms(p.start_time()), ms(p.end_time()));
+    let seen = match (started_at, ended_at) {
+        (Some(a), Some(b)) if practice => Some(((b - a).max(0.0) / 1000.0).round() as i32),
+        _ => reported,
+    };
     BuildPhaseView {
         name: p.phase_type().map(|t| t.as_str().to_owned()).unwrap_or_default(),
         status: p.phase_status().map(|s| s.as_str().to_owned()),
-        started_at: ms(p.start_time()),
-        ended_at: ms(p.end_time()),
-        duration_seconds: p.duration_in_seconds().map(|d| d.clamp(0, i32::MAX as i64) as i32),
+        started_at,
+        ended_at,
+        duration_seconds: seen,
+        aws_seconds: if practice { reported } else { None },
         contexts: p
             .contexts()
             .iter()

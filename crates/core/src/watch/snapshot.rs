@@ -168,7 +168,11 @@ pub struct BuildPhaseView {
     pub status: Option<String>,
     pub started_at: Option<f64>,
     pub ended_at: Option<f64>,
+    /// How long the phase took as the student saw it (end minus start).
     pub duration_seconds: Option<i32>,
+    /// In practice mode, how long the phase takes on AWS (the sandbox runs faster); `null` on
+    /// AWS, where it is `duration_seconds`.
+    pub aws_seconds: Option<i32>,
     /// Why a phase failed (`COMMAND_EXECUTION_ERROR: Error while executing command...`).
     pub contexts: Vec<String>,
 }

@@ -12,6 +12,7 @@ function ledgerHas(live: number) {
       name: "ktb",
       region: "ap-northeast-2",
       createdAtMs: Date.now() - 2 * HOUR,
+      removedAtMs: null,
       liveResources: live,
     },
   ];

@@ -366,7 +366,20 @@ async function teardown(
   }
   if (!dryRun && report.failed.length === 0) {
     ft.removed.add(lab);
-    ft.summaries = ft.summaries.map((s) => (s.name === lab ? { ...s, liveResources: 0 } : s));
+    const removedAtMs = Date.now();
+    const known = ft.summaries.some((s) => s.name === lab);
+    ft.summaries = known
+      ? ft.summaries.map((s) => (s.name === lab ? { ...s, liveResources: 0, removedAtMs } : s))
+      : [
+          ...ft.summaries,
+          {
+            name: lab,
+            region: "ap-northeast-2",
+            createdAtMs: removedAtMs,
+            liveResources: 0,
+            removedAtMs,
+          },
+        ];
   }
   return report;
 }

@@ -8,25 +8,64 @@ import Step from "../../screens/Step.svelte";
 beforeEach(() => setLanguage("en"));
 
 describe("step forms", () => {
-  it("shows a field's error under its control, in English and Korean", async () => {
-    render(Step, { step: "source" });
+  it("shows a field's error under its control once Next is pressed, in English and Korean", async () => {
+    const navigated: string[] = [];
+    render(Step, { step: "source", onnavigate: (id: string) => navigated.push(id) });
     const wrapper = await screen.findByTestId("field-source.repository");
     const input = within(wrapper).getByRole("textbox");
+    // Nothing is red before the student has done anything.
+    await expect.poll(() => specStore.errorCount("source")).toBeGreaterThan(0);
+    expect(screen.queryByTestId("field-error-source.repository")).toBeNull();
+    expect(screen.getByTestId("step-status")).not.toHaveTextContent("need");
+    expect(input).toHaveAttribute("aria-invalid", "false");
+
+    const user = userEvent.setup();
+    await user.click(screen.getByTestId("next"));
+    expect(navigated).toEqual([]);
     const error = await screen.findByTestId("field-error-source.repository");
+    expect(input).toHaveFocus();
     expect(error).toHaveTextContent("The repository is required.");
     expect(input).toHaveAttribute("aria-invalid", "true");
     expect(input.getAttribute("aria-describedby")).toContain(error.id);
 
     setLanguage("ko");
     expect(await screen.findByTestId("field-error-source.repository")).toHaveTextContent(
-      "저장소를 입력해 주세요.",
+      "리포지토리를 입력해 주세요.",
     );
 
-    const user = userEvent.setup();
     await user.type(input, "octo/sample-app");
     await expect.poll(() => screen.queryByTestId("field-error-source.repository")).toBeNull();
     expect(input).toHaveAttribute("aria-invalid", "false");
     expect(JSON.parse(localStorage.getItem(DRAFT_KEY)!).source.repository).toBe("octo/sample-app");
+  });
+
+  it("names every bad character of a name at once and fixes it in one click", async () => {
+    await specStore.load();
+    specStore.spec!.source.repository = "octo/sample-app";
+    specStore.spec!.name = "Minsu Lab";
+    render(Step, { step: "source" });
+    const error = await screen.findByTestId("field-error-name");
+    expect(error).toHaveTextContent("('M', a space and 'L' are not allowed)");
+    setLanguage("ko");
+    expect(await screen.findByTestId("field-error-name")).toHaveTextContent(
+      "(쓸 수 없는 문자: 'M', 공백, 'L')",
+    );
+    const fix = screen.getByTestId("field-fix-name");
+    expect(fix).toHaveTextContent("minsu-lab 사용");
+    await userEvent.setup().click(fix);
+    expect(specStore.spec!.name).toBe("minsu-lab");
+    await expect.poll(() => screen.queryByTestId("field-error-name")).toBeNull();
+  });
+
+  it("offers owner/repo for a pasted address", async () => {
+    await specStore.load();
+    specStore.spec!.source.repository = "https://github.com/minsu-kim/hello-ktb";
+    render(Step, { step: "source" });
+    const fix = await screen.findByTestId("field-fix-source.repository");
+    expect(fix).toHaveTextContent("Use minsu-kim/hello-ktb");
+    await userEvent.setup().click(fix);
+    expect(specStore.spec!.source.repository).toBe("minsu-kim/hello-ktb");
+    await expect.poll(() => screen.queryByTestId("field-error-source.repository")).toBeNull();
   });
 
   it("flags a branch the trigger excludes, on Source and on Pipeline", async () => {

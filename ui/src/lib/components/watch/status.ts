@@ -34,11 +34,13 @@ export function isActive(status: Status): boolean {
 }
 
 /** 4.2 s, 59 s, 1:05, 1:02:03: fixed-width digits, for a ticking clock. */
-export function formatDuration(ms: number | null): string {
+export function formatDuration(ms: number | null, locale?: string | null): string {
   if (ms === null || !Number.isFinite(ms) || ms < 0) return "";
-  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  // Korean writes seconds as 초, right after the number.
+  const unit = (locale ?? "").startsWith("ko") ? "초" : " s";
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}${unit}`;
   const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s} s`;
+  if (s < 60) return `${s}${unit}`;
   const two = (n: number) => String(n).padStart(2, "0");
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
