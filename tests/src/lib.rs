@@ -98,6 +98,16 @@ impl Sandbox {
             .unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
+    /// The `pipewright` CLI pointed at this sandbox, its data folder (ledger) in `home`.
+    pub fn cli(&self, home: &std::path::Path) -> std::process::Command {
+        let mut c = std::process::Command::new(cli_bin());
+        c.env("AWS_ENDPOINT_URL", &self.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("PIPEWRIGHT_HOME", home);
+        c
+    }
+
     pub fn stop(mut self) {
         self.process.stop();
     }

@@ -18,7 +18,7 @@ use pipewright_core::ledger::{Ledger, ResourceState};
 use pipewright_core::progress::{Cancel, NodeState, Progress, ProgressEvent};
 use pipewright_core::spec::LabSpec;
 use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
-use pipewright_tests::{Sandbox, cli_bin, handshaking_progress, runtime};
+use pipewright_tests::{Sandbox, handshaking_progress, runtime};
 use serde_json::{Value, json};
 
 const TIME_SCALE: f64 = 0.01;
@@ -372,12 +372,8 @@ fn a_failing_deletion_is_retried_or_reported_with_the_rest_deleted() {
 }
 
 fn cli(sb: &Sandbox, home: &std::path::Path) -> Command {
-    let mut c = Command::new(cli_bin());
-    c.env("AWS_ENDPOINT_URL", &sb.url)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("PIPEWRIGHT_HOME", home)
-        .stderr(Stdio::null());
+    let mut c = sb.cli(home);
+    c.stderr(Stdio::null());
     c
 }
 

@@ -15,6 +15,8 @@ import watchEn from "./watch.en.json";
 import watchKo from "./watch.ko.json";
 import teardownEn from "./teardown.en.json";
 import teardownKo from "./teardown.ko.json";
+import expiryEn from "./expiry.en.json";
+import expiryKo from "./expiry.ko.json";
 
 export { _, locale, number, date } from "svelte-i18n";
 
@@ -55,6 +57,8 @@ export function setupI18n(): Language {
     addMessages("ko", watchKo);
     addMessages("en", teardownEn);
     addMessages("ko", teardownKo);
+    addMessages("en", expiryEn);
+    addMessages("ko", expiryKo);
     init({ fallbackLocale: "en", initialLocale: language });
     locale.subscribe((value) => {
       if (typeof document !== "undefined" && value) {
