@@ -43,7 +43,7 @@ test("the expiry chosen on Review counts down on every screen, with the cost so 
     await waitForText(browser, '[data-testid="field-error-expiry.hours"]', "between 1 and 168 hours");
     const create = await browser.$('[data-testid="review-create"]');
     assert.equal(await create.isEnabled(), false, "Create is refused while the expiry is invalid");
-    // At the tests' time scale (100x) 8 hours on AWS's clock pass in under 5 minutes.
+    // Practice mode runs 10x faster: 8 hours on AWS's clock pass in 48 minutes.
     await fill(browser, "#f-expiry-hours", "8");
     await create.waitForEnabled({ timeout: 15_000, timeoutMsg: "Create stays disabled" });
     const field = await browser.$('[data-testid="expiry-field"]');
@@ -63,7 +63,7 @@ test("the expiry chosen on Review counts down on every screen, with the cost so 
     assert.ok(before > 0 && before <= 8 * 60, `the countdown starts under 8 h: ${before} min`);
     await waitForText(browser, '[data-testid="cost-meter"]', "$");
     const bar = await browser.$('[data-testid="expiry-bar"]');
-    assert.match(await bar.getText(), /practice mode runs 100× faster/i);
+    assert.match(await bar.getText(), /Practice mode runs \d+× faster: .+ from now/);
     await screenshot(browser, "expiry-countdown");
 
     // On another screen too.

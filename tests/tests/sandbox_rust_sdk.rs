@@ -272,7 +272,7 @@ async fn create_everything(aws: &AwsContext, url: &str, spec: &LabSpec) {
     )
     .await
     .expect("apply");
-    assert_eq!(report.resources.len(), 18);
+    assert_eq!(report.resources.len(), 22);
     completer.await.unwrap();
 }
 

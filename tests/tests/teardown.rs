@@ -222,12 +222,12 @@ fn teardown_after_a_full_up_leaves_nothing_and_a_dry_run_deletes_nothing() {
     let n = spec.names();
     assert!(at(&n.pipeline) < at(n.pipeline_role.as_deref().unwrap()), "{order:?}");
     assert!(at(&n.build_project) < at(&n.build_log_group), "{order:?}");
-    assert_eq!(order.len(), 18, "{order:?}");
+    assert_eq!(order.len(), 22, "{order:?}");
     assert_eq!(sdk_inventory(&sb, &spec), before, "a dry run changed nothing");
 
     let (report, events) = down(&sb, ledger.clone(), "full", |_| {});
     assert!(report.is_clean(), "{report:#?}");
-    assert_eq!(report.deleted.len(), 18, "{:?}", report.deleted);
+    assert_eq!(report.deleted.len(), 22, "{:?}", report.deleted);
     assert!(events.iter().any(|e| e.state == NodeState::Deleting));
     assert!(
         events
@@ -420,20 +420,20 @@ fn kill_then_down(points: &[usize]) {
     sb.stop();
 }
 
-// 19 `pending` lines come first; then creating / waiting / created, about 60 in all.
+// 23 `pending` lines come first; then creating / waiting / created, about 75 in all.
 #[test]
 fn down_after_up_killed_early() {
-    kill_then_down(&[1, 19, 20, 21, 22, 23]);
+    kill_then_down(&[1, 23, 24, 25, 26, 27]);
 }
 
 #[test]
 fn down_after_up_killed_in_the_middle() {
-    kill_then_down(&[24, 25, 26, 28, 30, 32]);
+    kill_then_down(&[28, 29, 30, 32, 34, 36]);
 }
 
 #[test]
 fn down_after_up_killed_late() {
-    kill_then_down(&[34, 36, 38, 40, 43, 46]);
+    kill_then_down(&[38, 42, 46, 50, 56, 62]);
 }
 
 #[test]
