@@ -517,6 +517,15 @@ async fn counts(aws: &AwsContext, spec: &LabSpec) -> HashMap<&'static str, usize
         projects.projects().iter().filter(|p| **p == n.build_project).count(),
     );
     let pipelines = aws.codepipeline().list_pipelines().send().await;
+    let schedules = aws
+        .scheduler()
+        .list_schedules()
+        .group_name(&n.schedule_group)
+        .send()
+        .await
+        .map(|s| s.schedules().len())
+        .unwrap_or(0);
+    c.insert("schedules", schedules);
     if let Ok(p) = pipelines {
         c.insert(
             "pipelines",
@@ -531,7 +540,9 @@ async fn counts(aws: &AwsContext, spec: &LabSpec) -> HashMap<&'static str, usize
 
 fn assert_exactly_one_each(c: &HashMap<&'static str, usize>, context: &str) {
     let want: HashMap<&str, usize> = [
-        ("roles", 3),
+        // The pipeline's, the build's, the task execution role and the expiry's scheduler role.
+        ("roles", 4),
+        ("schedules", 2),
         ("connections", 1),
         ("security_groups", 2),
         ("load_balancers", 1),
