@@ -21,12 +21,13 @@ CRATES = {
     "sts": "sts", "iam": "iam", "s3": "s3", "ec2": "ec2", "elasticloadbalancingv2": "elbv2",
     "ecs": "ecs", "ecr": "ecr", "codebuild": "codebuild", "codepipeline": "codepipeline",
     "codestarconnections": "codestar-connections", "cloudwatchlogs": "logs",
-    "resourcegroupstagging": "resourcegroupstaggingapi",
+    "resourcegroupstagging": "resourcegroupstaggingapi", "scheduler": "scheduler",
 }
 ACCESSORS = {
     "sts": "sts", "iam": "iam", "s3": "s3", "ec2": "ec2", "elbv2": "elbv2", "ecs": "ecs",
     "ecr": "ecr", "codebuild": "codebuild", "codepipeline": "codepipeline",
     "connections": "codestar-connections", "logs": "logs", "tagging": "resourcegroupstaggingapi",
+    "scheduler": "scheduler",
 }
 
 

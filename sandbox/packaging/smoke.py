@@ -66,6 +66,8 @@ LAB = {
                      "GetPipelineExecution", "GetPipelineState", "ListActionExecutions",
                      "StopPipelineExecution", "RetryStageExecution", "DeletePipeline"],
     "resourcegroupstaggingapi": ["GetResources"],
+    "scheduler": ["CreateScheduleGroup", "GetScheduleGroup", "ListTagsForResource", "ListScheduleGroups",
+                  "CreateSchedule", "GetSchedule", "UpdateSchedule", "DeleteSchedule", "DeleteScheduleGroup"],
 }
 
 TAGS = [{"Key": "pipewright:lab", "Value": "smoke"}]
@@ -298,6 +300,25 @@ def run_lab(url: str) -> None:
          pipelineExecutionId=run, retryMode="FAILED_ACTIONS")
     call("resourcegroupstaggingapi", "GetResources", TagFilters=[
         {"Key": "pipewright:lab", "Values": ["smoke"]}])
+
+    # The lab's expiry: a tagged schedule group and a one-time schedule (far in the future).
+    expiry_group = "smoke-expiry"
+    group_arn = call("scheduler", "CreateScheduleGroup", Name=expiry_group,
+                     Tags=TAGS).get("ScheduleGroupArn", f"arn:aws:scheduler:{REGION}:{ACCOUNT}:x")
+    call("scheduler", "GetScheduleGroup", Name=expiry_group)
+    call("scheduler", "ListTagsForResource", ResourceArn=group_arn)
+    call("scheduler", "ListScheduleGroups")
+    schedule = dict(Name="stop-service", GroupName=expiry_group, ScheduleExpression="at(2099-01-01T00:00:00)",
+                    FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
+                    Target={"Arn": "arn:aws:scheduler:::aws-sdk:ecs:updateService",
+                            "RoleArn": roles["smoke-task"],
+                            "Input": json.dumps({"Cluster": cluster, "Service": "smoke-service",
+                                                 "DesiredCount": 0})})
+    call("scheduler", "CreateSchedule", **schedule)
+    call("scheduler", "GetSchedule", Name="stop-service", GroupName=expiry_group)
+    call("scheduler", "UpdateSchedule", **schedule)
+    call("scheduler", "DeleteSchedule", Name="stop-service", GroupName=expiry_group)
+    call("scheduler", "DeleteScheduleGroup", Name=expiry_group)
 
     # Teardown, in reverse.
     call("codepipeline", "DeletePipeline", name=pipeline)

@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use pipewright_core::api::CredentialSource;
 use pipewright_core::apply::{self, ApplyOptions, ApplyReport, LabStatus};
+use pipewright_core::expiry::{self, ExpiryView};
 use pipewright_core::ledger::{LabSummary, Ledger};
+use pipewright_core::meter::{self, CostMeter};
 use pipewright_core::practice::Sandbox;
 use pipewright_core::progress::{Progress, ProgressEvent, Runs};
 use pipewright_core::spec::LabSpec;
@@ -132,4 +134,37 @@ pub async fn lab_status(
     let status = apply::status(&aws, ledger, &lab).await?;
     labs.remember_app_url(status.url.as_deref());
     Ok(status)
+}
+
+/// When AWS itself stops the lab's billing (its expiry schedules), as AWS says now.
+#[tauri::command]
+pub async fn lab_expiry(
+    sandbox: State<'_, Sandbox>,
+    labs: State<'_, Labs>,
+    source: CredentialSource,
+    lab: String,
+) -> Reply<ExpiryView> {
+    let ledger = labs.ledger()?;
+    let aws = sandbox.context(&source, Some(&ledger.region_of(&lab)?)).await?;
+    Ok(expiry::read(&aws, ledger, &lab).await?)
+}
+
+/// Moves the lab's expiry `hours` later (both schedules).
+#[tauri::command]
+pub async fn lab_extend(
+    sandbox: State<'_, Sandbox>,
+    labs: State<'_, Labs>,
+    source: CredentialSource,
+    lab: String,
+    hours: u32,
+) -> Reply<ExpiryView> {
+    let ledger = labs.ledger()?;
+    let aws = sandbox.context(&source, Some(&ledger.region_of(&lab)?)).await?;
+    Ok(expiry::extend(&aws, ledger, &lab, hours).await?)
+}
+
+/// What the lab has cost since it was created, at the estimate's rates (ledger only).
+#[tauri::command]
+pub fn lab_meter(labs: State<'_, Labs>, lab: String) -> Reply<CostMeter> {
+    Ok(meter::meter(labs.ledger()?.as_ref(), &lab, meter::now_ms())?)
 }

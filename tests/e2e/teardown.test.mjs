@@ -80,7 +80,13 @@ test("a reopened app reminds of the running lab; Teardown removes it and proves 
       [...document.querySelectorAll('[data-testid="teardown-plan-item"]')].map((el) => el.getAttribute("data-kind")),
     );
     assert.ok(planned.includes("load_balancer"), `the plan lists the load balancer: ${planned}`);
-    assert.equal(planned[0], "ecs_service", `the service goes first: ${planned}`);
+    // The expiry's schedules go first (they act on the service and the load balancer), then
+    // the service before everything it runs on.
+    assert.equal(planned[0], "schedule", `the expiry schedules go first: ${planned}`);
+    const service = planned.indexOf("ecs_service");
+    for (const kind of ["ecs_cluster", "load_balancer", "security_group", "connection"]) {
+      assert.ok(service < planned.indexOf(kind), `the service goes before the ${kind}: ${planned}`);
+    }
     assert.ok(planned.length >= 15, `the plan lists the lab's resources: ${planned}`);
     await waitForText(browser, '[data-testid="teardown-count-note"]', "the pipeline's first run is a step of the lab");
     await screenshot(browser, "teardown-plan");

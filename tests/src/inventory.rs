@@ -93,6 +93,14 @@ pub async fn counts(aws: &AwsContext, spec: &LabSpec) -> HashMap<&'static str, u
         "projects",
         projects.projects().iter().filter(|p| **p == n.build_project).count(),
     );
+    let schedules = aws
+        .scheduler()
+        .list_schedules()
+        .group_name(&n.schedule_group)
+        .send()
+        .await
+        .unwrap();
+    c.insert("schedules", schedules.schedules().len());
     let pipelines = aws.codepipeline().list_pipelines().send().await;
     if let Ok(p) = pipelines {
         c.insert(
@@ -108,7 +116,9 @@ pub async fn counts(aws: &AwsContext, spec: &LabSpec) -> HashMap<&'static str, u
 
 pub fn assert_exactly_one_each(c: &HashMap<&'static str, usize>, context: &str) {
     let want: HashMap<&str, usize> = [
-        ("roles", 3),
+        // The pipeline's, the build's, the task execution role and the expiry's scheduler role.
+        ("roles", 4),
+        ("schedules", 2),
         ("connections", 1),
         ("security_groups", 2),
         ("load_balancers", 1),
@@ -181,6 +191,19 @@ pub fn sdk_inventory(sb: &Sandbox, spec: &LabSpec) -> Vec<String> {
             Err(e) => {
                 let e = e.into_service_error();
                 assert!(e.is_pipeline_not_found_exception(), "{e:?}");
+            }
+        }
+        let scheduler = aws.scheduler();
+        match scheduler.get_schedule_group().name(&n.schedule_group).send().await {
+            Ok(_) => left.push(format!("schedule_group {}", n.schedule_group)),
+            Err(e) => {
+                let e = e.into_service_error();
+                assert!(e.is_resource_not_found_exception(), "{e:?}");
+            }
+        }
+        if let Ok(list) = scheduler.list_schedules().group_name(&n.schedule_group).send().await {
+            for sc in list.schedules() {
+                left.push(format!("schedule {}", sc.name().unwrap_or_default()));
             }
         }
         let conns = aws.connections().list_connections().send().await.unwrap();

@@ -415,7 +415,7 @@ fn full_up_builds_the_lecture_pipeline_and_a_rerun_creates_nothing() {
     let spec = spec("ktb", "octo");
     let ledger = Arc::new(Ledger::in_memory().unwrap());
     let report = up(&sb, &spec, ledger.clone(), 4).expect("up");
-    assert_eq!(report.resources.len(), 18);
+    assert_eq!(report.resources.len(), 22);
     assert!(
         report.resources.iter().all(|r| r.state == ResourceState::Created),
         "{:?}",
@@ -435,15 +435,15 @@ fn full_up_builds_the_lecture_pipeline_and_a_rerun_creates_nothing() {
         .block_on(async { pipewright_core::apply::status(&sb.aws().await, ledger.clone(), "ktb").await })
         .expect("status");
     assert!(status.complete(), "{:?}", status.resources);
-    // The 18 resources and the first run.
-    assert_eq!(status.resources.len(), 19);
+    // The 22 resources (the expiry's four included) and the first run.
+    assert_eq!(status.resources.len(), 23);
     assert_eq!(status.url, report.url);
     check_pipeline(&sb, &spec);
     check_bucket_versioning(&sb, &spec.names().artifact_bucket("123456789012"));
 
     sb.delete("/_sandbox/calls");
     let again = up(&sb, &spec, ledger, 4).expect("second up");
-    assert_eq!(again.resources.len(), 18);
+    assert_eq!(again.resources.len(), 22);
     let made = creating_calls(&sb.calls());
     assert!(made.is_empty(), "a rerun made {made:?}");
     sb.stop();
@@ -590,9 +590,9 @@ fn run_cli(
 #[test]
 fn the_cli_killed_at_any_point_resumes_without_duplicates() {
     let sb = Sandbox::start(TIME_SCALE);
-    // 19 pending lines come first (18 resources and the first run); the rest are
+    // 23 pending lines come first (22 resources and the first run); the rest are
     // creating/waiting/created events.
-    for n in [3, 20, 24, 30, 36, 42, 48, 55] {
+    for n in [3, 24, 28, 34, 40, 46, 52, 59, 66] {
         let dir = tempfile::tempdir().unwrap();
         // Each lab its own GitHub owner, so no lab reuses another's connection.
         let spec = spec(&format!("kill{n}"), &format!("owner{n}"));
@@ -608,7 +608,7 @@ fn the_cli_killed_at_any_point_resumes_without_duplicates() {
         });
         let ledger = Ledger::open(&dir.path().join("ledger.sqlite3")).unwrap();
         let rows = ledger.resources(&spec.name).unwrap();
-        assert_eq!(rows.len(), 18);
+        assert_eq!(rows.len(), 22);
         assert!(rows.iter().all(|r| r.state == ResourceState::Created), "{rows:?}");
     }
     sb.stop();

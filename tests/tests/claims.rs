@@ -25,8 +25,9 @@ use serde_json::{Value, json};
 
 const TIME_SCALE: f64 = 0.01;
 const WAIT: Duration = Duration::from_secs(120);
-/// Every lab of the lecture has 18 resources (and the first run, which is not one).
-const RESOURCES: usize = 18;
+/// Every lab of the lecture has 22 resources, the expiry's 4 included (and the first run,
+/// which is not one).
+const RESOURCES: usize = 22;
 
 fn up_with(
     sb: &Sandbox,

@@ -131,7 +131,7 @@ fn a_tenth_of_calls_failing_changes_nothing_but_the_time_it_takes() {
     assert_all_kinds_fired(&sb, "down");
     sb.delete("/_sandbox/faults");
     assert!(report.is_clean(), "{report:#?}");
-    assert_eq!(report.deleted.len(), 18, "{:?}", report.deleted);
+    assert_eq!(report.deleted.len(), 22, "{:?}", report.deleted);
     assert_eq!(sdk_inventory(&sb, &spec), Vec::<String>::new(), "nothing is left");
     let rows = ledger.resources(&spec.name).unwrap();
     assert!(

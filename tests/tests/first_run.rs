@@ -97,7 +97,7 @@ fn the_lab_is_up_when_its_first_run_has_deployed_a_pushed_image() {
         })
         .expect("up");
     completer.join().unwrap();
-    assert_eq!(report.resources.len(), 18);
+    assert_eq!(report.resources.len(), 22);
 
     // The service was created with no task (nothing to pull yet) and scaled up afterwards.
     let calls = sb.get("/_sandbox/calls");
@@ -216,10 +216,10 @@ fn a_failed_first_build_names_the_phase_and_shows_the_log_and_a_rerun_finishes()
         f.log_tail
     );
     // Every resource exists; the service still has no task.
-    assert_eq!(ledger.resources("broken").unwrap().len(), 18);
+    assert_eq!(ledger.resources("broken").unwrap().len(), 22);
     // Run again (the student pushed a fix, or just retries): a new run goes through.
     let report = up(&sb, &spec, ledger).expect("the rerun finishes the lab");
-    assert_eq!(report.resources.len(), 18);
+    assert_eq!(report.resources.len(), 22);
     sb.stop();
 }
 

@@ -34,7 +34,7 @@ fn up_and_down_at_a_fifth_of_aws_pace_with_the_products_deadlines() {
         })
         .expect("up at a fifth of AWS's pace");
     completer.join().unwrap();
-    assert_eq!(report.resources.len(), 18);
+    assert_eq!(report.resources.len(), 22);
     let down = runtime
         .block_on(async {
             let aws = sb.aws().await;

@@ -272,7 +272,7 @@ async fn create_everything(aws: &AwsContext, url: &SandboxAccess, spec: &LabSpec
     )
     .await
     .expect("apply");
-    assert_eq!(report.resources.len(), 18);
+    assert_eq!(report.resources.len(), 22);
     completer.await.unwrap();
 }
 
@@ -1208,8 +1208,16 @@ async fn right_order_teardown(lab: &Lab) {
             .await
             .unwrap();
     }
+    // The expiry: its group (its schedules go with it), then its role below.
+    aws.scheduler()
+        .delete_schedule_group()
+        .name(&n.schedule_group)
+        .send()
+        .await
+        .unwrap();
     let iam = aws.iam();
-    for role in [&n.pipeline_role, &n.build_role, &n.task_execution_role] {
+    let scheduler_role = Some(n.scheduler_role.clone());
+    for role in [&n.pipeline_role, &n.build_role, &n.task_execution_role, &scheduler_role] {
         let role = role.as_ref().unwrap();
         let inline = iam.list_role_policies().role_name(role).send().await.unwrap();
         for p in inline.policy_names() {

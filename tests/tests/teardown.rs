@@ -82,10 +82,11 @@ fn teardown_after_a_full_up_leaves_nothing_and_a_dry_run_deletes_nothing() {
     let ledger = Arc::new(Ledger::in_memory().unwrap());
     up(&sb, &spec, ledger.clone());
     let before = sdk_inventory(&sb, &spec);
-    // 3 roles, the bucket, the repository, 2 log groups, the project, the pipeline, the
+    // 4 roles, the bucket, the repository, 2 log groups, the project, the pipeline, the
     // connection, 2 security groups, the load balancer, the target group, the cluster, the
-    // service and 2 task definition revisions (Apply's and the first deploy's).
-    assert_eq!(before.len(), 18, "{before:#?}");
+    // service, 2 task definition revisions (Apply's and the first deploy's), and the expiry's
+    // schedule group and 2 schedules.
+    assert_eq!(before.len(), 22, "{before:#?}");
 
     sb.delete("/_sandbox/calls");
     let (dry, _) = down(&sb, ledger.clone(), "full", |o| o.dry_run = true);
@@ -107,12 +108,12 @@ fn teardown_after_a_full_up_leaves_nothing_and_a_dry_run_deletes_nothing() {
     let n = spec.names();
     assert!(at(&n.pipeline) < at(n.pipeline_role.as_deref().unwrap()), "{order:?}");
     assert!(at(&n.build_project) < at(&n.build_log_group), "{order:?}");
-    assert_eq!(order.len(), 18, "{order:?}");
+    assert_eq!(order.len(), 22, "{order:?}");
     assert_eq!(sdk_inventory(&sb, &spec), before, "a dry run changed nothing");
 
     let (report, events) = down(&sb, ledger.clone(), "full", |_| {});
     assert!(report.is_clean(), "{report:#?}");
-    assert_eq!(report.deleted.len(), 18, "{:?}", report.deleted);
+    assert_eq!(report.deleted.len(), 22, "{:?}", report.deleted);
     assert!(events.iter().any(|e| e.state == NodeState::Deleting));
     assert!(
         events
@@ -236,7 +237,7 @@ fn a_failing_deletion_is_retried_or_reported_with_the_rest_deleted() {
     );
     assert_eq!(
         report.deleted.len(),
-        17,
+        21,
         "the others are still deleted: {:?}",
         report.deleted
     );
@@ -258,8 +259,8 @@ fn a_failing_deletion_is_retried_or_reported_with_the_rest_deleted() {
 }
 
 fn cli(sb: &Sandbox, home: &std::path::Path) -> Command {
-    let mut c = Command::new(cli_bin());
-    c.envs(sb.cli_env()).env("PIPEWRIGHT_HOME", home).stderr(Stdio::null());
+    let mut c = sb.cli(home);
+    c.stderr(Stdio::null());
     c
 }
 
@@ -311,24 +312,24 @@ fn kill_then_down(points: &[usize]) {
     sb.stop();
 }
 
-// 19 `pending` lines come first; then creating / waiting / created, about 64 in all (65 with the
+// 23 `pending` lines come first; then creating / waiting / created, about 75 in all (76 with the
 // report): `up_killed` fails when a point is past the end.
 #[test]
 fn down_after_up_killed_early() {
-    kill_then_down(&[1, 19, 20, 21, 22, 23]);
+    kill_then_down(&[1, 23, 24, 25, 26, 27]);
 }
 
 #[test]
 fn down_after_up_killed_in_the_middle() {
-    kill_then_down(&[24, 25, 26, 28, 30, 32]);
+    kill_then_down(&[28, 29, 30, 32, 34, 36]);
 }
 
 #[test]
 fn down_after_up_killed_late() {
-    kill_then_down(&[34, 36, 38, 40, 43, 46]);
+    kill_then_down(&[38, 42, 46, 50, 56, 62]);
 }
 
 #[test]
 fn down_after_up_killed_near_the_end() {
-    kill_then_down(&[49, 52, 55, 58, 60, 62]);
+    kill_then_down(&[52, 56, 60, 63, 66, 70]);
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 mod account;
 mod credentials;
 mod down;
+mod expiry;
 mod output;
 mod preflight;
 mod spec;
@@ -44,8 +45,10 @@ enum Command {
     Plan(up::PlanArgs),
     /// Create (or finish creating) every resource of a lab spec.
     Up(up::UpArgs),
-    /// Compare what the ledger recorded for a lab with what AWS has.
+    /// Compare what the ledger recorded for a lab with what AWS has, and show its expiry.
     Status(up::StatusArgs),
+    /// Move a lab's expiry (when AWS itself stops its billing) later.
+    Extend(expiry::ExtendArgs),
     /// Delete everything a lab created, then show the inventory that proves nothing is left.
     Down(down::DownArgs),
     /// Delete every resource carrying one Pipewright tag (instructors: all labs of an account).
@@ -74,6 +77,7 @@ async fn main() -> ExitCode {
         Command::Plan(args) => return output::finish(up::plan(args)),
         Command::Up(args) => return output::finish(up::up(args).await),
         Command::Status(args) => return output::finish(up::status(args).await),
+        Command::Extend(args) => return output::finish(expiry::extend(args).await),
         Command::Down(args) => return output::finish(down::down(args).await),
         Command::Sweep(args) => return output::finish(down::sweep(args).await),
         Command::Watch(args) => return output::finish(watch::watch(args).await),

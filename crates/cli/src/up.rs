@@ -122,11 +122,14 @@ pub async fn up(args: UpArgs) -> Result<ExitCode, Error> {
 pub async fn status(args: StatusArgs) -> Result<ExitCode, Error> {
     let ledger = Arc::new(Ledger::open_default()?);
     let aws = args.account.context(Some(&ledger.region_of(&args.lab)?)).await?;
-    let status = apply::status(&aws, ledger, &args.lab).await?;
+    let status = apply::status(&aws, ledger.clone(), &args.lab).await?;
+    let expiry = pipewright_core::expiry::read(&aws, ledger, &args.lab).await?;
     if args.json {
+        let mut out = serde_json::to_value(&status).map_err(|e| Error::Internal(e.to_string()))?;
+        out["expiry"] = serde_json::to_value(&expiry).map_err(|e| Error::Internal(e.to_string()))?;
         println!(
             "{}",
-            serde_json::to_string_pretty(&status).map_err(|e| Error::Internal(e.to_string()))?
+            serde_json::to_string_pretty(&out).map_err(|e| Error::Internal(e.to_string()))?
         );
     } else {
         for r in &status.resources {
@@ -146,10 +149,11 @@ pub async fn status(args: StatusArgs) -> Result<ExitCode, Error> {
             );
         }
     }
-    if !args.json
-        && let Some(url) = &status.url
-    {
-        println!("app: {url}");
+    if !args.json {
+        if let Some(url) = &status.url {
+            println!("app: {url}");
+        }
+        println!("{}", crate::expiry::describe(&expiry));
     }
     Ok(if status.complete() {
         ExitCode::SUCCESS

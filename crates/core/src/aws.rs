@@ -254,6 +254,23 @@ impl AwsContext {
     pub fn tagging(&self) -> aws_sdk_resourcegroupstagging::Client {
         aws_sdk_resourcegroupstagging::Client::new(&self.config)
     }
+    pub fn scheduler(&self) -> aws_sdk_scheduler::Client {
+        aws_sdk_scheduler::Client::new(&self.config)
+    }
+
+    /// Now on the clock AWS keeps (epoch seconds): wall time on AWS; in practice mode the
+    /// sandbox's `awsTime`, which runs faster than the wall clock, and is when its
+    /// EventBridge schedules fire. A schedule's `at(...)` is computed from this.
+    pub async fn aws_now(&self) -> f64 {
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        match self.config.endpoint_url() {
+            Some(url) => sandbox_aws_time(url).await.unwrap_or(wall),
+            None => wall,
+        }
+    }
 }
 
 /// Whether an endpoint from the environment or a profile may be used: only a local one
@@ -291,21 +308,26 @@ impl aws_types::service_config::LoadServiceConfig for LocalEndpointsOnly {
     }
 }
 
-/// The time scale a Pipewright sandbox at `endpoint` reports (`GET /_sandbox/health`), or
-/// `None` when the endpoint is not one (another emulator, a proxy): then AWS's pace applies.
-pub async fn sandbox_time_scale(endpoint: &str) -> Option<f64> {
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Health {
-        time_scale: f64,
-    }
+async fn sandbox_health(endpoint: &str) -> Option<serde_json::Value> {
     let url = format!("{}/_sandbox/health", endpoint.trim_end_matches('/'));
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(3))
         .build()
         .ok()?;
-    let health: Health = client.get(url).send().await.ok()?.json().await.ok()?;
-    (health.time_scale.is_finite() && health.time_scale > 0.0).then_some(health.time_scale)
+    client.get(url).send().await.ok()?.json().await.ok()
+}
+
+/// The sandbox's AWS clock (`awsTime` at `GET /_sandbox/health`).
+async fn sandbox_aws_time(endpoint: &str) -> Option<f64> {
+    let t = sandbox_health(endpoint).await?.get("awsTime")?.as_f64()?;
+    (t.is_finite() && t > 0.0).then_some(t)
+}
+
+/// The time scale a Pipewright sandbox at `endpoint` reports (`GET /_sandbox/health`), or
+/// `None` when the endpoint is not one (another emulator, a proxy): then AWS's pace applies.
+pub async fn sandbox_time_scale(endpoint: &str) -> Option<f64> {
+    let scale = sandbox_health(endpoint).await?.get("timeScale")?.as_f64()?;
+    (scale.is_finite() && scale > 0.0).then_some(scale)
 }
 
 #[cfg(test)]

@@ -428,6 +428,8 @@ pub fn retryable(e: &Error) -> bool {
         "unable to assume",
         "not authorized to perform: iam:passrole",
         "role is not valid",
+        // EventBridge Scheduler, CreateSchedule with a role IAM has not propagated yet.
+        "to assume the role",
     ];
     is_code(
         e,

@@ -11,12 +11,14 @@ pub mod bindings;
 pub mod buildspec;
 pub mod credentials;
 pub mod error;
+pub mod expiry;
 #[cfg(test)]
 mod fixtures;
 pub mod github;
 pub mod identity;
 pub mod ledger;
 pub mod links;
+pub mod meter;
 pub mod paths;
 pub mod plan;
 pub mod practice;

@@ -43,6 +43,28 @@ pub enum RoleFor {
     Pipeline,
     Build,
     TaskExecution,
+    /// EventBridge Scheduler's, for the lab's expiry: may scale the one service to zero and
+    /// delete the one load balancer, nothing else.
+    Scheduler,
+}
+
+/// Which of the lab's two expiry schedules: together they stop the billing at the expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExpiryAction {
+    StopService,
+    DeleteLoadBalancer,
+}
+
+impl ExpiryAction {
+    /// The schedule's name inside the lab's group.
+    pub fn schedule_name(self) -> &'static str {
+        match self {
+            ExpiryAction::StopService => "stop-service",
+            ExpiryAction::DeleteLoadBalancer => "delete-load-balancer",
+        }
+    }
+
+    pub const ALL: [ExpiryAction; 2] = [ExpiryAction::StopService, ExpiryAction::DeleteLoadBalancer];
 }
 
 /// Which log group.
@@ -77,6 +99,10 @@ pub enum Resource {
     TaskDefinition,
     Service,
     Pipeline,
+    /// The EventBridge Scheduler group the expiry schedules live in (schedules cannot be
+    /// tagged; the group carries the lab's tags).
+    ScheduleGroup,
+    Schedule(ExpiryAction),
     /// Not a resource: the lab's first pipeline run (Source, Build, Deploy), which builds and
     /// pushes the first image and deploys it, and the service scaled up to serve it. A lab is
     /// "up" when this is reached. Nothing to delete: Teardown skips it.
@@ -101,6 +127,8 @@ impl Resource {
             Resource::TaskDefinition => Kind::TaskDefinition,
             Resource::Service => Kind::EcsService,
             Resource::Pipeline => Kind::Pipeline,
+            Resource::ScheduleGroup => Kind::ScheduleGroup,
+            Resource::Schedule(_) => Kind::Schedule,
             Resource::FirstRun => Kind::FirstRun,
         }
     }
@@ -132,6 +160,8 @@ pub enum Kind {
     TaskDefinition,
     EcsService,
     Pipeline,
+    ScheduleGroup,
+    Schedule,
     FirstRun,
 }
 
@@ -152,6 +182,8 @@ impl Kind {
             Kind::TaskDefinition => "task_definition",
             Kind::EcsService => "ecs_service",
             Kind::Pipeline => "pipeline",
+            Kind::ScheduleGroup => "schedule_group",
+            Kind::Schedule => "schedule",
             Kind::FirstRun => "first_run",
         }
     }
@@ -358,6 +390,31 @@ impl Plan {
                 R::SecurityGroup(G::Task),
             ],
         );
+        // The lab's expiry: AWS itself scales the service to zero and deletes the load balancer
+        // then, whether or not Pipewright is running. Its role names both by ARN.
+        add(
+            R::Role(Ro::Scheduler),
+            &names.scheduler_role,
+            Step::Deploy,
+            &[R::LoadBalancer, R::Service],
+        );
+        add(R::ScheduleGroup, &names.schedule_group, Step::Deploy, &[]);
+        let schedule_deps = vec![R::ScheduleGroup, R::Service, R::Role(Ro::Scheduler)];
+        add(
+            R::Schedule(ExpiryAction::StopService),
+            &names.schedule(ExpiryAction::StopService.schedule_name()),
+            Step::Deploy,
+            &schedule_deps,
+        );
+        // After the first: both fire at the same moment, which the first one fixed.
+        let mut lb_deps = schedule_deps.clone();
+        lb_deps.extend([R::LoadBalancer, R::Schedule(ExpiryAction::StopService)]);
+        add(
+            R::Schedule(ExpiryAction::DeleteLoadBalancer),
+            &names.schedule(ExpiryAction::DeleteLoadBalancer.schedule_name()),
+            Step::Deploy,
+            &lb_deps,
+        );
         // The pipeline is created whole (Source, Build, Deploy) as soon as its role and project
         // exist, so its first run builds while the load balancer provisions; the run waits
         // before Deploy until the service exists (see resources::first_run).
@@ -525,8 +582,8 @@ mod tests {
                 assert!(pos(*d) < pos(n.resource), "{:?} before {:?}", d, n.resource);
             }
         }
-        assert_eq!(plan.nodes().len(), 19);
-        assert_eq!(plan.resources().count(), 18);
+        assert_eq!(plan.nodes().len(), 23);
+        assert_eq!(plan.resources().count(), 22);
         assert_eq!(plan.nodes().last().unwrap().resource, Resource::FirstRun);
     }
 
@@ -564,6 +621,12 @@ mod tests {
             let plan = Plan::new(spec, facts());
             for n in plan.resources() {
                 for d in &n.depends_on {
+                    // The scheduler role's policy only names the service and the load
+                    // balancer by ARN: AWS lets either go first (Teardown's walk removes the
+                    // role first anyway, the sweep by kind after them).
+                    if n.resource == Resource::Role(RoleFor::Scheduler) {
+                        continue;
+                    }
                     let (a, b) = (n.kind(), d.kind());
                     assert!(
                         a == b || a.removal_rank() < b.removal_rank(),
@@ -575,6 +638,8 @@ mod tests {
         assert!(Kind::EcsService.removal_rank() < Kind::EcsCluster.removal_rank());
         assert!(Kind::LoadBalancer.removal_rank() < Kind::SecurityGroup.removal_rank());
         assert!(Kind::IamRole.removal_rank() < Kind::Connection.removal_rank());
+        assert!(Kind::Schedule.removal_rank() < Kind::ScheduleGroup.removal_rank());
+        assert!(Kind::Schedule.removal_rank() < Kind::LoadBalancer.removal_rank());
     }
 
     #[test]
@@ -620,7 +685,7 @@ mod tests {
     fn the_view_names_kinds_steps_and_edges() {
         let mut spec = LabSpec::new("ktb", "octo/app");
         let view = Plan::preview(&spec, Some("123456789012")).view(&spec);
-        assert_eq!(view.nodes.len(), 19);
+        assert_eq!(view.nodes.len(), 23);
         let bucket = view.nodes.iter().find(|n| n.kind == Kind::S3Bucket).unwrap();
         assert_eq!(bucket.name, "pipewright-ktb-artifacts-123456789012");
         let last = view.nodes.last().unwrap();

@@ -61,7 +61,11 @@ name: string,
 /**
  * Where every resource is created, e.g. `ap-northeast-2` (Seoul).
  */
-region: string, source: SourceSpec, pipeline: PipelineSpec, build: BuildSpec, registry: RegistrySpec, deploy: DeploySpec, };
+region: string, source: SourceSpec, pipeline: PipelineSpec, build: BuildSpec, registry: RegistrySpec, deploy: DeploySpec, 
+/**
+ * When AWS itself stops the lab's billing (its own section: `spec::expiry`).
+ */
+expiry: ExpirySpec, };
 
 export type SourceSpec = { connection: ConnectionChoice, 
 /**
@@ -247,6 +251,55 @@ name: string | null,
  */
 deregistration_delay_seconds: number, health_check_path: string, healthy_threshold: number, unhealthy_threshold: number, health_check_interval_seconds: number, health_check_timeout_seconds: number, };
 
+export type ExpirySpec = { 
+/**
+ * Hours after the lab is created (or last extended) at which AWS stops its billing.
+ * 1–168 (a week); `pipewright extend` adds more later.
+ */
+hours: number, };
+
+export type ExpiryState = "scheduled" | "expired" | "not_scheduled";
+
+export type ExpiryView = { lab: string, state: ExpiryState, 
+/**
+ * The spec's expiry, in hours after creation.
+ */
+hours: number, 
+/**
+ * When AWS stops the lab's billing, ISO 8601 in UTC on AWS's clock.
+ */
+expiresAt: string | null, 
+/**
+ * Seconds left on AWS's clock (negative once past).
+ */
+awsSecondsLeft: number | null, 
+/**
+ * Seconds left on the wall clock: `aws_seconds_left` times the endpoint's time scale.
+ */
+secondsLeft: number | null, 
+/**
+ * 1.0 on AWS; practice mode's scale (0.1: ten times faster).
+ */
+timeScale: number, };
+
+export type CostMeter = { lab: string, 
+/**
+ * When the lab was created (ms since the Unix epoch).
+ */
+createdAtMs: number, 
+/**
+ * Hours since then.
+ */
+hours: number, 
+/**
+ * The estimate's rate while it runs.
+ */
+usdPerHour: number, 
+/**
+ * `hours × usd_per_hour`.
+ */
+usd: number, };
+
 export type ResourceNames = { connection: string | null, pipeline: string, pipeline_role: string | null, 
 /**
  * The bucket's name without the account id; see [`ResourceNames::artifact_bucket`].
@@ -255,7 +308,15 @@ artifact_bucket_override: string | null, build_project: string, build_role: stri
 /**
  * The value of the `pipewright:lab` tag on every resource.
  */
-lab_tag: string, };
+lab_tag: string, 
+/**
+ * The role EventBridge Scheduler runs the expiry schedules as.
+ */
+scheduler_role: string, 
+/**
+ * The EventBridge Scheduler group of the expiry schedules.
+ */
+schedule_group: string, };
 
 export type FieldError = { field: string, code: string, en: string, ko: string, 
 /**
@@ -296,7 +357,7 @@ export type SpecEdit = { "field": "branch", "value": string } | { "field": "cpu_
 
 export type Step = "source" | "pipeline" | "build" | "registry" | "deploy";
 
-export type ResourceKind = "connection" | "s3_bucket" | "iam_role" | "log_group" | "codebuild_project" | "ecr_repository" | "security_group" | "load_balancer" | "target_group" | "listener" | "ecs_cluster" | "task_definition" | "ecs_service" | "pipeline" | "first_run";
+export type ResourceKind = "connection" | "s3_bucket" | "iam_role" | "log_group" | "codebuild_project" | "ecr_repository" | "security_group" | "load_balancer" | "target_group" | "listener" | "ecs_cluster" | "task_definition" | "ecs_service" | "pipeline" | "schedule_group" | "schedule" | "first_run";
 
 export type PlanView = { lab: string, 
 /**

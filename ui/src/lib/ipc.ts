@@ -17,7 +17,9 @@ import type {
   CredentialSet,
   CredentialSource,
   CredentialSummary,
+  CostMeter,
   ErrorPayload,
+  ExpiryView,
   Identity,
   LabSpec,
   LabStatus,
@@ -259,6 +261,25 @@ export function labCurrent(): Promise<LabSpec | null> {
 /** What AWS and the ledger say about each of the lab's resources now. */
 export function labStatus(source: CredentialSource, lab: string): Promise<LabStatus> {
   return call("lab_status", { source, lab });
+}
+
+/** When AWS itself stops the lab's billing (its expiry schedules), read from AWS now. */
+export function labExpiry(source: CredentialSource, lab: string): Promise<ExpiryView> {
+  return call("lab_expiry", { source, lab });
+}
+
+/** Moves the lab's expiry `hours` later; answers the new expiry. */
+export function labExtend(
+  source: CredentialSource,
+  lab: string,
+  hours: number,
+): Promise<ExpiryView> {
+  return call("lab_extend", { source, lab, hours });
+}
+
+/** What the lab has cost since it was created, at the estimate's rates (no AWS call). */
+export function labMeter(lab: string): Promise<CostMeter> {
+  return call("lab_meter", { lab });
 }
 
 /** Opens a page (e.g. the AWS console's connection page) in the system browser. */

@@ -121,7 +121,8 @@ describe("Progress", () => {
 
     fakeBackend.state().missingKinds = [];
     await userEvent.setup().click(screen.getByTestId("progress-finish"));
-    expect(await screen.findByTestId("progress-report")).toHaveTextContent("The lab is ready");
+    const report = await screen.findByTestId("progress-report", {}, { timeout: 5000 });
+    expect(report).toHaveTextContent("The lab is ready");
     expect(screen.queryByTestId("progress-resume")).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { render, screen, within } from "@testing-library/svelte";
+import { configure, render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { applyRun } from "../lib/apply.svelte";
@@ -7,6 +7,10 @@ import { fakeBackend, fakeTeardown } from "../lib/fake/backend";
 import { specDefault } from "../lib/ipc";
 import { teardownRun } from "../lib/teardown.svelte";
 import Teardown from "./Teardown.svelte";
+
+// A lab has 22 resources (the expiry's four included): on a loaded machine rendering a whole
+// walk can take longer than the default second to find what it ends with.
+configure({ asyncUtilTimeout: 5000 });
 
 /** A lab the fake backend "created": lab_current answers it, lab_teardown finds it. */
 async function createdLab(): Promise<LabSpec> {
@@ -19,7 +23,7 @@ const planKinds = () =>
   screen.getAllByTestId("teardown-plan-item").map((el) => el.getAttribute("data-kind"));
 
 async function confirmRemoval(user: ReturnType<typeof userEvent.setup>) {
-  await user.click(await screen.findByTestId("teardown-start"));
+  await user.click(await screen.findByTestId("teardown-start", {}, { timeout: 5000 }));
   const input = screen.getByTestId("teardown-confirm-input");
   expect(input).toHaveFocus();
   await user.keyboard("ktb{Enter}");
@@ -32,11 +36,13 @@ describe("Teardown", () => {
     const plan = await screen.findByTestId("teardown-plan");
     expect(screen.getByTestId("teardown-lab")).toHaveTextContent("ktb");
     expect(screen.getByTestId("teardown-summary")).toHaveTextContent(
-      "18 resources will be removed",
+      "22 resources will be removed",
     );
     const kinds = planKinds();
-    // The service goes first and the GitHub connection last: the reverse of creation.
-    expect(kinds[0]).toBe("ecs_service");
+    // The expiry schedules go first (before what they act on), then the service, and the
+    // GitHub connection last: the reverse of creation.
+    expect(kinds[0]).toBe("schedule");
+    expect(kinds.indexOf("schedule")).toBeLessThan(kinds.indexOf("ecs_service"));
     expect(kinds.at(-1)).toBe("connection");
     expect(kinds).toContain("load_balancer");
     expect(kinds).not.toContain("first_run");
@@ -55,10 +61,10 @@ describe("Teardown", () => {
     await createdLab();
     const user = userEvent.setup();
     render(Teardown);
-    await user.click(await screen.findByTestId("teardown-start"));
+    await user.click(await screen.findByTestId("teardown-start", {}, { timeout: 5000 }));
     const confirm = screen.getByTestId("teardown-confirm");
     expect(confirm).toBeDisabled();
-    expect(confirm).toHaveTextContent("Remove 18 resources");
+    expect(confirm).toHaveTextContent("Remove 22 resources");
     await user.keyboard("kt");
     expect(confirm).toBeDisabled();
     await user.keyboard("{Escape}");
@@ -76,16 +82,16 @@ describe("Teardown", () => {
     expect(await screen.findByTestId("teardown-cancel")).toBeInTheDocument();
     const states = () => screen.queryAllByTestId("teardown-row").map((r) => r.dataset.state);
     await expect.poll(() => states().includes("deleting"), { timeout: 2000 }).toBe(true);
-    const clean = await screen.findByTestId("teardown-clean", {}, { timeout: 3000 });
+    const clean = await screen.findByTestId("teardown-clean", {}, { timeout: 8000 });
     expect(clean).toHaveTextContent("0 resources left — nothing is billing");
-    expect(clean).toHaveTextContent("18 resources removed");
+    expect(clean).toHaveTextContent("22 resources removed");
     const rows = screen.getAllByTestId("teardown-row");
-    expect(rows).toHaveLength(18);
+    expect(rows).toHaveLength(22);
     for (const row of rows) {
       expect(row).toHaveAttribute("data-state", "deleted");
       expect(row).toHaveTextContent("Deleted");
     }
-    expect(screen.getByTestId("teardown-summary")).toHaveTextContent("18 of 18 removed");
+    expect(screen.getByTestId("teardown-summary")).toHaveTextContent("22 of 22 removed");
     expect(screen.queryByTestId("teardown-cancel")).toBeNull();
     expect(screen.queryByTestId("teardown-leftovers")).toBeNull();
     expect(screen.queryByTestId("teardown-start")).toBeNull();
@@ -151,7 +157,7 @@ describe("Teardown", () => {
     render(Teardown);
     await screen.findByTestId("teardown-plan");
     expect(screen.queryByTestId("teardown-clean")).toBeNull();
-    expect(screen.getAllByTestId("teardown-plan-item")).toHaveLength(18);
+    expect(screen.getAllByTestId("teardown-plan-item")).toHaveLength(22);
   });
 
   it("says so when no lab has been created", async () => {
@@ -170,6 +176,6 @@ describe("Teardown", () => {
     await screen.findByTestId("teardown-plan");
     expect(screen.getByTestId("screen-title")).toHaveTextContent("실습 정리");
     expect(screen.getByTestId("teardown-start")).toHaveTextContent("모두 삭제");
-    expect(teardownRun.plan?.length).toBe(18);
+    expect(teardownRun.plan?.length).toBe(22);
   });
 });

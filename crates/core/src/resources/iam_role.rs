@@ -27,12 +27,18 @@ fn service_for(which: RoleFor) -> &'static str {
         RoleFor::Pipeline => "codepipeline.amazonaws.com",
         RoleFor::Build => "codebuild.amazonaws.com",
         RoleFor::TaskExecution => "ecs-tasks.amazonaws.com",
+        RoleFor::Scheduler => "scheduler.amazonaws.com",
     }
 }
 
 /// The ARN of the role a resource runs as: ours (created by the plan) or the student's.
 pub fn arn_for(cx: &Ctx, which: RoleFor) -> Result<String> {
     let (choice, node) = match which {
+        // Always the lab's own: it may do exactly what the expiry needs, nothing more.
+        RoleFor::Scheduler => {
+            let name = &cx.plan.names.scheduler_role;
+            return Ok(format!("arn:aws:iam::{}:role/{name}", cx.facts().account_id));
+        }
         RoleFor::Pipeline => (&cx.spec.pipeline.service_role, &cx.plan.names.pipeline_role),
         RoleFor::Build => (&cx.spec.build.service_role, &cx.plan.names.build_role),
         RoleFor::TaskExecution => (&cx.spec.deploy.task_execution_role, &cx.plan.names.task_execution_role),
@@ -108,6 +114,10 @@ pub async fn converge(cx: &Ctx, which: RoleFor, name: &str) -> Result<()> {
 fn policy(cx: &Ctx, which: RoleFor) -> Result<serde_json::Value> {
     let n = &cx.plan.names;
     let f = cx.facts();
+    if which == RoleFor::Scheduler {
+        let service = cx.arn("ecs", &format!("service/{}/{}", n.cluster, n.service));
+        return Ok(policies::scheduler(&service, &cx.output(Resource::LoadBalancer)?));
+    }
     let full_clone = cx.spec.source.output_format == OutputArtifactFormat::CodebuildCloneRef;
     let connection_arn = match which {
         RoleFor::Pipeline => cx.output(Resource::Connection)?,
@@ -134,6 +144,7 @@ fn policy(cx: &Ctx, which: RoleFor) -> Result<serde_json::Value> {
         RoleFor::Pipeline => policies::pipeline(&scope),
         RoleFor::Build => policies::build(&scope),
         RoleFor::TaskExecution => policies::task_execution(&scope),
+        RoleFor::Scheduler => unreachable!("returned above"),
     })
 }
 

@@ -24,6 +24,8 @@ pub mod log_group;
 pub mod pipeline;
 pub mod policies;
 pub mod s3_bucket;
+pub mod schedule;
+pub mod schedule_group;
 pub mod security_group;
 pub mod target_group;
 pub mod task_definition;
@@ -174,6 +176,8 @@ pub struct Outputs {
     ids: HashMap<Resource, String>,
     pub repository_uri: Option<String>,
     pub load_balancer_dns: Option<String>,
+    /// When the lab expires (epoch seconds, AWS's clock), once a schedule fixed or showed it.
+    pub expires_at: Option<i64>,
 }
 
 /// Everything a resource module needs for one run.
@@ -430,6 +434,8 @@ pub async fn describe(cx: &Ctx, node: &Node) -> Result<Found> {
         R::TaskDefinition => task_definition::describe(cx, &node.name).await,
         R::Service => ecs_service::describe(cx, &node.name).await,
         R::Pipeline => pipeline::describe(cx, &node.name).await,
+        R::ScheduleGroup => schedule_group::describe(cx, &node.name).await,
+        R::Schedule(_) => schedule::describe(cx, &node.name).await,
         R::FirstRun => first_run::describe(cx, node).await,
     }
 }
@@ -453,6 +459,8 @@ pub async fn create(cx: &Ctx, node: &Node) -> Result<String> {
         R::TaskDefinition => task_definition::create(cx, &node.name).await,
         R::Service => ecs_service::create(cx, &node.name).await,
         R::Pipeline => pipeline::create(cx, &node.name).await,
+        R::ScheduleGroup => schedule_group::create(cx, &node.name).await,
+        R::Schedule(which) => schedule::create(cx, which, &node.name).await,
         R::FirstRun => first_run::reach(cx, node).await,
     }
 }
@@ -501,6 +509,8 @@ pub async fn delete(cx: &Ctx, about: &Label, kind: Kind, t: Target<'_>) -> Resul
         Kind::IamRole => iam_role::delete(cx, t.name).await,
         Kind::SecurityGroup => security_group::delete(cx, about, t.id).await,
         Kind::Connection => connection::delete(cx, t.id).await,
+        Kind::Schedule => schedule::delete(cx, t.name).await,
+        Kind::ScheduleGroup => schedule_group::delete(cx, about, t.name).await,
         Kind::FirstRun => Ok(()),
     }
 }
@@ -522,6 +532,8 @@ pub fn already_exists(kind: Kind, e: &Error) -> bool {
         Kind::TaskDefinition => task_definition::ALREADY_EXISTS,
         Kind::EcsService => ecs_service::ALREADY_EXISTS,
         Kind::Pipeline => pipeline::ALREADY_EXISTS,
+        Kind::ScheduleGroup => schedule_group::ALREADY_EXISTS,
+        Kind::Schedule => schedule::ALREADY_EXISTS,
         Kind::FirstRun => &[],
     };
     is_code(e, codes)
@@ -531,7 +543,7 @@ pub fn already_exists(kind: Kind, e: &Error) -> bool {
 /// service). Anything else: None.
 pub fn identify(arn: &str) -> Option<Tagged> {
     let arn = Arn::parse(arn)?;
-    let kinds: [fn(&Arn) -> Option<Tagged>; 14] = [
+    let kinds: [fn(&Arn) -> Option<Tagged>; 16] = [
         ecs_service::from_arn,
         ecs_cluster::from_arn,
         task_definition::from_arn,
@@ -546,6 +558,8 @@ pub fn identify(arn: &str) -> Option<Tagged> {
         pipeline::from_arn,
         connection::from_arn,
         iam_role::from_arn,
+        schedule_group::from_arn,
+        schedule::from_arn,
     ];
     kinds.iter().find_map(|from_arn| from_arn(&arn))
 }
@@ -564,6 +578,13 @@ pub async fn still_exists(cx: &Ctx, t: &Tagged) -> Result<bool> {
 /// The lab tag as the many SDKs spell a tag.
 pub fn lab_tag(cx: &Ctx) -> (String, String) {
     (LAB_TAG_KEY.to_owned(), cx.lab().to_owned())
+}
+
+impl Ctx {
+    /// Every tag a new resource of the lab gets.
+    pub fn tags(&self) -> Vec<(String, String)> {
+        vec![lab_tag(self)]
+    }
 }
 
 #[cfg(test)]

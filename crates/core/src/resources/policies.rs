@@ -21,6 +21,29 @@ pub fn trust(service: &str, account: &str) -> Value {
     })
 }
 
+/// EventBridge Scheduler's role for the lab's expiry: scale the one service (to zero) and
+/// delete the one load balancer. The IAM prefix is `elasticloadbalancing` although the
+/// universal target's SDK id is `elasticloadbalancingv2`.
+pub fn scheduler(service_arn: &str, load_balancer_arn: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "StopService",
+                "Effect": "Allow",
+                "Action": "ecs:UpdateService",
+                "Resource": service_arn
+            },
+            {
+                "Sid": "DeleteLoadBalancer",
+                "Effect": "Allow",
+                "Action": "elasticloadbalancing:DeleteLoadBalancer",
+                "Resource": load_balancer_arn
+            }
+        ]
+    })
+}
+
 /// ARNs the policies name, computed from the plan's names and the account's facts.
 pub struct Scope<'a> {
     pub partition_region: &'a str,

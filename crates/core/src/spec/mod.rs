@@ -18,6 +18,7 @@
 mod check;
 mod checks;
 mod edit;
+pub mod expiry;
 mod fargate;
 pub(crate) mod glob;
 pub(crate) mod korean;
@@ -29,6 +30,7 @@ mod validate;
 
 pub use check::SpecCheck;
 pub use edit::SpecEdit;
+pub use expiry::ExpirySpec;
 pub use fargate::{TaskSize, fargate_sizes};
 pub use model::*;
 pub use names::{LAB_TAG_KEY, ResourceNames};

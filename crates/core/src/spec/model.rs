@@ -26,6 +26,8 @@ pub struct LabSpec {
     pub build: BuildSpec,
     pub registry: RegistrySpec,
     pub deploy: DeploySpec,
+    /// When AWS itself stops the lab's billing (its own section: `spec::expiry`).
+    pub expiry: super::expiry::ExpirySpec,
 }
 
 /// Step 1: the GitHub repository and the connection CodePipeline reads it through.
@@ -397,6 +399,7 @@ impl Default for LabSpec {
             build: BuildSpec::default(),
             registry: RegistrySpec::default(),
             deploy: DeploySpec::default(),
+            expiry: super::expiry::ExpirySpec::default(),
         }
     }
 }

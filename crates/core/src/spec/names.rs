@@ -33,12 +33,21 @@ pub struct ResourceNames {
     pub task_security_group: String,
     /// The value of the `pipewright:lab` tag on every resource.
     pub lab_tag: String,
+    /// The role EventBridge Scheduler runs the expiry schedules as.
+    pub scheduler_role: String,
+    /// The EventBridge Scheduler group of the expiry schedules.
+    pub schedule_group: String,
 }
 
 /// The tag key every created resource carries; its value is the lab's name.
 pub const LAB_TAG_KEY: &str = "pipewright:lab";
 
 impl ResourceNames {
+    /// A schedule's node name: `<group>/<schedule>`, as its ARN ends.
+    pub fn schedule(&self, schedule: &str) -> String {
+        format!("{}/{schedule}", self.schedule_group)
+    }
+
     /// The artifact bucket: the override, or `pipewright-<name>-artifacts-<account-id>`.
     /// Bucket names are global across all accounts, hence the account id.
     pub fn artifact_bucket(&self, account_id: &str) -> String {
@@ -88,6 +97,8 @@ impl LabSpec {
             alb_security_group: format!("{n}-alb-sg"),
             task_security_group: format!("{n}-task-sg"),
             lab_tag: n.clone(),
+            scheduler_role: format!("{n}-expiry-role"),
+            schedule_group: format!("{n}-expiry"),
         }
     }
 }
@@ -111,6 +122,8 @@ mod tests {
         assert_eq!(names.task_execution_role.as_deref(), Some("ktb-rex-task-exec-role"));
         assert_eq!(names.load_balancer, "ktb-rex-alb");
         assert_eq!(names.target_group, "ktb-rex-tg");
+        assert_eq!(names.scheduler_role, "ktb-rex-expiry-role");
+        assert_eq!(names.schedule("stop-service"), "ktb-rex-expiry/stop-service");
         assert_eq!(
             names.artifact_bucket("123456789012"),
             "pipewright-ktb-rex-artifacts-123456789012"

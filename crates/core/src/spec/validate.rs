@@ -145,6 +145,9 @@ impl LabSpec {
         self.check_build(&mut e);
         self.check_registry(&mut e);
         self.check_deploy(&mut e);
+        for (field, rule) in self.expiry.rules() {
+            e.check(field, rule);
+        }
         e.list
     }
 

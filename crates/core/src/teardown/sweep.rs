@@ -4,8 +4,8 @@
 //! - `tagged` asks the Resource Groups Tagging API (GetResources with a tag filter) for every
 //!   ARN carrying the tag, and each kind's module says what an ARN names
 //!   (`resources::identify`). IAM is global and outside that API, and so is CodeStar
-//!   Connections on some partitions, so the instructor's sweep also lists roles and
-//!   connections and reads their tags.
+//!   Connections on some partitions, so the instructor's sweep also lists roles, connections
+//!   and EventBridge Scheduler groups and reads their tags.
 //! - `sweep_tagged` deletes what it found kind by kind in the plan's reverse order
 //!   (`Kind::removal_rank`: services first, connections last; target groups after load
 //!   balancers, see `sweep_rank`; a security group another one's rule names after that
@@ -121,6 +121,7 @@ pub async fn tagged(cx: &Ctx, rule: &TagRule, everywhere: bool) -> Result<Vec<Ta
     if everywhere {
         arns.extend(tagged_roles(cx, rule).await?);
         arns.extend(tagged_connections(cx, rule).await?);
+        arns.extend(resources::schedule_group::tagged(cx, rule).await?);
     }
     arns.sort();
     arns.dedup();

@@ -15,6 +15,7 @@ import type {
   CredentialSource,
   CredentialSummary,
   ErrorPayload,
+  ExpiryView,
   Identity,
   LabSpec,
   LabStatus,
@@ -229,6 +230,25 @@ function status(lab: string): LabStatus {
       ours: true,
       message: null,
     })),
+  };
+}
+
+/** lab_expiry / lab_extend: the current lab's expiry, `extraHours` later each time. */
+let extendedHours = 0;
+function expiry(lab: string, extraHours: number): ExpiryView {
+  const spec = state.currentLab;
+  if (!spec || spec.name !== lab) throw failure("invalid", `no lab named "${lab}"`, "lab");
+  extendedHours += extraHours;
+  const awsSecondsLeft = (spec.expiry.hours + extendedHours) * 3600;
+  const timeScale = 1 / state.sandboxSpeedup;
+  return {
+    lab,
+    state: "scheduled",
+    hours: spec.expiry.hours,
+    expiresAt: new Date(Date.now() + awsSecondsLeft * 1000).toISOString().replace(/\.\d+Z$/, "Z"),
+    awsSecondsLeft,
+    secondsLeft: awsSecondsLeft * timeScale,
+    timeScale,
   };
 }
 
@@ -467,6 +487,15 @@ const handlers: { [C in Command]: (args: Args) => unknown } = {
   lab_current: () => state.currentLab,
   lab_status: (args) => status(String(args.lab)),
   lab_summaries: () => ft.summaries,
+  lab_expiry: (args) => expiry(String(args.lab), 0),
+  lab_extend: (args) => expiry(String(args.lab), Number(args.hours)),
+  lab_meter: (args) => ({
+    lab: String(args.lab),
+    createdAtMs: ft.summaries.find((s) => s.name === args.lab)?.createdAtMs ?? Date.now(),
+    hours: 0,
+    usdPerHour: 0,
+    usd: 0,
+  }),
   lab_watch: (args) => fakeWatchInvoke("lab_watch", args),
   lab_run: (args) => fakeWatchInvoke("lab_run", args),
   lab_stop: (args) => fakeWatchInvoke("lab_stop", args),

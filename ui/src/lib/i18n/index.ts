@@ -17,6 +17,8 @@ import teardownEn from "./teardown.en.json";
 import teardownKo from "./teardown.ko.json";
 import preflightEn from "./preflight.en.json";
 import preflightKo from "./preflight.ko.json";
+import expiryEn from "./expiry.en.json";
+import expiryKo from "./expiry.ko.json";
 
 export { _, locale, number, date } from "svelte-i18n";
 
@@ -59,6 +61,8 @@ export function setupI18n(): Language {
     addMessages("ko", teardownKo);
     addMessages("en", preflightEn);
     addMessages("ko", preflightKo);
+    addMessages("en", expiryEn);
+    addMessages("ko", expiryKo);
     init({ fallbackLocale: "en", initialLocale: language });
     locale.subscribe((value) => {
       if (typeof document !== "undefined" && value) {

@@ -1,0 +1,142 @@
+//! The EventBridge Scheduler group the lab's expiry schedules live in. Schedules cannot be
+//! tagged; the group can, so it carries the lab's tag and is what the sweep finds. Deleting
+//! the group deletes its schedules too (AWS: the group is DELETING meanwhile; waited for).
+
+use aws_sdk_scheduler::types::{ScheduleGroupState, Tag};
+
+use crate::error::{Result, is_code};
+use crate::plan::{Kind, Resource};
+
+use super::{Arn, Ctx, Found, Label, Tagged};
+
+pub const GONE: &[&str] = &["ResourceNotFoundException"];
+
+pub const ALREADY_EXISTS: &[&str] = &["ConflictException"];
+
+/// `schedule-group/<name>`.
+pub fn from_arn(arn: &Arn) -> Option<Tagged> {
+    match (arn.service, arn.path.as_slice()) {
+        ("scheduler", ["schedule-group", name]) => Some(arn.tagged(Kind::ScheduleGroup, name, arn.text)),
+        _ => None,
+    }
+}
+
+/// The group's tags (a group that is gone: none).
+pub async fn tags_of(cx: &Ctx, arn: &str) -> Result<Vec<(String, String)>> {
+    let s = cx.aws.scheduler();
+    match cx
+        .call("scheduler", "ListTagsForResource", arn, || {
+            s.list_tags_for_resource().resource_arn(arn).send()
+        })
+        .await
+    {
+        Ok(out) => Ok(out
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect()),
+        Err(e) if is_code(&e, GONE) => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
+    let s = cx.aws.scheduler();
+    let out = match cx
+        .call("scheduler", "GetScheduleGroup", name, || {
+            s.get_schedule_group().name(name).send()
+        })
+        .await
+    {
+        Ok(o) => o,
+        Err(e) if is_code(&e, GONE) => return Ok(Found::Missing),
+        Err(e) => return Err(e),
+    };
+    if out.state() == Some(&ScheduleGroupState::Deleting) {
+        return Ok(Found::Missing);
+    }
+    let arn = out.arn().unwrap_or_default().to_owned();
+    let tags = tags_of(cx, &arn).await?;
+    let ours = cx.is_ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    cx.set_output(Resource::ScheduleGroup, &arn);
+    Ok(Found::Present { id: arn, ours })
+}
+
+pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
+    let s = cx.aws.scheduler();
+    let tags: Vec<Tag> = cx
+        .tags()
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect::<std::result::Result<_, _>>()?;
+    let out = cx
+        .call("scheduler", "CreateScheduleGroup", name, || {
+            s.create_schedule_group().name(name).set_tags(Some(tags.clone())).send()
+        })
+        .await?;
+    let arn = out.schedule_group_arn().to_owned();
+    cx.set_output(Resource::ScheduleGroup, &arn);
+    Ok(arn)
+}
+
+/// Deletes the group (and with it any schedule still in it) and waits until it is gone.
+pub async fn delete(cx: &Ctx, about: &Label, name: &str) -> Result<()> {
+    let s = cx.aws.scheduler();
+    match cx
+        .call("scheduler", "DeleteScheduleGroup", name, || {
+            s.delete_schedule_group().name(name).send()
+        })
+        .await
+    {
+        Err(e) if !is_code(&e, GONE) => return Err(e),
+        _ => {}
+    }
+    cx.wait_for(
+        about,
+        "the schedule group to be deleted",
+        cx.timing.load_balancer_deadline,
+        None,
+        || async {
+            match cx
+                .call("scheduler", "GetScheduleGroup", name, || {
+                    s.get_schedule_group().name(name).send()
+                })
+                .await
+            {
+                Ok(_) => Ok(Err("schedule group deleting".into())),
+                Err(e) if is_code(&e, GONE) => Ok(Ok(())),
+                Err(e) => Err(e),
+            }
+        },
+    )
+    .await
+}
+
+/// Every schedule group carrying `rule`'s tag, by ARN (for the sweep, where the tagging API
+/// may not list them).
+pub async fn tagged(cx: &Ctx, rule: &crate::teardown::sweep::TagRule) -> Result<Vec<String>> {
+    let s = cx.aws.scheduler();
+    let mut out = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let page = cx
+            .call("scheduler", "ListScheduleGroups", "", || {
+                s.list_schedule_groups().set_next_token(next.clone()).send()
+            })
+            .await?;
+        for group in page.schedule_groups() {
+            let Some(arn) = group.arn() else { continue };
+            if group.state() == Some(&ScheduleGroupState::Deleting) {
+                continue;
+            }
+            let tags = tags_of(cx, arn).await?;
+            if rule.matches(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+                out.push(arn.to_owned());
+            }
+        }
+        next = page.next_token().map(str::to_owned);
+        if next.is_none() {
+            return Ok(out);
+        }
+    }
+}
