@@ -144,7 +144,7 @@ pub async fn lab_expiry(
     source: CredentialSource,
     lab: String,
 ) -> Reply<ExpiryView> {
-    let ledger = labs.ledger()?;
+    let ledger = labs.ledger().await?;
     let aws = sandbox.context(&source, Some(&ledger.region_of(&lab)?)).await?;
     Ok(expiry::read(&aws, ledger, &lab).await?)
 }
@@ -158,13 +158,14 @@ pub async fn lab_extend(
     lab: String,
     hours: u32,
 ) -> Reply<ExpiryView> {
-    let ledger = labs.ledger()?;
+    let ledger = labs.ledger().await?;
     let aws = sandbox.context(&source, Some(&ledger.region_of(&lab)?)).await?;
     Ok(expiry::extend(&aws, ledger, &lab, hours).await?)
 }
 
 /// What the lab has cost since it was created, at the estimate's rates (ledger only).
 #[tauri::command]
-pub fn lab_meter(labs: State<'_, Labs>, lab: String) -> Reply<CostMeter> {
-    Ok(meter::meter(labs.ledger()?.as_ref(), &lab, meter::now_ms())?)
+pub async fn lab_meter(labs: State<'_, Labs>, lab: String) -> Reply<CostMeter> {
+    let ledger = labs.ledger().await?;
+    Ok(crate::commands::off_ui(move || meter::meter(ledger.as_ref(), &lab, meter::now_ms())).await??)
 }

@@ -267,7 +267,8 @@ pub fn practice_up(
     let (progress, completer) = handshaking_progress(sb, |_| {});
     let result = runtime().block_on(async {
         let source = pipewright_core::api::CredentialSource::Practice;
-        let aws = pipewright_core::credentials::context_for(Some(&source), Some(&sb.access()), Some(&spec.region)).await?;
+        let aws =
+            pipewright_core::credentials::context_for(Some(&source), Some(&sb.access()), Some(&spec.region)).await?;
         let ledger = std::sync::Arc::new(pipewright_core::ledger::Ledger::in_memory().unwrap());
         let options = ApplyOptions::for_context(&aws);
         apply::apply(

@@ -338,10 +338,16 @@ fn a_practice_push_with_files_commits_them() {
             "src/app.js".into(),
             Some("app.get('/', (req, res) => res.send('Hello, World!'));\n".into()),
         );
-        let started =
-            pipewright_core::practice::simulate_push(&sb.access(), &repo, "master", "Fix the greeting", &[], Some(&files))
-                .await
-                .unwrap();
+        let started = pipewright_core::practice::simulate_push(
+            &sb.access(),
+            &repo,
+            "master",
+            "Fix the greeting",
+            &[],
+            Some(&files),
+        )
+        .await
+        .unwrap();
         assert!(started.is_empty(), "no pipeline watches this repository");
         let github = GitHub::new(Endpoints::from_sandbox(&sb.url).await.unwrap(), None);
         let text = github.file(&repo, "master", "src/app.js").await.unwrap().unwrap();

@@ -18,7 +18,7 @@ use pipewright_core::progress::{Cancel, NodeState, Progress, ProgressEvent};
 use pipewright_core::spec::LabSpec;
 use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
 use pipewright_tests::inventory::sdk_inventory;
-use pipewright_tests::{Sandbox, cli_bin, handshaking_progress, runtime};
+use pipewright_tests::{Sandbox, handshaking_progress, runtime};
 use serde_json::{Value, json};
 
 const TIME_SCALE: f64 = 0.01;

@@ -272,7 +272,10 @@ async fn practice_and_missing_sandbox() {
     let sandbox = crate::SandboxAccess::new("http://127.0.0.1:9", "PWSBKEY");
     let practice = settings_for(&CredentialSource::Practice, Some(&sandbox)).await.unwrap();
     assert_eq!(practice.endpoint_url.as_deref(), Some("http://127.0.0.1:9"));
-    assert_eq!(practice.keys.as_ref().map(|k| k.access_key_id.as_str()), Some("PWSBKEY"));
+    assert_eq!(
+        practice.keys.as_ref().map(|k| k.access_key_id.as_str()),
+        Some("PWSBKEY")
+    );
     assert_eq!(practice.region.as_deref(), Some(crate::practice::PRACTICE_REGION));
     let err = settings_for(&CredentialSource::Practice, None).await.unwrap_err();
     assert_eq!(err.field(), Some("source"));

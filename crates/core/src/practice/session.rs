@@ -107,6 +107,14 @@ impl Sandbox {
                 message: "a simulated push needs practice mode's sandbox".into(),
             });
         };
-        super::simulate_push(&access, &spec.source.repository, &spec.source.branch, message, &[], files).await
+        super::simulate_push(
+            &access,
+            &spec.source.repository,
+            &spec.source.branch,
+            message,
+            &[],
+            files,
+        )
+        .await
     }
 }
