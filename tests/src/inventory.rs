@@ -151,6 +151,7 @@ pub fn sdk_inventory(sb: &Sandbox, spec: &LabSpec) -> Vec<String> {
             if [&n.pipeline_role, &n.build_role, &n.task_execution_role]
                 .iter()
                 .any(|x| x.as_deref() == Some(r.role_name()))
+                || r.role_name() == n.scheduler_role
             {
                 left.push(format!("iam_role {}", r.role_name()));
             }

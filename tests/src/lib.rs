@@ -185,7 +185,8 @@ fn control(sandbox: &SandboxAccess, path: &str, body: Value) -> Value {
         .unwrap_or_else(|e| panic!("POST {path}: {e}"))
 }
 
-fn complete_connection(sandbox: &SandboxAccess, arn: &str) {
+/// Completes a pending connection as the handshake page would.
+pub fn complete_connection(sandbox: &SandboxAccess, arn: &str) {
     control(
         sandbox,
         "/_sandbox/connections/complete",

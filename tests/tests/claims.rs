@@ -150,19 +150,13 @@ fn the_intent_row_is_written_before_the_create_reaches_aws() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let url = sb.url.clone();
+    let access = sb.access();
     let reader = std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
             let e: Value = serde_json::from_str(&line).unwrap();
             if e["kind"] == "connection" && e["state"] == "waiting" {
-                let arn = e["detail"]["physicalId"].as_str().unwrap();
-                reqwest::blocking::Client::new()
-                    .post(format!("{url}/_sandbox/connections/complete"))
-                    .json(&json!({ "connectionArn": arn, "status": "AVAILABLE" }))
-                    .send()
-                    .and_then(|r| r.error_for_status())
-                    .unwrap();
+                pipewright_tests::complete_connection(&access, e["detail"]["physicalId"].as_str().unwrap());
             }
         }
     });

@@ -46,6 +46,10 @@ describe("Progress", () => {
         "ecs_cluster-ktb-cluster",
         "task_definition-ktb-task",
         "ecs_service-ktb-svc",
+        "iam_role-ktb-expiry-role",
+        "schedule_group-ktb-expiry",
+        "schedule-ktb-expiry/stop-service",
+        "schedule-ktb-expiry/delete-load-balancer",
         "first_run-ktb-pipeline#1",
       ].map((r) => `progress-row-${r}`),
     );
@@ -111,8 +115,8 @@ describe("Progress", () => {
     fakeBackend.state().missingKinds = ["ecs_service", "load_balancer"];
     render(Progress);
     const resume = await screen.findByTestId("progress-resume");
-    expect(screen.getAllByTestId(/^progress-row-/)).toHaveLength(19);
-    expect(resume).toHaveTextContent("17 of 19 resources exist");
+    expect(screen.getAllByTestId(/^progress-row-/)).toHaveLength(23);
+    expect(resume).toHaveTextContent("21 of 23 resources exist");
     expect(screen.queryByTestId("progress-report")).toBeNull();
     const missing = screen
       .getAllByTestId(/^progress-row-/)

@@ -73,19 +73,27 @@ describe("Watch", () => {
         if (seen[stage].at(-1) !== status) seen[stage].push(status);
       }
     };
+    // Every state the DOM shows is recorded as it is rendered (a MutationObserver runs after
+    // each update), not sampled by polling, so a busy machine cannot skip one.
+    const observer = new MutationObserver(record);
+    observer.observe(screen.getByTestId("watch-graph"), {
+      attributes: true,
+      attributeFilter: ["data-status"],
+      childList: true,
+      subtree: true,
+    });
     await push(SUCCEEDS);
     await expect
       .poll(
-        () => {
-          record();
-          return screen.getByTestId("watch-run-commit").textContent?.includes(SUCCEEDS) &&
-            runStatus() === "Succeeded"
+        () =>
+          screen.getByTestId("watch-run-commit").textContent?.includes(SUCCEEDS) &&
+          runStatus() === "Succeeded"
             ? "done"
-            : "running";
-        },
-        { timeout: 5000, interval: 5 },
+            : "running",
+        { timeout: 10000 },
       )
       .toBe("done");
+    observer.disconnect();
     record();
     for (const stage of ["Build", "Deploy"]) {
       expect(seen[stage].slice(-2), stage).toEqual(["InProgress", "Succeeded"]);
