@@ -74,6 +74,10 @@ FAULT_ERRORS = {
     "ThrottlingException": (400, "Sender"),
     "InternalFailure": (500, "Receiver"),
     "ServiceUnavailable": (503, "Receiver"),
+    # Refusals no client retries: a step that fails for good (a teardown error, a mistyped
+    # secret) without waiting out the client's retry deadline.
+    "AccessDenied": (403, "Sender"),
+    "SignatureDoesNotMatch": (403, "Sender"),
 }
 _FAULTS: list[dict] = []
 _FAULTS_LOCK = threading.Lock()
@@ -604,7 +608,8 @@ def _reset_connection(environ: dict) -> None:
 
 @registry.control("GET", "/_sandbox/health")
 def _health(body: dict, query: dict) -> dict:
-    out = {"status": "ok", "timeScale": CLOCK.scale, "awsTime": CLOCK.aws_time()}
+    out = {"status": "ok", "timeScale": CLOCK.scale, "awsTime": CLOCK.aws_time(),
+           "ticks": registry.ticks()}
     for fields in registry.HEALTH_FIELDS:
         out.update(fields())
     return out

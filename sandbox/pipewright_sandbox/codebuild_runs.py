@@ -41,7 +41,7 @@ import shutil
 import time
 import uuid
 
-from . import buildspec_runner, github, service_roles
+from . import buildspec_runner, github, run_holds, service_roles
 from .registry import AWS_DURATIONS, CLOCK, AwsError, RequestInfo, add_ticker, json_op
 
 PREFIX = "CodeBuild_20161006"
@@ -119,6 +119,7 @@ class BuildRun:
         self.session = "AWSCodeBuild-" + build["id"].split(":", 1)[1]
         self.logs_ok = False  # the log stream is open (checked in PROVISIONING)
         self.stopped = False
+        self.held_until: float | None = None  # a held phase ends no earlier (run_holds)
         self.runner = _runner_for(self, project)  # the buildspec really runs (held sources)
         if self.runner is not None:
             build["pw_image_uri"] = build["pw_container_name"] = None
@@ -141,9 +142,13 @@ class BuildRun:
             if name == "COMPLETED":
                 self._complete(CLOCK.wall_time_of(self.phase_started))
                 return
+            if run_holds.phase_held(self.build.get("projectName", ""), name):
+                self.held_until = now
+                return
             if now - self.phase_started < aws_secs:
                 return
-            end = self.phase_started + aws_secs
+            end = max(self.phase_started + aws_secs, self.held_until or 0.0)
+            self.held_until = None
             if self.runner is not None:
                 if not self.runner.ready(name):
                     return  # the phase's commands are still running

@@ -19,7 +19,8 @@ the action with AWS's message in errorDetails. DisableStageTransition/EnableStag
 hold executions at a stage's inbound transition (or after a stage, Outbound) until enabled.
 
 Pushes start executions through triggers.py (POST /_sandbox/push); this module's control
-route is POST /_sandbox/fail-stage (the next N runs of a stage fail).
+route is POST /_sandbox/fail-stage (the next N runs of a stage fail); run_holds.py holds a run
+at a stage until a test releases it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import time
 import uuid
 from typing import Any
 
-from . import codebuild_runs, ecs_rollout, github, service_roles
+from . import codebuild_runs, ecs_rollout, github, run_holds, service_roles
 from .registry import (
     AWS_DURATIONS,
     CLOCK,
@@ -281,6 +282,8 @@ def _advance_stage(exe: Execution, now: float) -> None:
     actions = _stage_actions(exe, stage)
     running = [r for r in (exe.current.get(a["name"]) for a in actions)
                if r and r.stage == stage and r.status == "InProgress"]
+    if running and exe.status != "Stopping" and run_holds.stage_held(exe.name, stage):
+        return  # its actions started; they and the stage stay InProgress until released
     for run in running:
         _poll_action(run, now)
     if any(r.status == "InProgress" for r in running):

@@ -195,7 +195,18 @@ def add_ticker(fn: Callable[[float], None]) -> None:
         threading.Thread(target=_tick_forever, name="pipewright-ticker", daemon=True).start()
 
 
+_TICKS = 0
+
+
+def ticks() -> int:
+    """Ticks completed so far: a test that asserts something did NOT happen waits until the
+    simulations have had their turns (GET /_sandbox/health), not for a wall-clock time."""
+    with STATE_LOCK:
+        return _TICKS
+
+
 def _tick_forever() -> None:
+    global _TICKS
     while True:
         time.sleep(TICK_SECONDS)
         with STATE_LOCK:
@@ -205,3 +216,4 @@ def _tick_forever() -> None:
                     fn(now)
                 except Exception:  # one broken simulation must not stop the others
                     traceback.print_exc()
+            _TICKS += 1

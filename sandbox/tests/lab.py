@@ -21,6 +21,27 @@ def wait_for(fn, deadline=15.0):
     raise AssertionError(f"timed out waiting for {fn.__name__}")
 
 
+def wait_ticks(control, n=5):
+    """Wait until the sandbox's simulations have each had `n` more turns: what a test that
+    asserts something did NOT happen waits for, instead of a fixed sleep."""
+    start = control("/_sandbox/health", method="GET")["ticks"]
+    wait_for(lambda: control("/_sandbox/health", method="GET")["ticks"] >= start + n)
+
+
+def wait_aws_time(control, t):
+    """Wait until the sandbox's AWS clock has passed `t`, then for the ticker to act on it."""
+    wait_for(lambda: control("/_sandbox/health", method="GET")["awsTime"] > t, 30)
+    wait_ticks(control, 2)
+
+
+def held(control, **key):
+    """What the hold-run matching `key` (pipelineName/stageName or projectName/phase) holds."""
+    for h in control("/_sandbox/hold-run", method="GET")["holds"]:
+        if all(h.get(k) == v for k, v in key.items()):
+            return h["held"]
+    return None
+
+
 def uid(prefix):
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 

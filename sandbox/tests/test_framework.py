@@ -61,7 +61,9 @@ NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 @pytest.mark.parametrize("code,status", [("ThrottlingException", 400),
                                          ("InternalFailure", 500),
-                                         ("ServiceUnavailable", 503)])
+                                         ("ServiceUnavailable", 503),
+                                         ("AccessDenied", 403),
+                                         ("SignatureDoesNotMatch", 403)])
 @pytest.mark.parametrize("service", ["ecs", "ec2", "iam", "s3"])
 def test_fault_errors_in_each_protocol(client, control, service, code, status):
     op = {"ecs": "ListClusters", "ec2": "DescribeVpcs", "iam": "ListRoles", "s3": "ListBuckets"}[service]
@@ -85,6 +87,18 @@ def test_sdk_retries_injected_faults(client, control):
     client("ecs", config=Config(retries={"mode": "standard", "total_max_attempts": 5})).list_clusters()
     outcomes = [c["outcome"] for c in control("/_sandbox/calls", method="GET")["calls"]]
     assert outcomes == ["ThrottlingException", "ThrottlingException", "ok"]
+
+
+def test_refusal_faults_are_not_retried(client, control):
+    control("/_sandbox/calls", method="DELETE")
+    control("/_sandbox/faults", {"rules": [{"service": "ecs", "error": "AccessDenied",
+                                            "count": 2}]})
+    ecs = client("ecs", config=Config(retries={"mode": "standard", "total_max_attempts": 5}))
+    with pytest.raises(ClientError) as err:
+        ecs.list_clusters()
+    assert err.value.response["Error"]["Code"] == "AccessDenied"
+    outcomes = [c["outcome"] for c in control("/_sandbox/calls", method="GET")["calls"]]
+    assert outcomes == ["AccessDenied"]
 
 
 def test_fault_probability_zero_never_fires(client, control):

@@ -7,8 +7,9 @@ import uuid
 
 import pytest
 
-from lab import (builds_of, executions, make_pipeline, uid, wait_all_done, wait_done,
-                 wait_for)
+from conftest import ControlError
+from lab import (builds_of, executions, held, make_pipeline, uid, wait_all_done, wait_aws_time,
+                 wait_done, wait_for, wait_ticks)
 
 TRIGGERS = [{"providerType": "CodeStarSourceConnection", "gitConfiguration": {
     "sourceActionName": "Source",
@@ -245,7 +246,7 @@ def test_unknown_pipeline_and_execution(client):
         cp.start_pipeline_execution(name="nope")
 
 
-def test_disabled_transition_holds_the_run_until_enabled(client, infra):
+def test_disabled_transition_holds_the_run_until_enabled(client, control, infra):
     """The product creates the pipeline with all stages and holds the first run before Deploy
     until the ECS service exists."""
     cp = client("codepipeline")
@@ -264,7 +265,7 @@ def test_disabled_transition_holds_the_run_until_enabled(client, infra):
     assert state["enabled"] is False and state["disabledReason"] == "Waiting for the ECS service"
     assert state["lastChangedBy"].startswith("arn:aws:") and state["lastChangedAt"]
     assert "latestExecution" not in deploy
-    time.sleep(0.3)  # still held: nothing enters a disabled transition
+    wait_ticks(control)  # still held: nothing enters a disabled transition
     assert cp.get_pipeline_execution(pipelineName=name, pipelineExecutionId=exe_id)[
         "pipelineExecution"]["status"] == "InProgress"
     assert "latestExecution" not in cp.get_pipeline_state(name=name)["stageStates"][2]
@@ -274,6 +275,68 @@ def test_disabled_transition_holds_the_run_until_enabled(client, infra):
     assert state["inboundTransitionState"]["enabled"] is True
     assert state["latestExecution"]["pipelineExecutionId"] == exe_id
     assert wait_done(cp, name, exe_id, 15) == "Succeeded"
+
+
+def test_hold_run_keeps_a_stage_in_progress_until_released(client, control, infra):
+    cp, cb = client("codepipeline"), client("codebuild")
+    name = uid("pipe")
+    control("/_sandbox/hold-run", {"pipelineName": name, "stageName": "Build"})
+    try:
+        make_pipeline(client, infra, repo=f"ktb/{uid('repo')}", name=name, deploy=True)
+        exe_id = executions(cp, name)[0]["pipelineExecutionId"]
+        wait_for(lambda: held(control, pipelineName=name, stageName="Build") == [exe_id], 10)
+        build_id = cp.get_pipeline_state(name=name)["stageStates"][1]["actionStates"][0][
+            "latestExecution"]["externalExecutionId"]
+        # The build CodePipeline started runs to its end meanwhile; the stage waits on.
+        wait_for(lambda: cb.batch_get_builds(ids=[build_id])["builds"][0]["buildStatus"]
+                 == "SUCCEEDED", 15)
+        wait_ticks(control)
+        stages = cp.get_pipeline_state(name=name)["stageStates"]
+        assert stages[1]["latestExecution"]["status"] == "InProgress"
+        assert stages[1]["actionStates"][0]["latestExecution"]["status"] == "InProgress"
+        assert "latestExecution" not in stages[2]
+        assert held(control, pipelineName=name, stageName="Build") == [exe_id]
+
+        control(f"/_sandbox/hold-run?pipelineName={name}&stageName=Build", method="DELETE")
+        assert wait_done(cp, name, exe_id, 15) == "Succeeded"
+        assert held(control, pipelineName=name, stageName="Build") is None
+    finally:
+        control("/_sandbox/hold-run", method="DELETE")
+
+
+def test_hold_run_keeps_a_build_in_a_phase_until_released(client, control, infra):
+    cp, cb = client("codepipeline"), client("codebuild")
+    project = infra["project"]
+    control("/_sandbox/hold-run", {"projectName": project, "phase": "build"})
+    try:
+        name = make_pipeline(client, infra, repo=f"ktb/{uid('repo')}")
+        exe_id = executions(cp, name)[0]["pipelineExecutionId"]
+        build_id = wait_for(lambda: (held(control, projectName=project, phase="BUILD")
+                                     or [None])[0], 10)
+        # Held well past BUILD's length on AWS (83 s): still in BUILD, its log half written.
+        wait_aws_time(control, control("/_sandbox/health", method="GET")["awsTime"] + 200)
+        b = cb.batch_get_builds(ids=[build_id])["builds"][0]
+        assert (b["buildStatus"], b["currentPhase"]) == ("IN_PROGRESS", "BUILD")
+        assert [p["phaseType"] for p in b["phases"]][-2:] == ["PRE_BUILD", "BUILD"]
+        assert "endTime" not in b["phases"][-1]
+        assert cp.get_pipeline_execution(pipelineName=name, pipelineExecutionId=exe_id)[
+            "pipelineExecution"]["status"] == "InProgress"
+
+        control("/_sandbox/hold-run", method="DELETE")
+        assert wait_done(cp, name, exe_id, 15) == "Succeeded"
+        b = cb.batch_get_builds(ids=[build_id])["builds"][0]
+        build = next(p for p in b["phases"] if p["phaseType"] == "BUILD")
+        assert build["phaseStatus"] == "SUCCEEDED"
+        assert build["durationInSeconds"] >= 200  # as long as it was held
+    finally:
+        control("/_sandbox/hold-run", method="DELETE")
+
+
+def test_hold_run_refuses_a_half_key(control):
+    for body in ({"pipelineName": "p"}, {"stageName": "Build"}, {"projectName": "x"}, {}):
+        with pytest.raises(ControlError) as err:
+            control("/_sandbox/hold-run", body)
+        assert err.value.status == 400, body
 
 
 def test_stage_transition_errors(client, infra):

@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import eventually, iam_settle
+from lab import wait_for
 
 LINGER = 60 * 0.01  # AWS_DURATIONS["eni_linger"] at the tests' time scale (0.01)
 DRAIN = 30 * 0.01
@@ -110,15 +111,15 @@ def test_ecs_service_interfaces_linger_then_vanish(client):
     # Scaling down releases one (it lingers first).
     ecs.update_service(cluster=cluster, service="web", desiredCount=1)
     assert len(ec2.describe_network_interfaces(Filters=flt)["NetworkInterfaces"]) == 2
-    time.sleep(LINGER + 0.3)
-    assert len(ec2.describe_network_interfaces(Filters=flt)["NetworkInterfaces"]) == 1
+    wait_for(lambda: len(ec2.describe_network_interfaces(Filters=flt)["NetworkInterfaces"]) == 1,
+             LINGER + 10)
     ecs.update_service(cluster=cluster, service="web", desiredCount=0)
     ecs.delete_service(cluster=cluster, service="web")
     with pytest.raises(ClientError) as err:
         ec2.delete_security_group(GroupId=sg)
     assert _code(err) == "DependencyViolation"
-    time.sleep(LINGER + 0.3)
-    assert ec2.describe_network_interfaces(Filters=flt)["NetworkInterfaces"] == []
+    wait_for(lambda: ec2.describe_network_interfaces(Filters=flt)["NetworkInterfaces"] == [],
+             LINGER + 10)
     ec2.delete_security_group(GroupId=sg)
 
 
@@ -139,15 +140,16 @@ def test_cluster_with_services_cannot_be_deleted(client):
     with pytest.raises(ClientError) as err:  # DRAINING still counts
         ecs.delete_cluster(cluster=cluster)
     assert _code(err) == "ClusterContainsServicesException"
-    time.sleep(DRAIN + 0.3)
-    assert ecs.describe_services(cluster=cluster, services=["web"])["services"][0]["status"] == "INACTIVE"
+    wait_for(lambda: ecs.describe_services(cluster=cluster, services=["web"])["services"][0][
+        "status"] == "INACTIVE", DRAIN + 10)
     ecs.delete_cluster(cluster=cluster)
 
 
 def test_force_delete_service(client):
     _, ecs, cluster, _, _ = _ecs_service(client, desired=1)
     ecs.delete_service(cluster=cluster, service="web", force=True)
-    time.sleep(DRAIN + 0.3)
+    wait_for(lambda: ecs.describe_services(cluster=cluster, services=["web"])["services"][0][
+        "status"] == "INACTIVE", DRAIN + 10)
     ecs.delete_cluster(cluster=cluster)
 
 

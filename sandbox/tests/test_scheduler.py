@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import ACCOUNT, allow, iam_settle, make_role
-from lab import uid, wait_for
+from lab import uid, wait_aws_time, wait_for, wait_ticks
 
 SCHEDULER = "scheduler.amazonaws.com"
 SCALE = 0.01  # the tests' time scale
@@ -137,7 +137,7 @@ def test_billing_stop_scales_service_to_zero_and_deletes_load_balancer(client, c
     assert error(lambda: sched.get_schedule(GroupName=group, Name="stop-service")) == (
         "ResourceNotFoundException", "Schedule stop-service does not exist.")
     assert sched.get_schedule(GroupName=group, Name="delete-lb")["ActionAfterCompletion"] == "NONE"
-    time.sleep(0.3)
+    wait_ticks(control, 10)
     assert len(invocations(control, elb_arn)) == 1  # a one-time schedule runs once
 
 
@@ -250,7 +250,7 @@ def test_disabled_schedule_waits_and_bad_input_fails(client, control, infra):
     name = uid("off")
     payload = {"cluster": infra["cluster"], "Service": infra["service"], "DesiredCount": 0}
     arn = schedule(sched, name, at(due), ECS_TARGET, role, payload, state="DISABLED")
-    time.sleep(0.6)  # 60 AWS seconds: past its time
+    wait_aws_time(control, due + 30)  # past its time, and the scheduler has looked since
     assert not invocations(control, arn)
     got = sched.get_schedule(Name=name)
     sched.update_schedule(Name=name, ScheduleExpression=got["ScheduleExpression"],

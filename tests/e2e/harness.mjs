@@ -198,6 +198,20 @@ export async function sandboxCall(url, service, target, body, region = "ap-north
   return res.json();
 }
 
+/**
+ * Calls one of the sandbox's `/_sandbox/...` control routes with its key (faults, holds):
+ * `method` POST with a JSON `body`, or GET / DELETE without one. Resolves with the JSON answer.
+ */
+export async function sandboxControl(url, method, path, body) {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { "Content-Type": "application/json", "X-Pipewright-Sandbox-Key": sandboxKey(url) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
 /** Plays the console's "complete connection" handshake for every PENDING connection in `region`. */
 export async function completePendingConnections(url, region = "ap-northeast-2") {
   const { Connections = [] } = await sandboxCall(

@@ -92,6 +92,29 @@ impl Sandbox {
         control(&self.access(), path, body)
     }
 
+    /// Holds every run of `pipeline` that enters `stage` there, InProgress, until
+    /// [`Sandbox::release_stage`] (the sandbox's `/_sandbox/hold-run`): an in-between state a
+    /// test can wait for instead of polling fast enough to catch it.
+    pub fn hold_stage(&self, pipeline: &str, stage: &str) {
+        self.control(
+            "/_sandbox/hold-run",
+            json!({ "pipelineName": pipeline, "stageName": stage }),
+        );
+    }
+
+    pub fn release_stage(&self, pipeline: &str, stage: &str) {
+        self.delete(&format!("/_sandbox/hold-run?pipelineName={pipeline}&stageName={stage}"));
+    }
+
+    /// Keeps every build of `project` in `phase` (`BUILD`, ...) until [`Sandbox::release_phase`].
+    pub fn hold_phase(&self, project: &str, phase: &str) {
+        self.control("/_sandbox/hold-run", json!({ "projectName": project, "phase": phase }));
+    }
+
+    pub fn release_phase(&self, project: &str, phase: &str) {
+        self.delete(&format!("/_sandbox/hold-run?projectName={project}&phase={phase}"));
+    }
+
     /// DELETEs one of the control endpoints (`/_sandbox/calls`, `/_sandbox/faults`).
     pub fn delete(&self, path: &str) {
         reqwest::blocking::Client::new()

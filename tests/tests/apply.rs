@@ -523,14 +523,46 @@ fn a_resource_with_our_name_but_not_our_tag_is_refused() {
 #[test]
 fn throttling_faults_are_retried_to_the_end() {
     let sb = Sandbox::start(TIME_SCALE);
-    sb.control(
-        "/_sandbox/faults",
-        json!({ "rules": [{ "error": "ThrottlingException", "probability": 0.3 }] }),
-    );
+    // Count-based, not a probability: the first two calls of each create, from the first
+    // resources to the last, are throttled, so every run sees the same 26 faults and no call
+    // is throttled more often than the SDK retries (5 attempts).
+    const CREATES: [&str; 13] = [
+        "CreateRole",
+        "PutRolePolicy",
+        "CreateSecurityGroup",
+        "CreateRepository",
+        "CreateLogGroup",
+        "CreateProject",
+        "CreateLoadBalancer",
+        "CreateTargetGroup",
+        "CreateListener",
+        "CreateCluster",
+        "CreateService",
+        "CreatePipeline",
+        "CreateSchedule",
+    ];
+    let rules: Vec<Value> = CREATES
+        .iter()
+        .map(|op| json!({ "operation": op, "error": "ThrottlingException", "count": 2 }))
+        .collect();
+    sb.control("/_sandbox/faults", json!({ "rules": rules }));
     let spec = spec("ktb", "octo");
     up(&sb, &spec, Arc::new(Ledger::in_memory().unwrap()), 4).expect("up under throttling");
-    let throttled = sb.calls().iter().filter(|(_, o)| o == "ThrottlingException").count();
-    assert!(throttled > 10, "faults fired {throttled} times");
+    let calls = sb.calls();
+    let throttled: Vec<&str> = calls
+        .iter()
+        .filter(|(_, o)| o == "ThrottlingException")
+        .map(|(op, _)| op.as_str())
+        .collect();
+    for op in CREATES {
+        assert_eq!(throttled.iter().filter(|t| **t == op).count(), 2, "{op}: {throttled:?}");
+        // Each throttled create was retried until it went through.
+        assert!(
+            calls.iter().any(|(o, out)| o == op && out != "ThrottlingException"),
+            "{op}"
+        );
+    }
+    assert_eq!(throttled.len(), 26, "{throttled:?}");
     sb.delete("/_sandbox/faults");
     runtime().block_on(async {
         let aws = sb.aws().await;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pipewright_core::ledger::Ledger;
-use pipewright_core::watch::{self, HealthProbe, HealthState, RunStatus};
+use pipewright_core::watch::{self, ActionView, HealthProbe, HealthState, PipelineSnapshot, RunStatus};
 use pipewright_tests::watching::*;
 use pipewright_tests::{Sandbox, TimedLines, cli_bin};
 use serde_json::json;
@@ -38,9 +38,51 @@ fn a_push_is_followed_stage_by_stage_with_every_change_in_order() {
     });
     let mut c = Consumer::default();
     c.until(&w, 30, "the first snapshot", |_| true);
+    // Each stage, and the build half way, held until the watch has shown it: the in-between
+    // states below are there for as long as it takes, not for a few ticks of the sandbox.
+    let (pipeline, project) = (spec.names().pipeline, spec.names().build_project);
+    for stage in ["Source", "Build", "Deploy"] {
+        sb.hold_stage(&pipeline, stage);
+    }
+    sb.hold_phase(&project, "BUILD");
     let commit = "3f2a9c1d0b8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a";
     let id = push(&sb, &spec, commit, "Fix health check");
     w.wake.notify_one();
+    let action = |s: &PipelineSnapshot, name: &str| -> Option<ActionView> {
+        if s.selected_execution_id.as_deref() != Some(id.as_str()) {
+            return None;
+        }
+        s.stages
+            .iter()
+            .flat_map(|st| &st.actions)
+            .find(|a| a.name == name)
+            .cloned()
+    };
+    let in_progress =
+        |s: &PipelineSnapshot, name: &str| action(s, name).is_some_and(|a| a.status == Some(RunStatus::InProgress));
+    c.until(&w, 60, "Source in progress", |s| in_progress(s, "Source"));
+    sb.release_stage(&pipeline, "Source");
+    c.until(
+        &w,
+        60,
+        "the build in its BUILD phase, the earlier phases' lines read",
+        |s| {
+            in_progress(s, "Build")
+                && action(s, "Build")
+                    .and_then(|a| a.build)
+                    .is_some_and(|b| b.current_phase.as_deref() == Some("BUILD") && !b.log_tail.is_empty())
+        },
+    );
+    sb.release_phase(&project, "BUILD");
+    c.until(&w, 60, "the build to end while its stage is held", |s| {
+        in_progress(s, "Build")
+            && action(s, "Build")
+                .and_then(|a| a.build)
+                .is_some_and(|b| b.status.as_deref() == Some("SUCCEEDED"))
+    });
+    sb.release_stage(&pipeline, "Build");
+    c.until(&w, 60, "Deploy in progress", |s| in_progress(s, "Deploy"));
+    sb.release_stage(&pipeline, "Deploy");
     c.until(&w, 60, "the run to succeed and the app to answer", |s| {
         execution_status(s, &id) == Some(RunStatus::Succeeded) && s.health.state == HealthState::Healthy
     });
@@ -280,9 +322,20 @@ fn queued_runs_appear_and_are_followed_in_order() {
     let w = Watching::start(&sb, &spec, |o| o.probe = HealthProbe::Off);
     let mut c = Consumer::default();
     c.until(&w, 30, "the first snapshot", |_| true);
+    // The first run held in Build until the watch has listed both in progress.
+    let pipeline = spec.names().pipeline;
+    sb.hold_stage(&pipeline, "Build");
     let first = push(&sb, &spec, "1111111111111111111111111111111111111111", "First");
     let second = push(&sb, &spec, "2222222222222222222222222222222222222222", "Second");
     w.wake.notify_one();
+    c.until(&w, 60, "both runs listed in progress", |s| {
+        s.executions.len() >= 2
+            && s.executions[0].id == second
+            && s.executions[1].id == first
+            && s.executions[0].status == RunStatus::InProgress
+            && s.executions[1].status == RunStatus::InProgress
+    });
+    sb.release_stage(&pipeline, "Build");
     c.until(&w, 90, "both runs to succeed", |s| {
         execution_status(s, &first) == Some(RunStatus::Succeeded)
             && execution_status(s, &second) == Some(RunStatus::Succeeded)

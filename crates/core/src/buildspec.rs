@@ -138,16 +138,41 @@ mod tests {
         assert!(inline(true).contains("IMAGE_TAG=$IMAGE_TAG-b$CODEBUILD_BUILD_NUMBER"));
     }
 
-    // The sections CodeBuild reads. That the text is YAML CodeBuild accepts is proven where it
-    // is parsed: the sandbox's build runner (`yaml.safe_load`, CodeBuild's checks) runs it in
-    // every full `up` of tests/tests (apply.rs, first_run.rs, claims.rs).
+    // The sections CodeBuild reads, read by a YAML parser: a stray indent or an unquoted `:`
+    // that makes the text invalid YAML, or moves a command into another phase, fails here.
+    // The sandbox's build runner also runs it in every full `up` of tests/tests.
     #[test]
     fn has_the_sections_codebuild_reads() {
-        for text in [inline(false), inline(true)] {
-            assert!(text.starts_with("version: 0.2\n"));
-            for key in ["  pre_build:", "  build:", "  post_build:", "artifacts:"] {
-                assert!(text.lines().any(|l| l == key), "{key} in\n{text}");
-            }
+        use serde_norway::Value;
+        for text in [inline(false), inline(true), committed(false)] {
+            let doc: Value = serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            assert_eq!(doc["version"], Value::from(0.2), "{text}");
+            let Value::Mapping(phases) = &doc["phases"] else {
+                panic!("phases is not a mapping in\n{text}")
+            };
+            let names: Vec<&str> = phases.keys().filter_map(Value::as_str).collect();
+            assert_eq!(names, ["pre_build", "build", "post_build"], "{text}");
+            let commands = |phase: &str| -> Vec<String> {
+                doc["phases"][phase]["commands"]
+                    .as_sequence()
+                    .unwrap_or_else(|| panic!("{phase}.commands is not a list in\n{text}"))
+                    .iter()
+                    .map(|c| c.as_str().expect("a command is a string").to_string())
+                    .collect()
+            };
+            let pre = commands("pre_build");
+            assert!(pre[1].starts_with("aws ecr get-login-password"), "{pre:?}");
+            assert!(pre.last().unwrap().starts_with("for image in $(awk"), "{pre:?}");
+            assert_eq!(commands("build"), ["docker build -t $REPOSITORY_URI:$IMAGE_TAG ."]);
+            let post = commands("post_build");
+            assert_eq!(post.len(), 3, "{post:?}");
+            assert_eq!(post[0], "docker push $REPOSITORY_URI:$IMAGE_TAG");
+            assert!(post[1].ends_with("> imagedefinitions.json"), "{post:?}");
+            assert_eq!(
+                doc["artifacts"]["files"],
+                Value::Sequence(vec![Value::from("imagedefinitions.json")]),
+                "{text}"
+            );
         }
     }
 }
