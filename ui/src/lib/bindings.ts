@@ -792,9 +792,6 @@ requests: RequestCount,
  */
 sample_repository: string | null, };
 
-/**
- * The doctor's answer.
- */
 export type DoctorReport = { lab: string, region: string, 
 /**
  * The run it looked at (the newest), if the pipeline has run.
