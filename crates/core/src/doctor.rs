@@ -389,8 +389,8 @@ fn build_failure(spec: &LabSpec, action: &ActionView, message: &str, practice: b
             "build_docker_hub_limit",
             Severity::Error,
             field,
-            format!("The build could not pull its base image: Docker Hub answered toomanyrequests (its pull limit for anonymous pulls, which CodeBuild's shared addresses reach). Pull Docker Official Images from AWS's mirror instead: let Pipewright write the buildspec (inline), which pre-pulls them from public.ecr.aws/docker/library, or change FROM to public.ecr.aws/docker/library/<image>."),
-            format!("빌드가 기본 이미지를 가져오지 못했습니다. Docker Hub가 toomanyrequests로 응답했습니다(익명 풀 한도이며, CodeBuild의 공유 주소는 이 한도에 도달합니다). Docker 공식 이미지를 AWS의 미러에서 가져오세요. Pipewright가 만드는 buildspec(인라인)을 사용하면 public.ecr.aws/docker/library에서 미리 가져오며, 또는 FROM을 public.ecr.aws/docker/library/<이미지>로 바꾸세요."),
+            "The build could not pull its base image: Docker Hub answered toomanyrequests (its pull limit for anonymous pulls, which CodeBuild's shared addresses reach). Pull Docker Official Images from AWS's mirror instead: let Pipewright write the buildspec (inline), which pre-pulls them from public.ecr.aws/docker/library, or change FROM to public.ecr.aws/docker/library/<image>.".into(),
+            "빌드가 기본 이미지를 가져오지 못했습니다. Docker Hub가 toomanyrequests로 응답했습니다(익명 풀 한도이며, CodeBuild의 공유 주소는 이 한도에 도달합니다). Docker 공식 이미지를 AWS의 미러에서 가져오세요. Pipewright가 만드는 buildspec(인라인)을 사용하면 public.ecr.aws/docker/library에서 미리 가져오며, 또는 FROM을 public.ecr.aws/docker/library/<이미지>로 바꾸세요.".into(),
         ).evidence(hub))));
         return;
     }
