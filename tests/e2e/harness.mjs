@@ -235,15 +235,3 @@ export async function switchTheme(browser, want) {
   const [, bg] = await read();
   if (bg === wasBg) throw new Error(`the background stayed ${bg} when the theme went ${was} -> ${want}`);
 }
-
-/** The codes of the findings (preflight, doctor) the screen shows, in order. */
-export function findingCodes(browser) {
-  return browser.execute(() =>
-    [...document.querySelectorAll('[data-testid="finding"]')].map((el) => el.getAttribute("data-code")),
-  );
-}
-
-/** Waits until the findings shown pass `check` (given their codes). */
-export async function waitForCodes(browser, check, what, timeout = 30_000) {
-  await browser.waitUntil(async () => check(await findingCodes(browser)), { timeout, interval: 200, timeoutMsg: what });
-}

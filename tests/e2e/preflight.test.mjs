@@ -5,18 +5,7 @@
 // through Source → Build → Deploy. Saves screenshots of each.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import {
-  click,
-  completePendingConnections,
-  fill,
-  findingCodes,
-  launchApp,
-  screenshot,
-  startSandbox,
-  stopProcess,
-  waitForCodes,
-  waitForText,
-} from "./harness.mjs";
+import { click, completePendingConnections, fill, launchApp, screenshot, startSandbox, stopProcess, waitForText } from "./harness.mjs";
 
 let sandbox;
 before(async () => {
@@ -24,7 +13,12 @@ before(async () => {
 });
 after(() => stopProcess(sandbox?.child));
 
-const codes = findingCodes;
+const codes = (b) =>
+  b.execute(() => [...document.querySelectorAll('[data-testid="finding"]')].map((el) => el.getAttribute("data-code")));
+
+async function waitForCodes(b, check, what) {
+  await b.waitUntil(async () => check(await codes(b)), { timeout: 30_000, interval: 200, timeoutMsg: what });
+}
 
 test("preflight findings, their fixes, the lab up and a greeting pushed from Watch", async () => {
   const { browser: b, close } = await launchApp({ lang: "en_US.UTF-8", sandboxUrl: sandbox.url });
