@@ -44,6 +44,7 @@ macro_rules! app_commands {
             watch::lab_run,
             watch::lab_stop,
             watch::lab_retry,
+            watch::lab_doctor,
         }
     };
 }

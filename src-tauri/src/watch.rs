@@ -7,11 +7,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use pipewright_core::api::CredentialSource;
+use pipewright_core::doctor::{self, DoctorReport};
+use pipewright_core::github::{Endpoints, GitHub};
 use pipewright_core::practice::Sandbox;
 use pipewright_core::progress::Cancel;
 use pipewright_core::spec::LabSpec;
 use pipewright_core::watch::{self, RetryOutcome, WatchEvent, WatchOptions, WatchTarget};
-use pipewright_core::{AwsContext, Error, ErrorPayload};
+use pipewright_core::{AwsContext, CredentialStore, Error, ErrorPayload};
 use tauri::State;
 use tauri::ipc::Channel;
 use tokio::sync::Notify;
@@ -131,4 +133,28 @@ pub async fn lab_retry(
     let out = watch::retry(&aws, &spec.names().pipeline, execution.as_deref()).await?;
     ring(&lab);
     Ok(out)
+}
+
+/// The doctor: reads the lab's state (the newest run, its build and rollout, the connection,
+/// the targets' health, the repository's branches) and says what is wrong and what to do.
+#[tauri::command]
+pub async fn lab_doctor(
+    sandbox: State<'_, Sandbox>,
+    labs: State<'_, Labs>,
+    source: CredentialSource,
+    lab: String,
+) -> Reply<DoctorReport> {
+    let (spec, aws) = self::lab(&sandbox, &labs, &source, &lab).await?;
+    let sandbox_url = match source {
+        CredentialSource::Practice => sandbox.access().map(|a| a.url),
+        _ => None,
+    };
+    // The repository is best effort: without it, only the pushes that started no run go unchecked.
+    let github = Endpoints::for_mode(sandbox_url.as_deref()).await.ok().map(|e| {
+        let token = CredentialStore::open()
+            .ok()
+            .and_then(|s| s.github_token().ok().flatten());
+        GitHub::new(e, token)
+    });
+    Ok(doctor::run(&aws, &spec, github.as_ref()).await?)
 }

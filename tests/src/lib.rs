@@ -287,13 +287,22 @@ pub fn practice_up(
     sb: &Sandbox,
     spec: &pipewright_core::spec::LabSpec,
 ) -> Result<pipewright_core::apply::ApplyReport, pipewright_core::Error> {
+    practice_up_in(sb, spec, pipewright_core::ledger::Ledger::in_memory().unwrap())
+}
+
+/// [`practice_up`] recording in `ledger` (a file one, for a CLI run afterwards).
+pub fn practice_up_in(
+    sb: &Sandbox,
+    spec: &pipewright_core::spec::LabSpec,
+    ledger: pipewright_core::ledger::Ledger,
+) -> Result<pipewright_core::apply::ApplyReport, pipewright_core::Error> {
     use pipewright_core::apply::{self, ApplyOptions};
     let (progress, completer) = handshaking_progress(sb, |_| {});
     let result = runtime().block_on(async {
         let source = pipewright_core::api::CredentialSource::Practice;
         let aws =
             pipewright_core::credentials::context_for(Some(&source), Some(&sb.access()), Some(&spec.region)).await?;
-        let ledger = std::sync::Arc::new(pipewright_core::ledger::Ledger::in_memory().unwrap());
+        let ledger = std::sync::Arc::new(ledger);
         let options = ApplyOptions::for_context(&aws);
         apply::apply(
             &aws,
@@ -348,3 +357,30 @@ pub fn decode_policy(doc: &str) -> String {
 
 pub mod inventory;
 pub mod watching;
+
+/// A preflight's or the doctor's finding names the cause and the fix in both languages: each
+/// text holds every one of `words`, and the Korean text is Korean.
+pub fn says(f: &pipewright_core::preflight::Finding, words: &[&str]) {
+    for w in words {
+        assert!(f.en.contains(w), "{w:?} not in the English text: {}", f.en);
+        assert!(f.ko.contains(w), "{w:?} not in the Korean text: {}", f.ko);
+    }
+    assert!(f.ko.chars().any(|c| ('가'..='힣').contains(&c)), "{}", f.ko);
+}
+
+/// The lecture's buildspec in `repo` (a fork of the sample) with its account id, region and
+/// repository URI replaced by the build's variables, and its container name (`ktb-repo`) kept.
+pub fn lecture_buildspec_fixed(sb: &Sandbox, repo: &str) -> String {
+    sb.get_text(&format!("/_github/raw/{repo}/master/buildspec.yml"))
+        .replace("    AWS_DEFAULT_REGION: ap-northeast-1\n", "    STAGE: lab\n")
+        .replace("--region ap-northeast-1", "--region $AWS_DEFAULT_REGION")
+        .replace(
+            "111122223333.dkr.ecr.ap-northeast-1.amazonaws.com/ktb-repo",
+            "$REPOSITORY_URI",
+        )
+        .replace(
+            "111122223333.dkr.ecr.ap-northeast-1.amazonaws.com",
+            "$ACCOUNT_ID.dkr.ecr.$AWS_DEFAULT_REGION.amazonaws.com",
+        )
+        .replace("REPOSITORY_URI=$REPOSITORY_URI", "echo $REPOSITORY_URI")
+}

@@ -7,7 +7,7 @@ use pipewright_core::Secret;
 use pipewright_core::github::{Endpoints, GitHub};
 use pipewright_core::preflight::{self, Finding, PreflightReport, Severity};
 use pipewright_core::spec::{BuildspecMode, LabSpec, SpecEdit};
-use pipewright_tests::{Sandbox, cli_bin, practice_up, runtime};
+use pipewright_tests::{Sandbox, cli_bin, lecture_buildspec_fixed, practice_up, runtime, says};
 use serde_json::{Value, json};
 
 const TIME_SCALE: f64 = 0.01;
@@ -47,16 +47,6 @@ fn find<'a>(report: &'a PreflightReport, code: &str) -> &'a Finding {
         .iter()
         .find(|f| f.code == code)
         .unwrap_or_else(|| panic!("no {code} in {:#?}", report.findings))
-}
-
-/// Names the cause and the fix in both languages: each text holds every one of `words`, and
-/// the Korean text is Korean.
-fn says(f: &Finding, words: &[&str]) {
-    for w in words {
-        assert!(f.en.contains(w), "{w:?} not in the English text: {}", f.en);
-        assert!(f.ko.contains(w), "{w:?} not in the Korean text: {}", f.ko);
-    }
-    assert!(f.ko.chars().any(|c| ('가'..='힣').contains(&c)), "{}", f.ko);
 }
 
 fn lab(repo: &str) -> LabSpec {
@@ -155,19 +145,7 @@ fn the_lecture_sample_as_forked() {
 
     // The student fixes the account, region and repository in the buildspec but renames
     // nothing else: only the container name is left.
-    let lecture = sb.get_text(&format!("/_github/raw/{repo}/master/buildspec.yml"));
-    let fixed = lecture
-        .replace("    AWS_DEFAULT_REGION: ap-northeast-1\n", "    STAGE: lab\n")
-        .replace("--region ap-northeast-1", "--region $AWS_DEFAULT_REGION")
-        .replace(
-            "111122223333.dkr.ecr.ap-northeast-1.amazonaws.com/ktb-repo",
-            "$REPOSITORY_URI",
-        )
-        .replace(
-            "111122223333.dkr.ecr.ap-northeast-1.amazonaws.com",
-            "$ACCOUNT_ID.dkr.ecr.$AWS_DEFAULT_REGION.amazonaws.com",
-        )
-        .replace("REPOSITORY_URI=$REPOSITORY_URI", "echo $REPOSITORY_URI");
+    let fixed = lecture_buildspec_fixed(&sb, &repo);
     push(&sb, &repo, json!({ "buildspec.yml": fixed }));
     let report = check(&sb, &spec, None);
     let errors: Vec<&str> = report

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 mod account;
 mod credentials;
+mod doctor;
 mod down;
 mod expiry;
 mod output;
@@ -53,6 +54,8 @@ enum Command {
     Down(down::DownArgs),
     /// Delete every resource carrying one Pipewright tag (instructors: all labs of an account).
     Sweep(down::SweepArgs),
+    /// After something failed: read the lab's state from AWS and say what is wrong and what to do.
+    Doctor(doctor::DoctorArgs),
     /// Follow a lab's pipeline live: stages, build phases and logs, the rollout, the app's health.
     Watch(watch::WatchArgs),
     /// Start a run of a lab's pipeline (StartPipelineExecution).
@@ -80,6 +83,7 @@ async fn main() -> ExitCode {
         Command::Extend(args) => return output::finish(expiry::extend(args).await),
         Command::Down(args) => return output::finish(down::down(args).await),
         Command::Sweep(args) => return output::finish(down::sweep(args).await),
+        Command::Doctor(args) => return output::finish(doctor::doctor(args).await),
         Command::Watch(args) => return output::finish(watch::watch(args).await),
         Command::Run(args) => return output::finish(watch::run(args).await),
         Command::Stop(args) => return output::finish(watch::stop(args).await),

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use pipewright_core::github::{Endpoints, GitHub};
-use pipewright_core::preflight::{self, Severity};
+use pipewright_core::preflight::{self, Finding, Severity};
 use pipewright_core::spec::{LabSpec, Lang};
 use pipewright_core::{CredentialStore, Error, Secret};
 
@@ -44,7 +44,42 @@ enum GithubCommand {
     Logout,
 }
 
-async fn endpoints() -> Result<Endpoints, Error> {
+/// `--lang`: en or ko.
+pub fn parse_lang(lang: &str) -> Result<Lang, Error> {
+    match lang {
+        "ko" => Ok(Lang::Ko),
+        "en" => Ok(Lang::En),
+        other => Err(Error::Invalid {
+            field: "lang".into(),
+            message: format!("{other:?}: use en or ko"),
+        }),
+    }
+}
+
+/// Findings as text: `severity [code] field: text`, then the evidence and the link.
+pub fn print_findings(findings: &[Finding], lang: Lang) {
+    for f in findings {
+        let severity = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        let text = match lang {
+            Lang::Ko => &f.ko,
+            Lang::En => &f.en,
+        };
+        println!("\n{severity} [{}] {}: {text}", f.code, f.field);
+        for line in &f.evidence {
+            println!("    | {line}");
+        }
+        if let Some(link) = &f.link {
+            println!("    {link}");
+        }
+    }
+}
+
+/// The GitHub the checks read: the practice one or real GitHub.
+pub async fn endpoints() -> Result<Endpoints, Error> {
     if let Some(e) = Endpoints::from_env() {
         return Ok(e);
     }
@@ -55,16 +90,7 @@ async fn endpoints() -> Result<Endpoints, Error> {
 }
 
 pub async fn preflight(args: PreflightArgs) -> Result<ExitCode, Error> {
-    let lang = match args.lang.as_str() {
-        "ko" => Lang::Ko,
-        "en" => Lang::En,
-        other => {
-            return Err(Error::Invalid {
-                field: "lang".into(),
-                message: format!("{other:?}: use en or ko"),
-            });
-        }
-    };
+    let lang = parse_lang(&args.lang)?;
     let text = std::fs::read_to_string(&args.spec)
         .map_err(|e| Error::Internal(format!("cannot read {}: {e}", args.spec.display())))?;
     let spec = match LabSpec::from_toml(&text) {
@@ -94,24 +120,7 @@ pub async fn preflight(args: PreflightArgs) -> Result<ExitCode, Error> {
                 }
             );
         }
-        for f in &report.findings {
-            let severity = match f.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "info",
-            };
-            let text = match lang {
-                Lang::Ko => &f.ko,
-                Lang::En => &f.en,
-            };
-            println!("\n{severity} [{}] {}: {text}", f.code, f.field);
-            for line in &f.evidence {
-                println!("    | {line}");
-            }
-            if let Some(link) = &f.link {
-                println!("    {link}");
-            }
-        }
+        print_findings(&report.findings, lang);
         let r = report.requests;
         println!(
             "\nGitHub requests: {} (API {}, git {}, raw files {})",

@@ -115,6 +115,7 @@ pub fn typescript() -> String {
         crate::preflight::Severity::decl(&cfg),
         crate::preflight::Finding::decl(&cfg),
         crate::preflight::PreflightReport::decl(&cfg),
+        crate::doctor::DoctorReport::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/core by `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core bindings`.\n// Do not edit by hand.\n\n",

@@ -10,6 +10,7 @@ pub mod aws;
 pub mod bindings;
 pub mod buildspec;
 pub mod credentials;
+pub mod doctor;
 pub mod error;
 pub mod expiry;
 #[cfg(test)]

@@ -53,7 +53,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(code: &str, severity: Severity, field: &str, en: String, ko: String) -> Finding {
+    pub(crate) fn new(code: &str, severity: Severity, field: &str, en: String, ko: String) -> Finding {
         Finding {
             code: code.into(),
             severity,
@@ -66,12 +66,12 @@ impl Finding {
         }
     }
 
-    fn evidence(mut self, lines: Vec<String>) -> Finding {
+    pub(crate) fn evidence(mut self, lines: Vec<String>) -> Finding {
         self.evidence = lines;
         self
     }
 
-    fn link(mut self, link: String) -> Finding {
+    pub(crate) fn link(mut self, link: String) -> Finding {
         self.link = Some(link);
         self
     }

@@ -792,6 +792,20 @@ requests: RequestCount,
  */
 sample_repository: string | null, };
 
+export type DoctorReport = { lab: string, region: string, 
+/**
+ * The run it looked at (the newest), if the pipeline has run.
+ */
+execution_id: string | null, 
+/**
+ * No finding of error or warning severity.
+ */
+healthy: boolean, 
+/**
+ * Most likely root cause first.
+ */
+findings: Array<Finding>, };
+
 /** The regions a lab may use, in the console's order (`crate::regions`). */
 export const REGIONS: readonly Region[] = [
   {"code":"us-east-1","en":"US East (N. Virginia)","ko":"미국 동부 (버지니아 북부)","opt_in":false},

@@ -36,6 +36,7 @@ export const COMMANDS = [
   "lab_run",
   "lab_stop",
   "lab_retry",
+  "lab_doctor",
 ] as const;
 
 /** The name of a command `ipc.ts` may call. */

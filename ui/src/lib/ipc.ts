@@ -17,6 +17,7 @@ import type {
   CredentialSet,
   CredentialSource,
   CredentialSummary,
+  DoctorReport,
   CostMeter,
   ErrorPayload,
   ExpiryView,
@@ -348,6 +349,11 @@ export function labRetry(
   execution: string | null,
 ): Promise<RetryOutcome> {
   return call("lab_retry", { source, lab, execution });
+}
+
+/** The doctor: what is wrong with the lab and what to do, read from AWS. */
+export function labDoctor(source: CredentialSource, lab: string): Promise<DoctorReport> {
+  return call("lab_doctor", { source, lab });
 }
 
 /**

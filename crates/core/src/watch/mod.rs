@@ -228,3 +228,19 @@ fn fatal(e: &Error) -> bool {
         ErrorCode::NoCredentials | ErrorCode::InvalidKeyId | ErrorCode::SignatureMismatch | ErrorCode::ExpiredToken
     )
 }
+
+/// One look at `target`, as a watch's first snapshot would show it, with the newest run
+/// selected: what the doctor reads (a second poll picks up log lines the first read from a
+/// build that completed meanwhile).
+pub async fn look(aws: &AwsContext, target: WatchTarget) -> Result<PipelineSnapshot> {
+    let mut follower = follow::Follower::new(
+        aws.clone(),
+        target,
+        HealthProbe::Off,
+        WatchTiming::for_context(aws),
+        None,
+    );
+    follower.poll().await?;
+    follower.poll().await?;
+    Ok(follower.snapshot(Polling::Slow))
+}

@@ -14,6 +14,7 @@ import type {
   CredentialSet,
   CredentialSource,
   CredentialSummary,
+  DoctorReport,
   ErrorPayload,
   ExpiryView,
   Identity,
@@ -57,6 +58,8 @@ type FakeState = {
   /** Runs asked to stop by lab_cancel, by run id. */
   cancelled: Set<string>;
   connectionCompleted: boolean;
+  /** What lab_doctor answers (tests set the findings; default: nothing wrong). */
+  doctor: DoctorReport | null;
 };
 
 type FakeTeardown = {
@@ -92,6 +95,7 @@ function initialState(): FakeState {
     missingKinds: [],
     cancelled: new Set(),
     connectionCompleted: false,
+    doctor: null,
   };
 }
 
@@ -500,6 +504,26 @@ const handlers: { [C in Command]: (args: Args) => unknown } = {
   lab_run: (args) => fakeWatchInvoke("lab_run", args),
   lab_stop: (args) => fakeWatchInvoke("lab_stop", args),
   lab_retry: (args) => fakeWatchInvoke("lab_retry", args),
+  // The doctor reads AWS; the fake answers what a test set, else core's "nothing is wrong".
+  lab_doctor: (args) =>
+    state.doctor ?? {
+      lab: String(args.lab),
+      region: "ap-northeast-2",
+      execution_id: null,
+      healthy: true,
+      findings: [
+        {
+          code: "all_healthy",
+          severity: "info",
+          field: "lab",
+          en: "Nothing is wrong: the connection is available, the newest run did not fail and the load balancer's targets are healthy.",
+          ko: "문제가 없습니다. 연결을 사용할 수 있고, 최근 실행은 실패하지 않았으며, 로드 밸런서의 대상이 정상입니다.",
+          evidence: [],
+          link: null,
+          remedy: null,
+        },
+      ],
+    },
 };
 
 /** Answers one command as the Rust side would, or rejects with an ErrorPayload. */

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import fixtures from "../fake/fixtures.json";
 import glossary from "./glossary.json";
+import doctorKo from "./doctor.ko.json";
 import ko from "./ko.json";
 import teardownKo from "./teardown.ko.json";
 import watchKo from "./watch.ko.json";
@@ -16,7 +17,7 @@ function texts(tree: Tree, prefix = ""): [string, string][] {
   );
 }
 
-const ui: [string, string][] = [ko, watchKo, teardownKo, welcomeKo].flatMap((t) =>
+const ui: [string, string][] = [ko, watchKo, teardownKo, welcomeKo, doctorKo].flatMap((t) =>
   texts(t as Tree),
 );
 

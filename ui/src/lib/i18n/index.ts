@@ -19,6 +19,8 @@ import preflightEn from "./preflight.en.json";
 import preflightKo from "./preflight.ko.json";
 import expiryEn from "./expiry.en.json";
 import expiryKo from "./expiry.ko.json";
+import doctorEn from "./doctor.en.json";
+import doctorKo from "./doctor.ko.json";
 
 export { _, locale, number, date } from "svelte-i18n";
 
@@ -63,6 +65,8 @@ export function setupI18n(): Language {
     addMessages("ko", preflightKo);
     addMessages("en", expiryEn);
     addMessages("ko", expiryKo);
+    addMessages("en", doctorEn);
+    addMessages("ko", doctorKo);
     init({ fallbackLocale: "en", initialLocale: language });
     locale.subscribe((value) => {
       if (typeof document !== "undefined" && value) {
