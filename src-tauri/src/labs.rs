@@ -13,7 +13,7 @@ use pipewright_core::practice::Sandbox;
 use pipewright_core::progress::{Progress, ProgressEvent, Runs};
 use pipewright_core::spec::LabSpec;
 use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
-use pipewright_core::{Error, ErrorPayload};
+use pipewright_core::{AwsContext, Error, ErrorPayload};
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -38,6 +38,19 @@ impl Labs {
             .await
             .map_err(|e| Error::Internal(format!("opening the ledger: {e}")))??;
         Ok(self.ledger.get_or_init(|| Arc::new(opened)).clone())
+    }
+
+    /// The ledger, and a context for the region `lab` was created in (never the credentials'
+    /// own region: apply, status and teardown refuse a context for another region).
+    pub async fn with_context(
+        &self,
+        sandbox: &Sandbox,
+        source: &CredentialSource,
+        lab: &str,
+    ) -> Result<(Arc<Ledger>, AwsContext), Error> {
+        let ledger = self.ledger().await?;
+        let aws = sandbox.context(source, Some(&ledger.region_of(lab)?)).await?;
+        Ok((ledger, aws))
     }
 
     pub fn app_urls(&self) -> Vec<String> {
@@ -91,8 +104,7 @@ pub async fn lab_teardown(
     on_event: Channel<ProgressEvent>,
 ) -> Reply<TeardownReport> {
     let (_run, cancel) = labs.runs.start(&run_id, &lab, !dry_run)?;
-    let ledger = labs.ledger().await?;
-    let aws = sandbox.context(&source, Some(&ledger.region_of(&lab)?)).await?;
+    let (ledger, aws) = labs.with_context(&sandbox, &source, &lab).await?;
     let options = TeardownOptions {
         dry_run,
         ..TeardownOptions::for_context(&aws)
@@ -129,8 +141,7 @@ pub async fn lab_status(
     source: CredentialSource,
     lab: String,
 ) -> Reply<LabStatus> {
-    let ledger = labs.ledger().await?;
-    let aws = sandbox.context(&source, Some(&ledger.region_of(&lab)?)).await?;
+    let (ledger, aws) = labs.with_context(&sandbox, &source, &lab).await?;
     let status = apply::status(&aws, ledger, &lab).await?;
     labs.remember_app_url(status.url.as_deref());
     Ok(status)
@@ -144,8 +155,7 @@ pub async fn lab_expiry(
     source: CredentialSource,
     lab: String,
 ) -> Reply<ExpiryView> {
-    let ledger = labs.ledger().await?;
-    let aws = sandbox.context(&source, Some(&ledger.region_of(&lab)?)).await?;
+    let (ledger, aws) = labs.with_context(&sandbox, &source, &lab).await?;
     Ok(expiry::read(&aws, ledger, &lab).await?)
 }
 
@@ -158,8 +168,7 @@ pub async fn lab_extend(
     lab: String,
     hours: u32,
 ) -> Reply<ExpiryView> {
-    let ledger = labs.ledger().await?;
-    let aws = sandbox.context(&source, Some(&ledger.region_of(&lab)?)).await?;
+    let (ledger, aws) = labs.with_context(&sandbox, &source, &lab).await?;
     Ok(expiry::extend(&aws, ledger, &lab, hours).await?)
 }
 

@@ -48,8 +48,7 @@ async fn lab(
     source: &CredentialSource,
     lab: &str,
 ) -> Result<(LabSpec, AwsContext), Error> {
-    let ledger = labs.ledger().await?;
-    let aws = sandbox.context(source, Some(&ledger.region_of(lab)?)).await?;
+    let (ledger, aws) = labs.with_context(sandbox, source, lab).await?;
     Ok((ledger.spec_of(lab)?, aws))
 }
 
