@@ -57,6 +57,7 @@ pub fn typescript() -> String {
         spec::LoadBalancerSpec::decl(&cfg),
         spec::TargetGroupSpec::decl(&cfg),
         spec::ExpirySpec::decl(&cfg),
+        spec::ClassSpec::decl(&cfg),
         crate::expiry::ExpiryState::decl(&cfg),
         crate::expiry::ExpiryView::decl(&cfg),
         crate::meter::CostMeter::decl(&cfg),

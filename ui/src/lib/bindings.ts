@@ -65,7 +65,11 @@ region: string, source: SourceSpec, pipeline: PipelineSpec, build: BuildSpec, re
 /**
  * When AWS itself stops the lab's billing (its own section: `spec::expiry`).
  */
-expiry: ExpirySpec, };
+expiry: ExpirySpec, 
+/**
+ * The instructor's class this lab belongs to, if any (its own section: `spec::class`).
+ */
+class: ClassSpec, };
 
 export type SourceSpec = { connection: ConnectionChoice, 
 /**
@@ -257,6 +261,17 @@ export type ExpirySpec = {
  * 1–168 (a week); `pipewright extend` adds more later.
  */
 hours: number, };
+
+export type ClassSpec = { 
+/**
+ * The class's name, e.g. `ktb-2026-fall`: the `pipewright:class` tag's value.
+ */
+name: string | null, 
+/**
+ * How many hours a lab of the class is expected to run; past it the app tells the
+ * student (the expiry still decides when AWS stops the billing).
+ */
+limit_hours: number | null, };
 
 export type ExpiryState = "scheduled" | "expired" | "not_scheduled";
 

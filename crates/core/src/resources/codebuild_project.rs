@@ -17,7 +17,7 @@ use crate::error::{Result, is_code};
 use crate::plan::{Kind, Resource, RoleFor};
 use crate::spec::{BuildspecMode, ComputeType, EnvironmentType};
 
-use super::{Arn, Ctx, Found, Tagged, iam_role, lab_tag};
+use super::{Arn, Ctx, Found, Tagged, iam_role};
 
 /// ListBuildsForProject's answer for a missing project (DeleteProject succeeds for one).
 pub const GONE: &[&str] = &["ResourceNotFoundException"];
@@ -108,14 +108,13 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
                 .build()?,
         )
         .build();
-    let (k, v) = lab_tag(cx);
-    let tag = Tag::builder().key(k).value(v).build();
+    let tags = cx.tags_with(|k, v| Tag::builder().key(k).value(v).build());
     let req = Request {
         name,
         role: &role,
         environment: &environment,
         logs: &logs,
-        tag: &tag,
+        tags: &tags,
         buildspec: &buildspec,
     };
     let out = match send(cx, &req, None).await {
@@ -139,7 +138,7 @@ struct Request<'a> {
     role: &'a str,
     environment: &'a ProjectEnvironment,
     logs: &'a LogsConfig,
-    tag: &'a Tag,
+    tags: &'a [Tag],
     buildspec: &'a str,
 }
 
@@ -168,7 +167,7 @@ async fn send(
             .service_role(r.role)
             .timeout_in_minutes(cx.spec.build.timeout_minutes as i32)
             .logs_config(r.logs.clone())
-            .tags(r.tag.clone())
+            .set_tags(Some(r.tags.to_vec()))
             .send()
     })
     .await

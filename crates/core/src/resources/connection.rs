@@ -16,7 +16,7 @@ use crate::plan::{Kind, Node, Resource};
 use crate::progress::ProgressDetail;
 use crate::spec::ConnectionChoice;
 
-use super::{Arn, Ctx, Found, Tagged, lab_tag};
+use super::{Arn, Ctx, Found, Tagged};
 
 pub const OWNER_TAG_KEY: &str = "pipewright:github-owner";
 
@@ -131,11 +131,11 @@ pub async fn describe(cx: &Ctx, node: &Node) -> Result<Found> {
 
 pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let c = cx.aws.connections();
-    let (k, v) = lab_tag(cx);
-    let tags = vec![
-        Tag::builder().key(k).value(v).build()?,
-        Tag::builder().key(OWNER_TAG_KEY).value(github_owner(cx)).build()?,
-    ];
+    let mut tags = cx
+        .tags_with(|k, v| Tag::builder().key(k).value(v).build())
+        .into_iter()
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    tags.push(Tag::builder().key(OWNER_TAG_KEY).value(github_owner(cx)).build()?);
     let out = cx
         .call("codestar-connections", "CreateConnection", name, || {
             c.create_connection()

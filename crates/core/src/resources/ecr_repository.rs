@@ -10,7 +10,7 @@ use crate::error::{Result, is_code};
 use crate::plan::{Kind, Resource};
 use crate::spec::Encryption;
 
-use super::{Arn, Ctx, Found, Tagged, lab_tag};
+use super::{Arn, Ctx, Found, Tagged};
 
 pub const GONE: &[&str] = &["RepositoryNotFoundException"];
 
@@ -62,8 +62,10 @@ fn remember(cx: &Ctx, arn: &str, uri: Option<&str>) {
 pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let ecr = cx.aws.ecr();
     let r = &cx.spec.registry;
-    let (k, v) = lab_tag(cx);
-    let tag = Tag::builder().key(k).value(v).build()?;
+    let tags = cx
+        .tags_with(|k, v| Tag::builder().key(k).value(v).build())
+        .into_iter()
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let encryption = match r.encryption {
         Encryption::Aes256 => EncryptionConfiguration::builder()
             .encryption_type(EncryptionType::Aes256)
@@ -88,7 +90,7 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
                         .build(),
                 )
                 .encryption_configuration(encryption.clone())
-                .tags(tag.clone())
+                .set_tags(Some(tags.clone()))
                 .send()
         })
         .await?;

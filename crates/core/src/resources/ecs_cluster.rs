@@ -8,7 +8,7 @@ use aws_sdk_ecs::types::{ClusterField, Tag};
 use crate::error::{Result, is_code};
 use crate::plan::{Kind, Resource};
 
-use super::{Arn, Ctx, Found, Label, Tagged, lab_tag};
+use super::{Arn, Ctx, Found, Label, Tagged};
 
 pub const GONE: &[&str] = &["ClusterNotFoundException"];
 
@@ -55,11 +55,13 @@ pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
 
 pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let ecs = cx.aws.ecs();
-    let (k, v) = lab_tag(cx);
-    let tag = Tag::builder().key(k).value(v).build();
+    let tags = cx.tags_with(|k, v| Tag::builder().key(k).value(v).build());
     let out = cx
         .call("ecs", "CreateCluster", name, || {
-            ecs.create_cluster().cluster_name(name).tags(tag.clone()).send()
+            ecs.create_cluster()
+                .cluster_name(name)
+                .set_tags(Some(tags.clone()))
+                .send()
         })
         .await?;
     let arn = out

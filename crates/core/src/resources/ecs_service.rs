@@ -21,7 +21,7 @@ use crate::error::{Error, Result, is_code};
 use crate::plan::{GroupFor, Kind, Node, Resource};
 use crate::progress::{NodeState, ProgressDetail, RunProgress};
 
-use super::{Arn, Ctx, Found, Label, Tagged, lab_tag, typical};
+use super::{Arn, Ctx, Found, Label, Tagged, typical};
 
 /// AWS's answers meaning the service is gone (or its cluster is): a `MISSING` failure or an
 /// INACTIVE/DRAINING status in DescribeServices mean it too.
@@ -100,8 +100,7 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
         .container_name(&names.container)
         .container_port(d.container_port as i32)
         .build();
-    let (k, v) = lab_tag(cx);
-    let tag = Tag::builder().key(k).value(v).build();
+    let tags = cx.tags_with(|k, v| Tag::builder().key(k).value(v).build());
     let out = cx
         .call("ecs", "CreateService", name, || {
             ecs.create_service()
@@ -116,7 +115,7 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
                 .health_check_grace_period_seconds(d.health_check_grace_period_seconds as i32)
                 .propagate_tags(PropagateTags::Service)
                 .enable_ecs_managed_tags(true)
-                .tags(tag.clone())
+                .set_tags(Some(tags.clone()))
                 .send()
         })
         .await?;

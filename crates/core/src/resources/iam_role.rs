@@ -6,7 +6,7 @@ use crate::error::{Result, is_code};
 use crate::plan::{Kind, Resource, RoleFor};
 use crate::spec::{OutputArtifactFormat, RoleChoice};
 
-use super::{Arn, Ctx, Found, Tagged, lab_tag, policies};
+use super::{Arn, Ctx, Found, Tagged, policies};
 
 const POLICY_NAME: &str = "pipewright";
 
@@ -78,15 +78,17 @@ pub async fn describe(cx: &Ctx, which: RoleFor, name: &str) -> Result<Found> {
 pub async fn create(cx: &Ctx, which: RoleFor, name: &str) -> Result<String> {
     let iam = cx.aws.iam();
     let trust = policies::trust(service_for(which), &cx.facts().account_id).to_string();
-    let (k, v) = lab_tag(cx);
-    let tag = aws_sdk_iam::types::Tag::builder().key(k).value(v).build()?;
+    let tags = cx
+        .tags_with(|k, v| aws_sdk_iam::types::Tag::builder().key(k).value(v).build())
+        .into_iter()
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let out = cx
         .call("iam", "CreateRole", name, || {
             iam.create_role()
                 .role_name(name)
                 .assume_role_policy_document(&trust)
                 .description(format!("Pipewright lab {}", cx.lab()))
-                .tags(tag.clone())
+                .set_tags(Some(tags.clone()))
                 .send()
         })
         .await?;

@@ -8,7 +8,7 @@ use crate::error::{Result, is_code};
 use crate::plan::{Kind, Resource};
 
 use super::load_balancer::{self, tags_of};
-use super::{Arn, Ctx, Found, Tagged, lab_tag};
+use super::{Arn, Ctx, Found, Tagged};
 
 pub const GONE: &[&str] = &["ListenerNotFound"];
 
@@ -56,8 +56,7 @@ pub async fn create(cx: &Ctx) -> Result<String> {
     let lb = cx.output(Resource::LoadBalancer)?;
     let tg = cx.output(Resource::TargetGroup)?;
     let port = cx.spec.deploy.load_balancer.listener_port as i32;
-    let (k, v) = lab_tag(cx);
-    let tag = Tag::builder().key(k).value(v).build();
+    let tags = cx.tags_with(|k, v| Tag::builder().key(k).value(v).build());
     let forward = Action::builder()
         .r#type(ActionTypeEnum::Forward)
         .target_group_arn(&tg)
@@ -69,7 +68,7 @@ pub async fn create(cx: &Ctx) -> Result<String> {
                 .protocol(ProtocolEnum::Http)
                 .port(port)
                 .default_actions(forward.clone())
-                .tags(tag.clone())
+                .set_tags(Some(tags.clone()))
                 .send()
         })
         .await?;

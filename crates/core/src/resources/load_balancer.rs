@@ -9,7 +9,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use crate::error::{Result, is_code};
 use crate::plan::{GroupFor, Kind, Node, Resource};
 
-use super::{Arn, Ctx, Found, Label, Tagged, lab_tag};
+use super::{Arn, Ctx, Found, Label, Tagged};
 
 pub const GONE: &[&str] = &["LoadBalancerNotFound"];
 
@@ -77,8 +77,7 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let elb = cx.aws.elbv2();
     let sg = cx.output(Resource::SecurityGroup(GroupFor::LoadBalancer))?;
     let subnets = cx.facts().lab_subnets().to_vec();
-    let (k, v) = lab_tag(cx);
-    let tag = Tag::builder().key(k).value(v).build();
+    let tags = cx.tags_with(|k, v| Tag::builder().key(k).value(v).build());
     let out = cx
         .call("elasticloadbalancing", "CreateLoadBalancer", name, || {
             elb.create_load_balancer()
@@ -88,7 +87,7 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
                 .ip_address_type(IpAddressType::Ipv4)
                 .set_subnets(Some(subnets.clone()))
                 .security_groups(&sg)
-                .tags(tag.clone())
+                .set_tags(Some(tags.clone()))
                 .send()
         })
         .await?;

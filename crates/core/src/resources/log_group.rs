@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::error::{Result, is_code};
 use crate::plan::{Kind, LogsFor, Resource};
 
-use super::{Arn, Ctx, Found, Tagged, lab_tag};
+use super::{Arn, Ctx, Found, Tagged};
 
 /// Lab logs are for debugging a class exercise, not for keeping.
 const RETENTION_DAYS: i32 = 7;
@@ -47,7 +47,7 @@ pub async fn describe(cx: &Ctx, which: LogsFor, name: &str) -> Result<Found> {
 
 pub async fn create(cx: &Ctx, which: LogsFor, name: &str) -> Result<String> {
     let logs = cx.aws.logs();
-    let tags: HashMap<String, String> = [lab_tag(cx)].into_iter().collect();
+    let tags: HashMap<String, String> = cx.tags().into_iter().collect();
     cx.call("logs", "CreateLogGroup", name, || {
         logs.create_log_group()
             .log_group_name(name)

@@ -581,9 +581,14 @@ pub fn lab_tag(cx: &Ctx) -> (String, String) {
 }
 
 impl Ctx {
-    /// Every tag a new resource of the lab gets.
+    /// Every tag a new resource of the lab gets: the lab's, and the class's for a class lab.
     pub fn tags(&self) -> Vec<(String, String)> {
-        vec![lab_tag(self)]
+        std::iter::once(lab_tag(self)).chain(self.spec.class.tag()).collect()
+    }
+
+    /// [`Ctx::tags`] in one SDK's own tag type.
+    pub fn tags_with<T>(&self, tag: impl Fn(String, String) -> T) -> Vec<T> {
+        self.tags().into_iter().map(|(k, v)| tag(k, v)).collect()
     }
 }
 

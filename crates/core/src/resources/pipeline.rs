@@ -23,7 +23,7 @@ use crate::spec::{
     ExecutionMode, FilterType, OutputArtifactFormat, PullRequestEvent, Trigger, TriggerEvent, TriggerFilter,
 };
 
-use super::{Arn, Ctx, Found, Tagged, iam_role, lab_tag};
+use super::{Arn, Ctx, Found, Tagged, iam_role};
 
 pub const SOURCE: &str = "Source";
 pub const BUILD: &str = "Build";
@@ -215,10 +215,15 @@ fn declaration(cx: &Ctx, name: &str, stages: Vec<StageDeclaration>) -> Result<Pi
 pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let cp = cx.aws.codepipeline();
     let decl = declaration(cx, name, stages(cx)?)?;
-    let (k, v) = lab_tag(cx);
-    let tag = Tag::builder().key(k).value(v).build()?;
+    let tags = cx
+        .tags_with(|k, v| Tag::builder().key(k).value(v).build())
+        .into_iter()
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     cx.call("codepipeline", "CreatePipeline", name, || {
-        cp.create_pipeline().pipeline(decl.clone()).tags(tag.clone()).send()
+        cp.create_pipeline()
+            .pipeline(decl.clone())
+            .set_tags(Some(tags.clone()))
+            .send()
     })
     .await?;
     // The first run has started: hold it before Deploy at once (Source and Build take minutes

@@ -12,7 +12,7 @@ use aws_sdk_s3::types::{
 use crate::error::{Error, Result, is_code};
 use crate::plan::{Kind, Resource};
 
-use super::{Arn, Ctx, Found, Tagged, lab_tag};
+use super::{Arn, Ctx, Found, Tagged};
 
 /// HeadBucket's 404, and NoSuchBucket.
 pub const GONE: &[&str] = &["NotFound", "NoSuchBucket"];
@@ -90,10 +90,11 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
 
 async fn tag(cx: &Ctx, name: &str) -> Result<()> {
     let s3 = cx.aws.s3();
-    let (k, v) = lab_tag(cx);
-    let tagging = Tagging::builder()
-        .tag_set(Tag::builder().key(k).value(v).build()?)
-        .build()?;
+    let tag_set = cx
+        .tags_with(|k, v| Tag::builder().key(k).value(v).build())
+        .into_iter()
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let tagging = Tagging::builder().set_tag_set(Some(tag_set)).build()?;
     cx.call("s3", "PutBucketTagging", name, || {
         s3.put_bucket_tagging().bucket(name).tagging(tagging.clone()).send()
     })

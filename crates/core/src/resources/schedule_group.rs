@@ -64,11 +64,10 @@ pub async fn describe(cx: &Ctx, name: &str) -> Result<Found> {
 
 pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let s = cx.aws.scheduler();
-    let tags: Vec<Tag> = cx
-        .tags()
+    let tags = cx
+        .tags_with(|k, v| Tag::builder().key(k).value(v).build())
         .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect::<std::result::Result<_, _>>()?;
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let out = cx
         .call("scheduler", "CreateScheduleGroup", name, || {
             s.create_schedule_group().name(name).set_tags(Some(tags.clone())).send()

@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorCode, Result, aws_message, is_code};
 use crate::plan::{GroupFor, Kind, Resource};
 use crate::progress::NodeState;
 
-use super::{Arn, Ctx, Found, Label, Tagged, lab_tag};
+use super::{Arn, Ctx, Found, Label, Tagged};
 
 /// Absence from DescribeSecurityGroups means it too.
 pub const GONE: &[&str] = &["InvalidGroup.NotFound"];
@@ -88,7 +88,6 @@ pub async fn describe(cx: &Ctx, which: GroupFor, name: &str) -> Result<Found> {
 
 pub async fn create(cx: &Ctx, which: GroupFor, name: &str) -> Result<String> {
     let ec2 = cx.aws.ec2();
-    let (k, v) = lab_tag(cx);
     let description = match which {
         GroupFor::LoadBalancer => format!("Pipewright lab {}: HTTP to the load balancer", cx.lab()),
         GroupFor::Task => format!("Pipewright lab {}: the app, only from the load balancer", cx.lab()),
@@ -96,7 +95,7 @@ pub async fn create(cx: &Ctx, which: GroupFor, name: &str) -> Result<String> {
     let vpc = cx.facts().vpc_id.clone();
     let spec = TagSpecification::builder()
         .resource_type(ResourceType::SecurityGroup)
-        .tags(Tag::builder().key(k).value(v).build())
+        .set_tags(Some(cx.tags_with(|k, v| Tag::builder().key(k).value(v).build())))
         .tags(Tag::builder().key("Name").value(name).build())
         .build();
     let out = cx

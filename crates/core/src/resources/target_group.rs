@@ -7,7 +7,7 @@ use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, Tag, TargetGr
 use crate::error::{Result, is_code};
 use crate::plan::{Kind, Resource};
 
-use super::{Arn, Ctx, Found, Label, Tagged, lab_tag, load_balancer::tags_of};
+use super::{Arn, Ctx, Found, Label, Tagged, load_balancer::tags_of};
 
 pub const GONE: &[&str] = &["TargetGroupNotFound"];
 
@@ -48,8 +48,7 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let d = &cx.spec.deploy;
     let t = &d.target_group;
     let vpc = cx.facts().vpc_id.clone();
-    let (k, v) = lab_tag(cx);
-    let tag = Tag::builder().key(k).value(v).build();
+    let tags = cx.tags_with(|k, v| Tag::builder().key(k).value(v).build());
     let out = cx
         .call("elasticloadbalancing", "CreateTargetGroup", name, || {
             elb.create_target_group()
@@ -65,7 +64,7 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
                 .healthy_threshold_count(t.healthy_threshold as i32)
                 .unhealthy_threshold_count(t.unhealthy_threshold as i32)
                 .matcher(Matcher::builder().http_code("200").build())
-                .tags(tag.clone())
+                .set_tags(Some(tags.clone()))
                 .send()
         })
         .await?;

@@ -16,7 +16,7 @@ use crate::error::{Result, is_code};
 use crate::plan::{Kind, Resource, RoleFor};
 use crate::spec::{AppProtocol, CpuArchitecture};
 
-use super::{Arn, Ctx, Found, Tagged, iam_role, lab_tag};
+use super::{Arn, Ctx, Found, Tagged, iam_role};
 
 /// The image tag of the revision Apply registers, before any build has pushed an image.
 pub const AWAITING_FIRST_BUILD: &str = "awaiting-first-build";
@@ -99,8 +99,7 @@ pub async fn create(cx: &Ctx, family: &str) -> Result<String> {
         .log_configuration(logs)
         .readonly_root_filesystem(d.readonly_root_filesystem)
         .build();
-    let (k, v) = lab_tag(cx);
-    let tag = Tag::builder().key(k).value(v).build();
+    let tags = cx.tags_with(|k, v| Tag::builder().key(k).value(v).build());
     let arch = match d.cpu_architecture {
         CpuArchitecture::X86_64 => EcsArch::X8664,
         CpuArchitecture::Arm64 => EcsArch::Arm64,
@@ -121,7 +120,7 @@ pub async fn create(cx: &Ctx, family: &str) -> Result<String> {
                 )
                 .execution_role_arn(&exec_role)
                 .container_definitions(container.clone())
-                .tags(tag.clone())
+                .set_tags(Some(tags.clone()))
                 .send()
         })
         .await?;

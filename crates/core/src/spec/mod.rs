@@ -17,6 +17,7 @@
 
 mod check;
 mod checks;
+pub mod class;
 mod edit;
 pub mod expiry;
 mod fargate;
@@ -29,6 +30,7 @@ mod rules;
 mod validate;
 
 pub use check::SpecCheck;
+pub use class::{CLASS_TAG_KEY, ClassSpec};
 pub use edit::SpecEdit;
 pub use expiry::ExpirySpec;
 pub use fargate::{TaskSize, fargate_sizes};

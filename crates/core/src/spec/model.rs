@@ -28,6 +28,8 @@ pub struct LabSpec {
     pub deploy: DeploySpec,
     /// When AWS itself stops the lab's billing (its own section: `spec::expiry`).
     pub expiry: super::expiry::ExpirySpec,
+    /// The instructor's class this lab belongs to, if any (its own section: `spec::class`).
+    pub class: super::class::ClassSpec,
 }
 
 /// Step 1: the GitHub repository and the connection CodePipeline reads it through.
@@ -400,6 +402,7 @@ impl Default for LabSpec {
             registry: RegistrySpec::default(),
             deploy: DeploySpec::default(),
             expiry: super::expiry::ExpirySpec::default(),
+            class: super::class::ClassSpec::default(),
         }
     }
 }

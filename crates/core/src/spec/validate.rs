@@ -145,7 +145,7 @@ impl LabSpec {
         self.check_build(&mut e);
         self.check_registry(&mut e);
         self.check_deploy(&mut e);
-        for (field, rule) in self.expiry.rules() {
+        for (field, rule) in self.expiry.rules().into_iter().chain(self.class.rules()) {
             e.check(field, rule);
         }
         e.list
