@@ -58,6 +58,8 @@ pub fn typescript() -> String {
         spec::TargetGroupSpec::decl(&cfg),
         spec::ExpirySpec::decl(&cfg),
         spec::ClassSpec::decl(&cfg),
+        spec::ClassFile::decl(&cfg),
+        spec::LockedField::decl(&cfg),
         crate::expiry::ExpiryState::decl(&cfg),
         crate::expiry::ExpiryView::decl(&cfg),
         crate::meter::CostMeter::decl(&cfg),

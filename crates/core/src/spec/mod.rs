@@ -18,6 +18,7 @@
 mod check;
 mod checks;
 pub mod class;
+pub mod class_file;
 mod edit;
 pub mod expiry;
 mod fargate;
@@ -31,6 +32,7 @@ mod validate;
 
 pub use check::SpecCheck;
 pub use class::{CLASS_TAG_KEY, ClassSpec};
+pub use class_file::{ClassFile, LockedField};
 pub use edit::SpecEdit;
 pub use expiry::ExpirySpec;
 pub use fargate::{TaskSize, fargate_sizes};
