@@ -61,6 +61,9 @@ describe("Watch", () => {
     expect(rows[1]).toHaveTextContent("Try the failing test");
     expect(rows[2]).toHaveTextContent("Initial commit");
     await expect.poll(runStatus, { timeout: 5000 }).toBe("Succeeded");
+    // The run's notification is delivered here, not into the next test (which replays the
+    // same recorded commit and counts the notifications naming it).
+    await expect.poll(() => fakeNotifications.length).toBe(1);
   });
 
   it("renders a run's state changes in order, then notifies once", async () => {
