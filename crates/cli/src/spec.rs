@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use pipewright_core::Error;
-use pipewright_core::spec::{FieldError, LabSpec, Lang};
+use pipewright_core::spec::{ClassFile, FieldError, LabSpec, Lang};
 
 use crate::output;
 
@@ -44,6 +44,9 @@ struct InitArgs {
     /// The AWS region, e.g. ap-northeast-2.
     #[arg(long)]
     region: Option<String>,
+    /// Start from the instructor's class file (its region, sample, expiry, locked fields).
+    #[arg(long)]
+    class: Option<PathBuf>,
     /// Write to this file instead of stdout.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -57,6 +60,9 @@ struct CheckArgs {
     /// The spec file to check.
     #[arg(long)]
     spec: PathBuf,
+    /// Also check the spec against the instructor's class file.
+    #[arg(long)]
+    class: Option<PathBuf>,
     /// The language of the messages: en or ko.
     #[arg(long, default_value = "en", value_parser = parse_lang)]
     lang: Lang,
@@ -77,8 +83,38 @@ pub fn run(args: SpecArgs) -> ExitCode {
     output::finish(result)
 }
 
+/// Reads the instructor's class file; a refusal names the key.
+pub fn read_class(path: &PathBuf) -> Result<ClassFile, Error> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::Internal(format!("cannot read {}: {e}", path.display())))?;
+    ClassFile::from_toml(&text).map_err(|e| match e {
+        Error::Invalid { field, message } => Error::Invalid {
+            field: format!("{} ({field})", path.display()),
+            message,
+        },
+        other => other,
+    })
+}
+
+/// Every problem of `spec`: its own rules, then the class's.
+pub fn problems_of(spec: &LabSpec, class: Option<&ClassFile>) -> Vec<FieldError> {
+    let mut problems = spec.validate();
+    if let Some(class) = class {
+        problems.extend(class.check(spec));
+    }
+    problems
+}
+
 fn init(args: InitArgs) -> Result<ExitCode, Error> {
-    let mut spec = LabSpec::new(&args.name, args.repository.as_deref().unwrap_or(""));
+    let class = args.class.as_ref().map(read_class).transpose()?;
+    let mut spec = match &class {
+        Some(class) => class.spec_for(&args.name),
+        None => LabSpec::new(&args.name, ""),
+    };
+    if let Some(repository) = &args.repository {
+        spec.source.repository = repository.clone();
+    }
+    let missing_repository = spec.source.repository.is_empty();
     if let Some(branch) = &args.branch {
         spec.set_branch(branch);
     }
@@ -87,16 +123,20 @@ fn init(args: InitArgs) -> Result<ExitCode, Error> {
     }
     // Refuse bad arguments now rather than write a file that `check` will reject; a missing
     // repository is fine, it is the one field the student fills in afterwards.
-    let problems: Vec<FieldError> = spec
-        .validate()
+    let problems: Vec<FieldError> = problems_of(&spec, class.as_ref())
         .into_iter()
-        .filter(|e| !(args.repository.is_none() && e.field == "source.repository" && e.code == "required"))
+        .filter(|e| !(missing_repository && e.field == "source.repository" && e.code == "required"))
         .collect();
     if !problems.is_empty() {
         output::problems(&mut std::io::stderr(), &problems, Lang::En);
         return Ok(ExitCode::from(output::REFUSED));
     }
-    let text = format!("{}{}", header(&spec, args.repository.is_none()), spec.to_toml()?);
+    let text = format!(
+        "{}{}{}",
+        header(&spec, missing_repository),
+        class.as_ref().map(class_header).unwrap_or_default(),
+        spec.to_toml()?
+    );
     match &args.out {
         None => print!("{text}"),
         Some(path) => {
@@ -160,11 +200,29 @@ fn header(spec: &LabSpec, missing_repository: bool) -> String {
     out
 }
 
+/// What the class fixes, so a student reading the file knows which lines not to edit.
+fn class_header(class: &ClassFile) -> String {
+    let mut out = format!("# A lab of class {}", class.name);
+    if !class.prefix.is_empty() {
+        out.push_str(&format!(" (lab names start with \"{}\")", class.prefix));
+    }
+    out.push_str(". Check it with `pipewright spec check --spec <file> --class <class file>`.\n");
+    if !class.locked.is_empty() {
+        out.push_str("# Fixed by the class (changing them is refused):\n");
+        for l in &class.locked {
+            out.push_str(&format!("#   {:<33} {} — {}\n", l.field, l.value, l.reason));
+        }
+    }
+    out.push('\n');
+    out
+}
+
 fn check(args: CheckArgs) -> Result<ExitCode, Error> {
+    let class = args.class.as_ref().map(read_class).transpose()?;
     let text = std::fs::read_to_string(&args.spec)
         .map_err(|e| Error::Internal(format!("cannot read {}: {e}", args.spec.display())))?;
     let problems = match LabSpec::from_toml(&text) {
-        Ok(spec) => spec.validate(),
+        Ok(spec) => problems_of(&spec, class.as_ref()),
         Err(e) => {
             let detail = match &e {
                 Error::Invalid { message, .. } => message.clone(),

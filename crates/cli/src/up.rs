@@ -16,7 +16,7 @@ use pipewright_core::apply::{self, ApplyOptions};
 use pipewright_core::ledger::Ledger;
 use pipewright_core::plan::Plan;
 use pipewright_core::progress::Progress;
-use pipewright_core::spec::{LabSpec, Lang};
+use pipewright_core::spec::{ClassFile, LabSpec, Lang};
 
 use crate::account::AccountArgs;
 use crate::output;
@@ -33,6 +33,9 @@ pub struct UpArgs {
     /// The lab spec (TOML).
     #[arg(long)]
     spec: PathBuf,
+    /// The instructor's class file: a spec that breaks its rules is refused before any AWS call.
+    #[arg(long)]
+    class: Option<PathBuf>,
     /// Create without asking.
     #[arg(long)]
     yes: bool,
@@ -64,16 +67,16 @@ fn read_spec(path: &PathBuf) -> Result<LabSpec, Error> {
     LabSpec::from_toml(&text)
 }
 
-/// Prints the spec's problems; true if there were any.
-fn print_problems(spec: &LabSpec) -> bool {
-    let problems = spec.validate();
+/// Prints the spec's problems (with the class's, when there is one); true if there were any.
+fn print_problems(spec: &LabSpec, class: Option<&ClassFile>) -> bool {
+    let problems = crate::spec::problems_of(spec, class);
     output::problems(&mut std::io::stdout(), &problems, Lang::En);
     !problems.is_empty()
 }
 
 pub fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
     let spec = read_spec(&args.spec)?;
-    if print_problems(&spec) {
+    if print_problems(&spec, None) {
         return Ok(ExitCode::from(output::REFUSED));
     }
     // Offline: the account id and the VPC stay placeholders until `up` asks AWS.
@@ -83,7 +86,8 @@ pub fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
 
 pub async fn up(args: UpArgs) -> Result<ExitCode, Error> {
     let spec = read_spec(&args.spec)?;
-    if print_problems(&spec) {
+    let class = args.class.as_ref().map(crate::spec::read_class).transpose()?;
+    if print_problems(&spec, class.as_ref()) {
         return Ok(ExitCode::from(output::REFUSED));
     }
     if !args.yes {

@@ -315,7 +315,7 @@ region = "The class accounts' quotas were raised in Seoul only."
         assert_eq!(
             fields,
             [
-                ("deploy.cpu", "256"),
+                ("deploy.cpu", "1024"),
                 ("region", "ap-northeast-2"),
                 ("source.repository", "instructor/ktb-sample")
             ]
@@ -348,6 +348,25 @@ region = "The class accounts' quotas were raised in Seoul only."
         );
         assert!(errors[2].en.contains("raised in Seoul only") && errors[2].en.contains("now \"us-east-1\""));
         assert!(errors[2].ko.contains("클래스가 이 필드를"), "{}", errors[2].ko);
+    }
+
+    #[test]
+    fn the_readme_example_is_a_valid_class_file() {
+        let readme = include_str!("../../../../README.md");
+        let section = readme
+            .split("### The instructor's class file")
+            .nth(1)
+            .expect("the README's section");
+        let example = section
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|s| s.split("```").next())
+            .unwrap();
+        let class = ClassFile::from_toml(example).unwrap();
+        let spec = class.spec_for("ktb-minsu");
+        assert_eq!((spec.deploy.cpu, spec.deploy.memory, spec.expiry.hours), (512, 1024, 3));
+        assert!(spec.validate().is_empty() && class.check(&spec).is_empty());
+        assert_eq!(class.locked.len(), 4);
     }
 
     #[test]
