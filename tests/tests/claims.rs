@@ -332,6 +332,45 @@ fn teardown_leaves_a_foreign_name_with_the_lab_tag_and_sweep_removes_every_tagge
     sb.stop();
 }
 
+#[test]
+fn a_failed_sweep_says_to_run_the_sweep_again() {
+    let sb = Sandbox::start(TIME_SCALE);
+    let aws = aws_of(&sb);
+    make_log_group(&aws, "tagged-by-hand", &[(LAB_TAG_KEY, "hinted")]);
+    sb.control(
+        "/_sandbox/faults",
+        json!({ "rules": [{ "service": "logs", "operation": "DeleteLogGroup", "error": "AccessDenied", "count": 1 }] }),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let out = sb
+        .cli(home.path())
+        .args(["sweep", "--tag", "pipewright:lab=hinted", "--yes", "--json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+    assert_ne!(out.status.code(), Some(0), "{report:#}");
+    let failed = report["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{report:#}");
+    let hint = failed[0]["hint"].as_str().unwrap();
+    assert!(
+        hint.ends_with(
+            "Run `pipewright sweep --tag pipewright:lab=hinted` again: it carries on where it stopped \
+             (`pipewright sweep --tag pipewright:lab=hinted` 명령을 다시 실행하면 멈춘 곳부터 이어서 지웁니다)."
+        ),
+        "{hint}"
+    );
+    assert!(!hint.contains("--lab"), "{hint}");
+    assert!(log_group_exists(&aws, "tagged-by-hand"));
+    // As the hint says: the same sweep again finishes.
+    clean_report(
+        sb.cli(home.path())
+            .args(["sweep", "--tag", "pipewright:lab=hinted", "--yes", "--json"]),
+    );
+    assert!(!log_group_exists(&aws, "tagged-by-hand"));
+    sb.stop();
+}
+
 /// The connection's status, or None on AWS's not-found answer (any other error fails).
 fn connection_status(aws: &AwsContext, arn: &str) -> Option<String> {
     runtime().block_on(async {
