@@ -28,6 +28,7 @@ FEATURE_MODULES = (
     "pipewright_sandbox.triggers",
     "pipewright_sandbox.eventbridge_scheduler",
     "pipewright_sandbox.shapes",
+    "pipewright_sandbox.tagging",
 )
 
 # Regions whose EC2 backend (default VPC, subnets: ~3 s in moto) is built before we're ready.

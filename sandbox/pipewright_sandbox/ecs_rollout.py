@@ -36,7 +36,7 @@ import uuid
 
 from moto.core.utils import utcnow
 
-from . import service_roles, standins
+from . import run_holds, service_roles, standins
 from .registry import AWS_DURATIONS, CLOCK, AwsError, add_ticker
 
 # When things happen to a task, in AWS seconds after its launch (the whole rollout of a new
@@ -575,6 +575,8 @@ class Scheduler:
         self.svc.pending_count = sum(d["pendingCount"] for d in self.svc.deployments)
 
     def _steady(self, primary: dict) -> None:
+        if run_holds.rollout_held(self.svc.name):
+            return
         healthy = [t for t in self._tasks_of(primary) if t.live and t.healthy]
         live = [t for t in self._tasks_of(primary) if t.live]
         if len(self.svc.deployments) > 1 or len(healthy) != primary["desiredCount"] \

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from lab import executions, make_pipeline, uid, wait_done, wait_for
+import pytest
+from conftest import ControlError
+from lab import executions, held, make_pipeline, uid, wait_done, wait_for, wait_ticks
 
 REGION = "ap-northeast-2"
 MANIFEST = json.dumps({"schemaVersion": 2, "mediaType":
@@ -31,7 +33,7 @@ def targets(client, tg: str) -> dict:
 
 
 def service(client, infra, *, tag: str, desired: int, tg: str | None = None,
-            breaker=None) -> str:
+            breaker=None, name: str | None = None) -> str:
     """A Fargate service of the lab's shape whose image is `repo:tag` (behind target group
     `tg` if given); returns its name."""
     ecs, ec2 = client("ecs"), client("ec2")
@@ -43,7 +45,7 @@ def service(client, infra, *, tag: str, desired: int, tg: str | None = None,
                                "portMappings": [{"containerPort": 3000}]}])
     sg = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])[
         "SecurityGroups"][0]["GroupId"]
-    name = uid("svc")
+    name = name or uid("svc")
     kwargs = {}
     if tg:
         kwargs["loadBalancers"] = [{"targetGroupArn": tg, "containerName": "web",
@@ -183,3 +185,42 @@ def test_deploy_action_on_a_service_at_zero(client, control, infra):
         [("PRIMARY", "COMPLETED")]
     created = svc["deployments"][0]["createdAt"]
     assert svc["deployments"][0]["updatedAt"] - created < timedelta(seconds=5)
+
+
+def test_a_held_rollout_stays_in_progress_until_released(client, control, infra):
+    push(client, infra, "held")
+    name = uid("svc")
+    control("/_sandbox/hold-run", {"serviceName": "svc-not-this-one"})
+    control("/_sandbox/hold-run", {"serviceName": name})
+    try:
+        service(client, infra, tag="held", desired=1, name=name)
+        # The task runs and is healthy; the deployment still does not complete.
+        def running():
+            s = describe(client, infra, name)
+            return s if s["runningCount"] == 1 else None
+        dep_id = wait_for(running, 5)["deployments"][0]["id"]
+        wait_for(lambda: held(control, serviceName=name) == [dep_id], 5)
+        wait_ticks(control, 20)
+        svc = describe(client, infra, name)
+        assert [(d["id"], d["rolloutState"]) for d in svc["deployments"]] == \
+            [(dep_id, "IN_PROGRESS")]
+        assert not any(m.endswith("has reached a steady state.") for m in messages(svc))
+        assert held(control, serviceName="svc-not-this-one") == []
+    finally:
+        control(f"/_sandbox/hold-run?serviceName={name}", method="DELETE")
+        control("/_sandbox/hold-run?serviceName=svc-not-this-one", method="DELETE")
+    assert held(control, serviceName=name) is None
+
+    def completed():
+        s = describe(client, infra, name)
+        return s if s["deployments"][0]["rolloutState"] == "COMPLETED" else None
+    svc = wait_for(completed, 5)
+    assert svc["deployments"][0]["id"] == dep_id
+    assert svc["events"][0]["message"].endswith("has reached a steady state.")
+
+
+def test_a_rollout_hold_needs_a_service_name_alone(control):
+    for body in ({"serviceName": ""}, {"serviceName": 3}, {"serviceName": "s", "phase": "BUILD"}):
+        with pytest.raises(ControlError) as refused:
+            control("/_sandbox/hold-run", body)
+        assert refused.value.status == 400, body

@@ -3,23 +3,18 @@
 // every screen, and "+1 h" moving it an hour later. Saves screenshots of Review's field and of
 // the bar.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
   click,
   completePendingConnections,
   fill,
   launchApp,
+  sandboxForFile,
   screenshot,
-  startSandbox,
-  stopProcess,
   waitForText,
 } from "./harness.mjs";
 
-let sandbox;
-before(async () => {
-  sandbox = await startSandbox();
-});
-after(() => stopProcess(sandbox?.child));
+const sandbox = sandboxForFile();
 
 /** "AWS stops this lab's billing in 7 h 41 min" → minutes. */
 function minutesLeft(text) {

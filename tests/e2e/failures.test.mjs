@@ -4,7 +4,7 @@
 // fails, then Try again. The failures come from the sandbox's fault rules, the waits from
 // the handshake the test withholds: nothing here races a timer.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
   click,
   completePendingConnections,
@@ -12,17 +12,12 @@ import {
   launchApp,
   sandboxCall,
   sandboxControl,
+  sandboxForFile,
   screenshot,
-  startSandbox,
-  stopProcess,
   waitForText,
 } from "./harness.mjs";
 
-let sandbox;
-before(async () => {
-  sandbox = await startSandbox();
-});
-after(() => stopProcess(sandbox?.child));
+const sandbox = sandboxForFile();
 
 const faults = (rules) => sandboxControl(sandbox.url, "POST", "/_sandbox/faults", { rules });
 const noFaults = () => sandboxControl(sandbox.url, "DELETE", "/_sandbox/faults");

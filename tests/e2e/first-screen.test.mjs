@@ -1,14 +1,10 @@
 // The real app, in a real WebKit webview: the wizard's first screen in English and Korean,
 // and practice mode's identity check against the sandbox.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { click, launchApp, screenshot, startSandbox, stopProcess, waitForText } from "./harness.mjs";
+import { test } from "node:test";
+import { click, launchApp, sandboxForFile, screenshot, waitForText } from "./harness.mjs";
 
-let sandbox;
-before(async () => {
-  sandbox = await startSandbox();
-});
-after(() => stopProcess(sandbox?.child));
+const sandbox = sandboxForFile();
 
 const steps = ["source", "pipeline", "build", "registry", "deploy"];
 

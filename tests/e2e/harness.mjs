@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { remote } from "webdriverio";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -66,6 +67,20 @@ export function startSandbox() {
     detached: true,
   });
   return sandboxFrom(child);
+}
+
+/**
+ * One sandbox for the calling test file: started before its first test, stopped after its
+ * last. Returns the object `startSandbox` resolves with ({ url, key, child }), filled in once
+ * the sandbox is up (read its fields inside tests, not at import time).
+ */
+export function sandboxForFile() {
+  const sandbox = {};
+  before(async () => {
+    Object.assign(sandbox, await startSandbox());
+  });
+  after(() => stopProcess(sandbox.child));
+  return sandbox;
 }
 
 export function stopProcess(child) {
@@ -248,4 +263,27 @@ export async function switchTheme(browser, want) {
   });
   const [, bg] = await read();
   if (bg === wasBg) throw new Error(`the background stayed ${bg} when the theme went ${was} -> ${want}`);
+}
+
+/**
+ * Connect (practice) → Source → Review → Create, completing the GitHub handshake through the
+ * sandbox's page, until Progress reports the lab ready.
+ */
+export async function createLab(browser, sandboxUrl, repository = "octo/hello-ktb") {
+  await click(browser, '[data-testid="check-identity"]');
+  await waitForText(browser, '[data-testid="whoami-account"]', "123456789012", 30_000);
+  await click(browser, '[data-testid="nav-source"]');
+  await waitForText(browser, '[data-testid="screen-title"]', "Source");
+  await fill(browser, '[data-testid="field-source.repository"] input', repository);
+  await click(browser, '[data-testid="nav-review"]');
+  await waitForText(browser, '[data-testid="review-resources"]', "ktb");
+  const create = await browser.$('[data-testid="review-create"]');
+  await create.waitForEnabled({ timeout: 15_000, timeoutMsg: "Create stays disabled: the spec has errors" });
+  await click(browser, '[data-testid="review-create"]');
+  const deadline = Date.now() + 60_000;
+  while ((await completePendingConnections(sandboxUrl)) === 0) {
+    if (Date.now() > deadline) throw new Error("no connection ever waited for the handshake");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await waitForText(browser, '[data-testid="progress-report"]', "", 120_000);
 }

@@ -5,14 +5,10 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { click, fill, launchApp, screenshot, startSandbox, stopProcess, waitForText } from "./harness.mjs";
+import { test } from "node:test";
+import { click, fill, launchApp, sandboxForFile, screenshot, waitForText } from "./harness.mjs";
 
-let sandbox;
-before(async () => {
-  sandbox = await startSandbox();
-});
-after(() => stopProcess(sandbox?.child));
+const sandbox = sandboxForFile();
 
 function filesUnder(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

@@ -4,14 +4,18 @@
 // the one-click fixes, the lab comes up, and a greeting edited and pushed from Watch goes
 // through Source → Build → Deploy. Saves screenshots of each.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { click, completePendingConnections, fill, launchApp, screenshot, startSandbox, stopProcess, waitForText } from "./harness.mjs";
+import { test } from "node:test";
+import {
+  click,
+  completePendingConnections,
+  fill,
+  launchApp,
+  sandboxForFile,
+  screenshot,
+  waitForText,
+} from "./harness.mjs";
 
-let sandbox;
-before(async () => {
-  sandbox = await startSandbox();
-});
-after(() => stopProcess(sandbox?.child));
+const sandbox = sandboxForFile();
 
 const codes = (b) =>
   b.execute(() => [...document.querySelectorAll('[data-testid="finding"]')].map((el) => el.getAttribute("data-code")));

@@ -4,14 +4,10 @@
 // and its summary, the Deploy step's sections, and the practice identity. At 1024 px, as the
 // issue measured. Saves screenshots of each.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { click, fill, launchApp, screenshot, startSandbox, stopProcess, waitForText } from "./harness.mjs";
+import { test } from "node:test";
+import { click, fill, launchApp, sandboxForFile, screenshot, waitForText } from "./harness.mjs";
 
-let sandbox;
-before(async () => {
-  sandbox = await startSandbox();
-});
-after(() => stopProcess(sandbox?.child));
+const sandbox = sandboxForFile();
 
 const text = (browser, selector) =>
   browser.execute((s) => document.querySelector(s)?.textContent ?? null, selector);

@@ -4,25 +4,20 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
   click,
-  completePendingConnections,
+  createLab,
   fill,
   launchApp,
+  sandboxForFile,
   screenshot,
   screenshotDir,
-  startSandbox,
-  stopProcess,
   switchTheme,
   waitForText,
 } from "./harness.mjs";
 
-let sandbox;
-before(async () => {
-  sandbox = await startSandbox();
-});
-after(() => stopProcess(sandbox?.child));
+const sandbox = sandboxForFile();
 
 /** The graph as the student sees it: each node's and stage's status, and the run's. */
 function graphState(browser) {
@@ -42,22 +37,7 @@ function graphState(browser) {
 test("a simulated push runs through the graph to every stage succeeded", async () => {
   const { browser, close } = await launchApp({ lang: "en_US.UTF-8", sandboxUrl: sandbox.url });
   try {
-    await click(browser, '[data-testid="check-identity"]');
-    await waitForText(browser, '[data-testid="whoami-account"]', "123456789012", 30_000);
-    await click(browser, '[data-testid="nav-source"]');
-    await waitForText(browser, '[data-testid="screen-title"]', "Source");
-    await fill(browser, '[data-testid="field-source.repository"] input', "octo/hello-ktb");
-    await click(browser, '[data-testid="nav-review"]');
-    await waitForText(browser, '[data-testid="review-resources"]', "ktb");
-    const create = await browser.$('[data-testid="review-create"]');
-    await create.waitForEnabled({ timeout: 15_000, timeoutMsg: "Create stays disabled: the spec has errors" });
-    await click(browser, '[data-testid="review-create"]');
-    const deadline = Date.now() + 60_000;
-    while ((await completePendingConnections(sandbox.url)) === 0) {
-      assert.ok(Date.now() < deadline, "no connection ever waited for the handshake");
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    await waitForText(browser, '[data-testid="progress-report"]', "", 120_000);
+    await createLab(browser, sandbox.url);
 
     await click(browser, '[data-testid="nav-watch"]');
     await waitForText(browser, '[data-testid="screen-title"]', "Watch the pipeline");

@@ -3,24 +3,19 @@
 // finished lab; see the pipeline's first run succeed in the graph; tear everything down and
 // see the proof that nothing is left. Saves a screenshot of each screen.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
   click,
   completePendingConnections,
   fill,
   launchApp,
   sandboxCall,
+  sandboxForFile,
   screenshot,
-  startSandbox,
-  stopProcess,
   waitForText,
 } from "./harness.mjs";
 
-let sandbox;
-before(async () => {
-  sandbox = await startSandbox();
-});
-after(() => stopProcess(sandbox?.child));
+const sandbox = sandboxForFile();
 
 test("from Connect through the five steps, Review, Progress, the graph and teardown", async () => {
   const first = await launchApp({ lang: "en_US.UTF-8", sandboxUrl: sandbox.url });

@@ -115,6 +115,16 @@ impl Sandbox {
         self.delete(&format!("/_sandbox/hold-run?projectName={project}&phase={phase}"));
     }
 
+    /// Keeps ECS service `service`'s rollout IN_PROGRESS (its tasks still start and become
+    /// healthy) until [`Sandbox::release_rollout`].
+    pub fn hold_rollout(&self, service: &str) {
+        self.control("/_sandbox/hold-run", json!({ "serviceName": service }));
+    }
+
+    pub fn release_rollout(&self, service: &str) {
+        self.delete(&format!("/_sandbox/hold-run?serviceName={service}"));
+    }
+
     /// DELETEs one of the control endpoints (`/_sandbox/calls`, `/_sandbox/faults`).
     pub fn delete(&self, path: &str) {
         reqwest::blocking::Client::new()

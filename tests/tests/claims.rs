@@ -187,8 +187,7 @@ fn the_intent_row_is_written_before_the_create_reaches_aws() {
     sb.stop();
 }
 
-/// Makes a log group carrying `tags`, as someone else might. (A log group: the sandbox's
-/// tagging API, moto's, does not list ECR repositories.)
+/// Makes a log group carrying `tags`, as someone else might.
 fn make_log_group(aws: &AwsContext, name: &str, tags: &[(&str, &str)]) {
     runtime().block_on(async {
         let mut req = aws.logs().create_log_group().log_group_name(name);
@@ -255,18 +254,31 @@ fn teardown_leaves_a_foreign_name_with_the_lab_tag_and_sweep_removes_every_tagge
     assert!(log_group_exists(&aws, "not-the-labs-name"));
 
     // The instructor's sweep, from a data folder with no ledger at all, goes by the tag alone:
-    // a second lab and the stray go; a log group with no Pipewright tag stays. (What the
-    // sandbox's tagging API does not list, unlike AWS's, is not checked here: the repository,
-    // the build project, the pipeline, the listener.)
+    // a second lab and the stray go; a log group with no Pipewright tag stays.
     let swept = LabSpec::new("swept", "owner-swept/app");
     up(&sb, &swept, Arc::new(Ledger::in_memory().unwrap()));
     make_log_group(&aws, "someone-elses", &[("team", "web")]);
-    // What the sandbox's tagging API lists: 11 of the second lab's (two task definition
-    // revisions; not roles, the connection, the repository, the project, the pipeline or the
-    // listener), the stray, and the first lab's deleted cluster and service (ECS keeps them
-    // INACTIVE for a while, as AWS does).
+    // What the tagging API lists, as AWS's does: 15 of the second lab's (two task definition
+    // revisions; not the roles, the connection or the schedule group, which it never lists),
+    // the stray, and the first lab's deleted cluster and service (ECS keeps them INACTIVE for
+    // a while, as AWS does).
     let before = tagged_arns(&aws);
-    assert_eq!(before.len(), 14, "{before:#?}");
+    assert_eq!(before.len(), 18, "{before:#?}");
+    let n = swept.names();
+    let listed_kinds = |arns: &[String]| -> Vec<&'static str> {
+        let mut kinds: Vec<&'static str> = arns
+            .iter()
+            .filter(|a| a.contains("swept"))
+            .filter_map(|a| pipewright_core::resources::identify(a))
+            .map(|t| t.kind.as_str())
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    };
+    for kind in ["codebuild_project", "ecr_repository", "listener", "pipeline"] {
+        assert!(listed_kinds(&before).contains(&kind), "{kind} in {before:#?}");
+    }
     let home = tempfile::tempdir().unwrap();
     let report = clean_report(
         sb.cli(home.path())
@@ -277,9 +289,19 @@ fn teardown_leaves_a_foreign_name_with_the_lab_tag_and_sweep_removes_every_tagge
         deleted.contains(&("log_group".into(), "not-the-labs-name".into())),
         "{deleted:?}"
     );
+    for kind in ["codebuild_project", "ecr_repository", "listener", "pipeline"] {
+        assert!(deleted.iter().any(|(k, _)| k == kind), "{kind} in {deleted:?}");
+    }
     assert!(!log_group_exists(&aws, "not-the-labs-name"));
     assert!(log_group_exists(&aws, "someone-elses"));
-    let n = swept.names();
+    // Nothing tagged is left but the two labs' clusters and services, INACTIVE.
+    let mut after: Vec<String> = tagged_arns(&aws)
+        .iter()
+        .map(|a| a.split(':').nth(5).unwrap().split('/').next().unwrap().to_owned())
+        .collect();
+    after.sort();
+    assert_eq!(after, ["cluster", "cluster", "service", "service"]);
+    assert!(!repository_exists(&aws, &n.repository));
     runtime().block_on(async {
         let roles = aws.iam().list_roles().send().await.unwrap();
         let left: Vec<&str> = roles
@@ -307,6 +329,45 @@ fn teardown_leaves_a_foreign_name_with_the_lab_tag_and_sweep_removes_every_tagge
         let states: Vec<Option<&str>> = clusters.clusters().iter().map(|c| c.status()).collect();
         assert_eq!(states, [Some("INACTIVE")]);
     });
+    sb.stop();
+}
+
+#[test]
+fn a_failed_sweep_says_to_run_the_sweep_again() {
+    let sb = Sandbox::start(TIME_SCALE);
+    let aws = aws_of(&sb);
+    make_log_group(&aws, "tagged-by-hand", &[(LAB_TAG_KEY, "hinted")]);
+    sb.control(
+        "/_sandbox/faults",
+        json!({ "rules": [{ "service": "logs", "operation": "DeleteLogGroup", "error": "AccessDenied", "count": 1 }] }),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let out = sb
+        .cli(home.path())
+        .args(["sweep", "--tag", "pipewright:lab=hinted", "--yes", "--json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+    assert_ne!(out.status.code(), Some(0), "{report:#}");
+    let failed = report["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{report:#}");
+    let hint = failed[0]["hint"].as_str().unwrap();
+    assert!(
+        hint.ends_with(
+            "Run `pipewright sweep --tag pipewright:lab=hinted` again: it carries on where it stopped \
+             (`pipewright sweep --tag pipewright:lab=hinted` 명령을 다시 실행하면 멈춘 곳부터 이어서 지웁니다)."
+        ),
+        "{hint}"
+    );
+    assert!(!hint.contains("--lab"), "{hint}");
+    assert!(log_group_exists(&aws, "tagged-by-hand"));
+    // As the hint says: the same sweep again finishes.
+    clean_report(
+        sb.cli(home.path())
+            .args(["sweep", "--tag", "pipewright:lab=hinted", "--yes", "--json"]),
+    );
+    assert!(!log_group_exists(&aws, "tagged-by-hand"));
     sb.stop();
 }
 

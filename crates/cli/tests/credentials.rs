@@ -2,7 +2,7 @@
 //! the real OS keyring and the sandbox, and proof that the secret ends up nowhere but the keyring.
 //!
 //! Needs a reachable, unlocked keyring: on headless Linux run under `scripts/with-keyring.sh`.
-//! Tests that need one fail without it, unless `PIPEWRIGHT_SKIP_KEYRING_TESTS=1`. Every run uses
+//! Tests that need one fail without it (a skipped keyring test would prove nothing). Every run uses
 //! its own keyring namespace (`PIPEWRIGHT_KEYRING_NAMESPACE`) and data folder, so a developer's
 //! saved keys are never seen or touched.
 
@@ -99,26 +99,18 @@ fn text(out: &Output) -> (String, String) {
     )
 }
 
-/// `false` (after saying so loudly) when there is no keyring and the skip switch is on.
-fn keyring_reachable(student: &Student) -> bool {
+/// Fails the test when no keyring answers: CI always has one (scripts/with-keyring.sh).
+fn require_keyring(student: &Student) {
     let out = student.run(&["whoami", "--name", "probe"], "");
     let (_, err) = text(&out);
-    if err.contains("error[credential_not_found]") {
-        return true;
-    }
     assert!(
-        err.contains("error[keyring_unavailable]"),
+        !err.contains("error[keyring_unavailable]"),
+        "no OS keyring is reachable. Run the tests under scripts/with-keyring.sh.\n{err}"
+    );
+    assert!(
+        err.contains("error[credential_not_found]"),
         "unexpected probe result: {err}"
     );
-    if std::env::var_os("PIPEWRIGHT_SKIP_KEYRING_TESTS").is_some_and(|v| v == "1") {
-        eprintln!("SKIPPED: no OS keyring and PIPEWRIGHT_SKIP_KEYRING_TESTS=1 ({err})");
-        false
-    } else {
-        panic!(
-            "no OS keyring is reachable. Run the tests under scripts/with-keyring.sh, \
-             or set PIPEWRIGHT_SKIP_KEYRING_TESTS=1 to skip the keyring tests.\n{err}"
-        )
-    }
 }
 
 /// Every file under `dir` that contains `needle` (checked as bytes, so binary files count too).
@@ -145,9 +137,7 @@ fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
 #[test]
 fn login_whoami_list_logout_and_the_secret_stays_in_the_keyring() {
     let mut student = Student::new();
-    if !keyring_reachable(&student) {
-        return;
-    }
+    require_keyring(&student);
     let sandbox = Sandbox::start(0.01);
     student.endpoint = Some(sandbox.url.clone());
     // The sandbox answers only keys with its own id (made at its start, shaped as AWS's).
@@ -228,9 +218,7 @@ fn login_whoami_list_logout_and_the_secret_stays_in_the_keyring() {
 #[test]
 fn keys_that_sts_refuses_are_not_saved() {
     let mut student = Student::new();
-    if !keyring_reachable(&student) {
-        return;
-    }
+    require_keyring(&student);
     // Nothing listens on port 1: STS cannot be reached, so the keys cannot be checked.
     student.endpoint = Some("http://127.0.0.1:1".into());
     let secret = fake_secret();
@@ -260,9 +248,7 @@ fn keys_that_sts_refuses_are_not_saved() {
 #[test]
 fn malformed_keys_are_refused_field_by_field() {
     let student = Student::new();
-    if !keyring_reachable(&student) {
-        return;
-    }
+    require_keyring(&student);
     let secret = fake_secret();
     let cases = [
         (format!("AKIA-not-a-key-id\n{secret}\n"), "accessKeyId"),
@@ -298,9 +284,7 @@ fn keys_are_never_taken_from_flags_or_the_environment() {
     assert!(err.contains("unexpected argument '--secret-access-key'"), "{err}");
     assert!(out.is_empty() && !err.contains(&secret), "{out}{err}");
 
-    if !keyring_reachable(&student) {
-        return;
-    }
+    require_keyring(&student);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pipewright"));
     let out = cmd
         .args(["login", "--name", "t4", "--no-verify"])

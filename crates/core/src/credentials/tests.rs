@@ -2,7 +2,8 @@
 //!
 //! Keyring tests need a reachable, unlocked keyring. On headless Linux run them under
 //! `scripts/with-keyring.sh` (a private D-Bus session with a throwaway gnome-keyring). They
-//! fail when no keyring is reachable, unless `PIPEWRIGHT_SKIP_KEYRING_TESTS=1` says to skip.
+//! fail when no keyring is reachable: a skipped keyring test would pass without proving
+//! anything.
 //! Each test uses its own random service name and removes what it saved.
 
 use super::*;
@@ -43,25 +44,17 @@ impl Drop for TestStore {
     }
 }
 
-fn keyring_store(names: &[&'static str]) -> Option<TestStore> {
+fn keyring_store(names: &[&'static str]) -> TestStore {
     let dir = tempfile::tempdir().unwrap();
     let store = CredentialStore::new(format!("pipewright-test-{}", random_suffix()), dir.path());
     match store.get("probe") {
-        Ok(_) => Some(TestStore {
+        Ok(_) => TestStore {
             store,
             names: names.to_vec(),
             _dir: dir,
-        }),
+        },
         Err(e) if e.code() == ErrorCode::KeyringUnavailable => {
-            if std::env::var_os("PIPEWRIGHT_SKIP_KEYRING_TESTS").is_some_and(|v| v == "1") {
-                eprintln!("SKIPPED: no OS keyring ({e}) and PIPEWRIGHT_SKIP_KEYRING_TESTS=1");
-                None
-            } else {
-                panic!(
-                    "no OS keyring is reachable ({e}). Run the tests under scripts/with-keyring.sh, \
-                     or set PIPEWRIGHT_SKIP_KEYRING_TESTS=1 to skip the keyring tests"
-                )
-            }
+            panic!("no OS keyring is reachable ({e}). Run the tests under scripts/with-keyring.sh")
         }
         Err(e) => panic!("probing the keyring: {e}"),
     }
@@ -69,7 +62,7 @@ fn keyring_store(names: &[&'static str]) -> Option<TestStore> {
 
 #[test]
 fn store_read_overwrite_and_delete() {
-    let Some(t) = keyring_store(&["lab"]) else { return };
+    let t = keyring_store(&["lab"]);
     let s = &t.store;
     assert_eq!(s.get("lab").unwrap(), None, "a missing entry is None");
 
@@ -100,7 +93,7 @@ fn store_read_overwrite_and_delete() {
 /// set leaves no part behind.
 #[test]
 fn a_long_session_token_is_saved_across_entries() {
-    let Some(t) = keyring_store(&["lab"]) else { return };
+    let t = keyring_store(&["lab"]);
     let s = &t.store;
     let long_set = CredentialSet {
         session_token: Some(Secret::new(format!("IQoJb3JpZ2luX2Vj{}", "Ab0/".repeat(600)))),
@@ -130,9 +123,7 @@ fn a_long_session_token_is_saved_across_entries() {
 
 #[test]
 fn list_and_rename() {
-    let Some(t) = keyring_store(&["a", "b", "c"]) else {
-        return;
-    };
+    let t = keyring_store(&["a", "b", "c"]);
     let s = &t.store;
     let a = set("a", "us-east-1");
     s.save(&set("b", "eu-west-1")).unwrap();
@@ -156,7 +147,7 @@ fn list_and_rename() {
 
 #[test]
 fn invalid_sets_are_not_saved() {
-    let Some(t) = keyring_store(&["lab"]) else { return };
+    let t = keyring_store(&["lab"]);
     let s = &t.store;
     let bad = CredentialSet {
         access_key_id: "AKIA-too-short".into(),
@@ -169,7 +160,7 @@ fn invalid_sets_are_not_saved() {
 
 #[test]
 fn namespaces_do_not_see_each_other() {
-    let Some(t) = keyring_store(&["lab"]) else { return };
+    let t = keyring_store(&["lab"]);
     t.store.save(&set("lab", "us-east-1")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let other = CredentialStore::new(format!("pipewright-test-{}", random_suffix()), dir.path());
@@ -179,7 +170,7 @@ fn namespaces_do_not_see_each_other() {
 
 #[test]
 fn the_index_never_holds_the_secret() {
-    let Some(t) = keyring_store(&["lab"]) else { return };
+    let t = keyring_store(&["lab"]);
     let lab = CredentialSet {
         session_token: Some(Secret::new("pipewright-test-token-in-keyring-only")),
         ..set("lab", "us-east-1")
@@ -199,7 +190,7 @@ fn the_index_never_holds_the_secret() {
 
 #[test]
 fn settings_for_a_saved_set_carry_its_keys_and_region() {
-    let Some(t) = keyring_store(&["lab"]) else { return };
+    let t = keyring_store(&["lab"]);
     let lab = set("lab", "eu-west-1");
     t.store.save(&lab).unwrap();
     let settings = t.store.settings_for_set("lab").unwrap();
@@ -284,7 +275,7 @@ async fn practice_and_missing_sandbox() {
 /// The GitHub token lives in the same keyring, apart from every key set, and never in the index.
 #[test]
 fn the_github_token_is_kept_in_the_keyring_only() {
-    let Some(t) = keyring_store(&["lab"]) else { return };
+    let t = keyring_store(&["lab"]);
     let s = &t.store;
     assert!(s.github_token().unwrap().is_none());
     assert!(s.save_github_token(&Secret::new("has space")).is_err());

@@ -39,7 +39,7 @@ use crate::apply::{self, ApplyOptions};
 use crate::aws::AwsContext;
 use crate::error::{Error, Result, aws_code};
 use crate::ledger::{Ledger, LedgerResource, ResourceState};
-use crate::plan::{Facts, Node};
+use crate::plan::{Facts, Kind, Node};
 use crate::progress::{Cancel, NodeState, Progress, ProgressDetail};
 use crate::resources::{Ctx, Label, Timing};
 use crate::spec::LabSpec;
@@ -131,6 +131,8 @@ pub struct Run {
     report: Mutex<TeardownReport>,
     /// Physical ids handled by the walk, so the tag sweep does not redo them.
     pub handled: Mutex<HashSet<String>>,
+    /// The sentence of a failure's hint saying what to run again to carry on.
+    again: String,
 }
 
 impl Run {
@@ -139,12 +141,19 @@ impl Run {
         Run {
             cx,
             options,
+            handled: Mutex::new(HashSet::new()),
+            again: format!("Run `pipewright down --lab {lab}` again: it carries on where it stopped."),
             report: Mutex::new(TeardownReport {
                 lab,
                 ..Default::default()
             }),
-            handled: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// The instructor's sweep is no lab: its hints say to run the sweep again.
+    pub fn again_says(mut self, sentence: String) -> Run {
+        self.again = sentence;
+        self
     }
 
     fn with_report<T>(&self, f: impl FnOnce(&mut TeardownReport) -> T) -> T {
@@ -153,6 +162,12 @@ impl Run {
 
     pub fn handled(&self, id: &str) -> bool {
         self.handled.lock().unwrap_or_else(|e| e.into_inner()).contains(id)
+    }
+
+    /// Whether this run already reported `kind` `name` as failed: the tag sweep also finds what
+    /// the walk failed to delete, and trying it again would report the one failure twice.
+    pub fn failed_on(&self, kind: Kind, name: &str) -> bool {
+        self.with_report(|r| r.failed.iter().any(|f| f.kind == kind.as_str() && f.name == name))
     }
 
     fn mark_handled(&self, id: &str) {
@@ -222,7 +237,7 @@ impl Run {
             code: e.code().as_str().to_owned(),
             aws_code: aws_code(e).map(str::to_owned),
             message: e.to_string(),
-            hint: remove::hint(&self.cx, l, e),
+            hint: remove::hint(&self.again, l, e),
         };
         self.with_report(|r| r.failed.push(failure));
     }

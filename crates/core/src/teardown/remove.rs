@@ -131,11 +131,8 @@ pub(crate) fn shared(run: &Run, arn: &str) -> Result<bool> {
 }
 
 /// What to do about a failed deletion, in English (the UI translates by `code`).
-pub(super) fn hint(cx: &resources::Ctx, l: &Label, e: &Error) -> String {
-    let again = format!(
-        "Run `pipewright down --lab {}` again: it carries on where it stopped.",
-        cx.lab()
-    );
+/// `again` says what to run again to carry on.
+pub(super) fn hint(again: &str, l: &Label, e: &Error) -> String {
     if is_code(e, &["DependencyViolation"]) {
         return format!(
             "Network interfaces of deleted tasks and load balancers take a few minutes to go away. {again} \

@@ -238,7 +238,11 @@ pub async fn sweep_tagged(run: &Arc<Run>, rule: &TagRule, tag_alone: bool) -> Re
     for t in found {
         run.cx.cancel.check()?;
         let family = t.name.split(':').next().unwrap_or_default();
-        if t.task || run.handled(&t.id) || (t.kind == Kind::TaskDefinition && run.handled(family)) {
+        if t.task
+            || run.handled(&t.id)
+            || (t.kind == Kind::TaskDefinition && run.handled(family))
+            || run.failed_on(t.kind, &t.name)
+        {
             continue;
         }
         let l = Label::new(t.kind, &t.name);
@@ -368,7 +372,9 @@ pub async fn sweep(
     let spec = LabSpec::new("sweep", "pipewright/sweep");
     let facts = Facts::placeholder(aws.region());
     let cx = Ctx::new(aws, ledger, &spec, facts, options.concurrency, &options.timing).reporting(progress, cancel);
-    let run = Arc::new(Run::new(cx, options));
+    let run = Arc::new(Run::new(cx, options).again_says(format!(
+        "Run `pipewright sweep --tag {rule}` again: it carries on where it stopped (`pipewright sweep --tag {rule}` 명령을 다시 실행하면 멈춘 곳부터 이어서 지웁니다)."
+    )));
     sweep_tagged(&run, rule, true).await?;
     let mut leftovers = Vec::new();
     if !run.options.dry_run {
