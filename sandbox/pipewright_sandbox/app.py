@@ -27,7 +27,7 @@ from typing import Any, Iterable
 from urllib.parse import parse_qs
 
 from . import guard, holds, registry
-from .registry import CLOCK, CONTROL_ROUTES, JSON_HANDLERS, STATE_LOCK, AwsError, RequestInfo
+from .registry import ACCOUNT_ID, CLOCK, CONTROL_ROUTES, JSON_HANDLERS, STATE_LOCK, AwsError, RequestInfo
 
 # ---------------------------------------------------------------------------------------------
 # Calls log
@@ -387,6 +387,15 @@ class ConnectionReset(ConnectionResetError):
     """Raised after the socket was reset on purpose; werkzeug treats it as a dropped client."""
 
 
+def _account_of(environ: dict) -> str:
+    """The account a request acts in, as moto answers it: by the signing key (credentials
+    from AssumeRole into another account act there), else the sandbox's own."""
+    from moto.iam.models import get_account_id_from
+
+    scope = guard.signed_scope(environ)
+    return get_account_id_from(scope[0]) if scope else ACCOUNT_ID
+
+
 class SandboxApp:
     def __init__(self, moto_app):
         self.moto_app = moto_app
@@ -457,7 +466,8 @@ class SandboxApp:
                 raise ValueError("body must be a JSON object")
         except ValueError as exc:
             return render_error(call, "SerializationException", str(exc), 400)
-        info = RequestInfo(service=call.service, operation=call.operation, region=call.region)
+        info = RequestInfo(service=call.service, operation=call.operation, region=call.region,
+                           account_id=_account_of(call.environ))
         try:
             with STATE_LOCK:
                 result = handler(params, info)

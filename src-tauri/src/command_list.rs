@@ -45,6 +45,8 @@ macro_rules! app_commands {
             watch::lab_stop,
             watch::lab_retry,
             watch::lab_doctor,
+            class::class_status,
+            class::class_sweep,
         }
     };
 }

@@ -1,6 +1,7 @@
 //! Pipewright's desktop shell. Commands are one-liners into `pipewright-core`; this crate only
 //! owns windows, app state and the IPC registration (from the one list in `command_list.rs`).
 
+mod class;
 #[macro_use]
 mod command_list;
 mod commands;

@@ -142,127 +142,129 @@ pub fn assert_exactly_one_each(c: &HashMap<&'static str, usize>, context: &str) 
 /// Everything of the lab still in the account, found through the SDK without Pipewright's
 /// code: listings filtered by the lab's names. Empty = torn down.
 pub fn sdk_inventory(sb: &Sandbox, spec: &LabSpec) -> Vec<String> {
+    runtime().block_on(async { sdk_inventory_in(&sb.aws().await, ACCOUNT, spec).await })
+}
+
+/// [`sdk_inventory`] in any account (the class tests' second one).
+pub async fn sdk_inventory_in(aws: &AwsContext, account: &str, spec: &LabSpec) -> Vec<String> {
     let n = spec.names();
-    runtime().block_on(async {
-        let aws: AwsContext = sb.aws().await;
-        let mut left = Vec::new();
-        let roles = aws.iam().list_roles().send().await.unwrap();
-        for r in roles.roles() {
-            if [&n.pipeline_role, &n.build_role, &n.task_execution_role]
-                .iter()
-                .any(|x| x.as_deref() == Some(r.role_name()))
-                || r.role_name() == n.scheduler_role
-            {
-                left.push(format!("iam_role {}", r.role_name()));
-            }
+    let mut left = Vec::new();
+    let roles = aws.iam().list_roles().send().await.unwrap();
+    for r in roles.roles() {
+        if [&n.pipeline_role, &n.build_role, &n.task_execution_role]
+            .iter()
+            .any(|x| x.as_deref() == Some(r.role_name()))
+            || r.role_name() == n.scheduler_role
+        {
+            left.push(format!("iam_role {}", r.role_name()));
         }
-        let buckets = aws.s3().list_buckets().send().await.unwrap();
-        for b in buckets.buckets() {
-            if b.name() == Some(n.artifact_bucket(ACCOUNT).as_str()) {
-                left.push(format!("s3_bucket {}", n.artifact_bucket(ACCOUNT)));
-            }
+    }
+    let buckets = aws.s3().list_buckets().send().await.unwrap();
+    for b in buckets.buckets() {
+        if b.name() == Some(n.artifact_bucket(account).as_str()) {
+            left.push(format!("s3_bucket {}", n.artifact_bucket(account)));
         }
-        let repos = aws.ecr().describe_repositories().send().await.unwrap();
-        for r in repos.repositories() {
-            if r.repository_name() == Some(n.repository.as_str()) {
-                left.push(format!("ecr_repository {}", n.repository));
-            }
+    }
+    let repos = aws.ecr().describe_repositories().send().await.unwrap();
+    for r in repos.repositories() {
+        if r.repository_name() == Some(n.repository.as_str()) {
+            left.push(format!("ecr_repository {}", n.repository));
         }
-        let groups = aws
-            .logs()
-            .describe_log_groups()
-            .log_group_name_prefix(format!("/pipewright/{}/", spec.name))
+    }
+    let groups = aws
+        .logs()
+        .describe_log_groups()
+        .log_group_name_prefix(format!("/pipewright/{}/", spec.name))
+        .send()
+        .await
+        .unwrap();
+    for g in groups.log_groups() {
+        left.push(format!("log_group {}", g.log_group_name().unwrap_or_default()));
+    }
+    let projects = aws.codebuild().list_projects().send().await.unwrap();
+    if projects.projects().contains(&n.build_project) {
+        left.push(format!("codebuild_project {}", n.build_project));
+    }
+    let pipeline_arn = format!("arn:aws:codepipeline:{}:{account}:{}", crate::REGION, n.pipeline);
+    // Gone only on AWS's not-found answer: any other error fails the test.
+    match aws.codepipeline().get_pipeline().name(&n.pipeline).send().await {
+        Ok(p) => {
+            assert_eq!(p.metadata().and_then(|m| m.pipeline_arn()), Some(pipeline_arn.as_str()));
+            left.push(format!("pipeline {}", n.pipeline));
+        }
+        Err(e) => {
+            let e = e.into_service_error();
+            assert!(e.is_pipeline_not_found_exception(), "{e:?}");
+        }
+    }
+    let scheduler = aws.scheduler();
+    match scheduler.get_schedule_group().name(&n.schedule_group).send().await {
+        Ok(_) => left.push(format!("schedule_group {}", n.schedule_group)),
+        Err(e) => {
+            let e = e.into_service_error();
+            assert!(e.is_resource_not_found_exception(), "{e:?}");
+        }
+    }
+    if let Ok(list) = scheduler.list_schedules().group_name(&n.schedule_group).send().await {
+        for sc in list.schedules() {
+            left.push(format!("schedule {}", sc.name().unwrap_or_default()));
+        }
+    }
+    let conns = aws.connections().list_connections().send().await.unwrap();
+    for c in conns.connections() {
+        if c.connection_name() == n.connection.as_deref() {
+            left.push(format!("connection {}", c.connection_name().unwrap_or_default()));
+        }
+    }
+    let sgs = aws.ec2().describe_security_groups().send().await.unwrap();
+    for g in sgs.security_groups() {
+        if [&n.alb_security_group, &n.task_security_group]
+            .iter()
+            .any(|x| Some(x.as_str()) == g.group_name())
+        {
+            left.push(format!("security_group {}", g.group_name().unwrap_or_default()));
+        }
+    }
+    let elb = aws.elbv2();
+    for lb in elb.describe_load_balancers().send().await.unwrap().load_balancers() {
+        if lb.load_balancer_name() == Some(n.load_balancer.as_str()) {
+            left.push(format!("load_balancer {}", n.load_balancer));
+        }
+    }
+    for tg in elb.describe_target_groups().send().await.unwrap().target_groups() {
+        if tg.target_group_name() == Some(n.target_group.as_str()) {
+            left.push(format!("target_group {}", n.target_group));
+        }
+    }
+    let ecs = aws.ecs();
+    let clusters = ecs.describe_clusters().clusters(&n.cluster).send().await.unwrap();
+    if clusters.clusters().iter().any(|c| c.status() == Some("ACTIVE")) {
+        left.push(format!("ecs_cluster {}", n.cluster));
+        let svcs = ecs
+            .describe_services()
+            .cluster(&n.cluster)
+            .services(&n.service)
             .send()
             .await
             .unwrap();
-        for g in groups.log_groups() {
-            left.push(format!("log_group {}", g.log_group_name().unwrap_or_default()));
+        if svcs
+            .services()
+            .iter()
+            .any(|s| matches!(s.status(), Some("ACTIVE" | "DRAINING")))
+        {
+            left.push(format!("ecs_service {}", n.service));
         }
-        let projects = aws.codebuild().list_projects().send().await.unwrap();
-        if projects.projects().contains(&n.build_project) {
-            left.push(format!("codebuild_project {}", n.build_project));
+    }
+    let tds = ecs
+        .list_task_definitions()
+        .family_prefix(&n.task_family)
+        .send()
+        .await
+        .unwrap();
+    for arn in tds.task_definition_arns() {
+        if arn.rsplit('/').next().and_then(|r| r.split(':').next()) == Some(n.task_family.as_str()) {
+            left.push(format!("task_definition {arn}"));
         }
-        let pipeline_arn = format!("arn:aws:codepipeline:{}:{ACCOUNT}:{}", crate::REGION, n.pipeline);
-        // Gone only on AWS's not-found answer: any other error fails the test.
-        match aws.codepipeline().get_pipeline().name(&n.pipeline).send().await {
-            Ok(p) => {
-                assert_eq!(p.metadata().and_then(|m| m.pipeline_arn()), Some(pipeline_arn.as_str()));
-                left.push(format!("pipeline {}", n.pipeline));
-            }
-            Err(e) => {
-                let e = e.into_service_error();
-                assert!(e.is_pipeline_not_found_exception(), "{e:?}");
-            }
-        }
-        let scheduler = aws.scheduler();
-        match scheduler.get_schedule_group().name(&n.schedule_group).send().await {
-            Ok(_) => left.push(format!("schedule_group {}", n.schedule_group)),
-            Err(e) => {
-                let e = e.into_service_error();
-                assert!(e.is_resource_not_found_exception(), "{e:?}");
-            }
-        }
-        if let Ok(list) = scheduler.list_schedules().group_name(&n.schedule_group).send().await {
-            for sc in list.schedules() {
-                left.push(format!("schedule {}", sc.name().unwrap_or_default()));
-            }
-        }
-        let conns = aws.connections().list_connections().send().await.unwrap();
-        for c in conns.connections() {
-            if c.connection_name() == n.connection.as_deref() {
-                left.push(format!("connection {}", c.connection_name().unwrap_or_default()));
-            }
-        }
-        let sgs = aws.ec2().describe_security_groups().send().await.unwrap();
-        for g in sgs.security_groups() {
-            if [&n.alb_security_group, &n.task_security_group]
-                .iter()
-                .any(|x| Some(x.as_str()) == g.group_name())
-            {
-                left.push(format!("security_group {}", g.group_name().unwrap_or_default()));
-            }
-        }
-        let elb = aws.elbv2();
-        for lb in elb.describe_load_balancers().send().await.unwrap().load_balancers() {
-            if lb.load_balancer_name() == Some(n.load_balancer.as_str()) {
-                left.push(format!("load_balancer {}", n.load_balancer));
-            }
-        }
-        for tg in elb.describe_target_groups().send().await.unwrap().target_groups() {
-            if tg.target_group_name() == Some(n.target_group.as_str()) {
-                left.push(format!("target_group {}", n.target_group));
-            }
-        }
-        let ecs = aws.ecs();
-        let clusters = ecs.describe_clusters().clusters(&n.cluster).send().await.unwrap();
-        if clusters.clusters().iter().any(|c| c.status() == Some("ACTIVE")) {
-            left.push(format!("ecs_cluster {}", n.cluster));
-            let svcs = ecs
-                .describe_services()
-                .cluster(&n.cluster)
-                .services(&n.service)
-                .send()
-                .await
-                .unwrap();
-            if svcs
-                .services()
-                .iter()
-                .any(|s| matches!(s.status(), Some("ACTIVE" | "DRAINING")))
-            {
-                left.push(format!("ecs_service {}", n.service));
-            }
-        }
-        let tds = ecs
-            .list_task_definitions()
-            .family_prefix(&n.task_family)
-            .send()
-            .await
-            .unwrap();
-        for arn in tds.task_definition_arns() {
-            if arn.rsplit('/').next().and_then(|r| r.split(':').next()) == Some(n.task_family.as_str()) {
-                left.push(format!("task_definition {arn}"));
-            }
-        }
-        left
-    })
+    }
+    left
 }

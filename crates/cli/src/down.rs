@@ -58,7 +58,7 @@ pub struct SweepArgs {
     account: AccountArgs,
 }
 
-fn print_report(r: &TeardownReport, json: bool) -> Result<(), Error> {
+pub(crate) fn print_report(r: &TeardownReport, json: bool) -> Result<(), Error> {
     if json {
         println!(
             "{}",

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 mod account;
+mod class;
 mod credentials;
 mod doctor;
 mod down;
@@ -54,6 +55,8 @@ enum Command {
     Down(down::DownArgs),
     /// Delete every resource carrying one Pipewright tag (instructors: all labs of an account).
     Sweep(down::SweepArgs),
+    /// An instructor's class: every lab tagged pipewright:class=NAME across students' accounts.
+    Class(class::ClassArgs),
     /// After something failed: read the lab's state from AWS and say what is wrong and what to do.
     Doctor(doctor::DoctorArgs),
     /// Follow a lab's pipeline live: stages, build phases and logs, the rollout, the app's health.
@@ -83,6 +86,7 @@ async fn main() -> ExitCode {
         Command::Extend(args) => return output::finish(expiry::extend(args).await),
         Command::Down(args) => return output::finish(down::down(args).await),
         Command::Sweep(args) => return output::finish(down::sweep(args).await),
+        Command::Class(args) => return output::finish(class::run(args).await),
         Command::Doctor(args) => return output::finish(doctor::doctor(args).await),
         Command::Watch(args) => return output::finish(watch::watch(args).await),
         Command::Run(args) => return output::finish(watch::run(args).await),

@@ -147,6 +147,8 @@ pub async fn discover(
         region: aws.region().to_owned(),
         vpc_id,
         subnet_ids,
+        caller_arn: who.arn().unwrap_or_default().to_owned(),
+        discovered_at: aws.aws_now().await as i64,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod apply;
 pub mod aws;
 pub mod bindings;
 pub mod buildspec;
+pub mod class;
 pub mod credentials;
 pub mod doctor;
 pub mod error;

@@ -236,6 +236,12 @@ pub struct Facts {
     pub vpc_id: String,
     /// The default VPC's default subnets, one per availability zone, in zone order.
     pub subnet_ids: Vec<String>,
+    /// Who runs this (STS's caller ARN) and when (epoch seconds, AWS's clock): the
+    /// `pipewright:created-by` and `pipewright:created` tags of what is created, which is how
+    /// the class view knows a lab's owner and age without the student's ledger. Empty/0 when
+    /// not discovered (teardown, expiry): nothing is created then.
+    pub caller_arn: String,
+    pub discovered_at: i64,
 }
 
 impl Facts {
@@ -252,6 +258,8 @@ impl Facts {
             region: region.into(),
             vpc_id: "<default-vpc>".into(),
             subnet_ids: Vec::new(),
+            caller_arn: String::new(),
+            discovered_at: 0,
         }
     }
 }
@@ -570,6 +578,8 @@ mod tests {
             region: "ap-northeast-2".into(),
             vpc_id: "vpc-1".into(),
             subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+            caller_arn: String::new(),
+            discovered_at: 0,
         }
     }
 

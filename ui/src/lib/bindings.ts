@@ -315,6 +315,66 @@ usdPerHour: number,
  */
 usd: number, };
 
+export type ClassLabState = "running" | "expired" | "partial";
+
+export type ClassLab = { lab: string, 
+/**
+ * STS's caller ARN when the lab was created (its `pipewright:created-by` tag).
+ */
+owner: string | null, 
+/**
+ * The profile or saved keys it was found with.
+ */
+place: string, account: string, region: string, 
+/**
+ * ISO 8601 in UTC, AWS's clock.
+ */
+createdAt: string | null, ageHours: number | null, state: ClassLabState, 
+/**
+ * When AWS stops its billing, ISO 8601 in UTC on AWS's clock.
+ */
+expiresAt: string | null, 
+/**
+ * Hours left until then (AWS's clock; negative once past).
+ */
+hoursLeft: number | null, 
+/**
+ * The estimate's rate for a lab of this name in this region.
+ */
+usdPerHour: number, 
+/**
+ * `age_hours × usd_per_hour` (0 when the age is unknown).
+ */
+usd: number, 
+/**
+ * How many of its resources carry the class tag.
+ */
+resources: number, };
+
+export type ClassPlace = { place: string, region: string | null, account: string | null, labs: number, 
+/**
+ * The error, when its credentials or AWS failed (the other places are still shown).
+ */
+error: string | null, };
+
+export type ClassTotals = { labs: number, running: number, 
+/**
+ * What the running labs cost per hour together.
+ */
+usdPerHour: number, 
+/**
+ * What all labs have cost so far.
+ */
+usd: number, };
+
+export type ClassStatus = { class: string, places: Array<ClassPlace>, labs: Array<ClassLab>, totals: ClassTotals, };
+
+export type ClassSweep = { place: string, account: string, region: string, dryRun: boolean, 
+/**
+ * One teardown report per lab, by lab name.
+ */
+labs: Array<TeardownReport>, };
+
 export type ResourceNames = { connection: string | null, pipeline: string, pipeline_role: string | null, 
 /**
  * The bucket's name without the account id; see [`ResourceNames::artifact_bucket`].

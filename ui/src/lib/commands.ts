@@ -37,6 +37,8 @@ export const COMMANDS = [
   "lab_stop",
   "lab_retry",
   "lab_doctor",
+  "class_status",
+  "class_sweep",
 ] as const;
 
 /** The name of a command `ipc.ts` may call. */

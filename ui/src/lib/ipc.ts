@@ -14,6 +14,8 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
   ApplyReport,
+  ClassStatus,
+  ClassSweep,
   CredentialSet,
   CredentialSource,
   CredentialSummary,
@@ -281,6 +283,20 @@ export function labExtend(
 /** What the lab has cost since it was created, at the estimate's rates (no AWS call). */
 export function labMeter(lab: string): Promise<CostMeter> {
   return call("lab_meter", { lab });
+}
+
+/** Every lab of the class `tag` (`pipewright:class=NAME`) in each source's account. */
+export function classStatus(tag: string, sources: CredentialSource[]): Promise<ClassStatus> {
+  return call("class_status", { tag, sources });
+}
+
+/** Removes (with `dryRun`, lists) every lab of the class, account by account. */
+export function classSweep(
+  tag: string,
+  sources: CredentialSource[],
+  dryRun: boolean,
+): Promise<ClassSweep[]> {
+  return call("class_sweep", { tag, sources, dryRun });
 }
 
 /** Opens a page (e.g. the AWS console's connection page) in the system browser. */

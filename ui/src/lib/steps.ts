@@ -5,7 +5,7 @@
 export const STEP_IDS = ["source", "pipeline", "build", "registry", "deploy"] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
-export const LATER_IDS = ["review", "progress", "watch", "teardown"] as const;
+export const LATER_IDS = ["review", "progress", "watch", "teardown", "class"] as const;
 export type LaterId = (typeof LATER_IDS)[number];
 
 export type ScreenId = "connect" | StepId | LaterId;

@@ -581,9 +581,13 @@ pub fn lab_tag(cx: &Ctx) -> (String, String) {
 }
 
 impl Ctx {
-    /// Every tag a new resource of the lab gets: the lab's, and the class's for a class lab.
+    /// Every tag a new resource of the lab gets: the lab's, the class's for a class lab, and
+    /// who created it when (`class::creation_tags`).
     pub fn tags(&self) -> Vec<(String, String)> {
-        std::iter::once(lab_tag(self)).chain(self.spec.class.tag()).collect()
+        std::iter::once(lab_tag(self))
+            .chain(self.spec.class.tag())
+            .chain(crate::class::creation_tags(self.facts()))
+            .collect()
     }
 
     /// [`Ctx::tags`] in one SDK's own tag type.

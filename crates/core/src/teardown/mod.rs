@@ -280,6 +280,8 @@ async fn facts(
                 region: aws.region().to_owned(),
                 vpc_id: String::new(),
                 subnet_ids: Vec::new(),
+                caller_arn: String::new(),
+                discovered_at: 0,
             })
         }
     }
@@ -306,8 +308,31 @@ pub async fn teardown(
     let facts = facts(aws, ledger.clone(), &spec, &options, cancel.clone()).await?;
     ledger.check_account(lab, &facts.account_id)?;
     let cx = Ctx::new(aws, ledger, &spec, facts, options.concurrency, &options.timing).reporting(progress, cancel);
-    let run = Arc::new(Run::new(cx, options));
-    let tag = sweep::TagRule::lab(lab);
+    passes(Arc::new(Run::new(cx, options))).await
+}
+
+/// Removes a lab that is in no ledger here (a student's, found by the class view): the same
+/// walk, tag sweep and inventory as [`teardown`], claiming by the plan's deterministic names
+/// and the lab tag alone (`Claim::TagOnly`), so what the lab tag marks under another name is
+/// left alone and reported. `spec` only supplies names (`LabSpec::new(lab, ..)` in the lab's
+/// region); the rows the walk writes go to a ledger of this run only.
+pub async fn teardown_by_names(
+    aws: &AwsContext,
+    spec: &LabSpec,
+    options: TeardownOptions,
+    progress: Progress,
+    cancel: Cancel,
+) -> Result<TeardownReport> {
+    let ledger = Arc::new(Ledger::in_memory()?);
+    let facts = facts(aws, ledger.clone(), spec, &options, cancel.clone()).await?;
+    ledger.upsert_lab(&spec.name, aws.region(), Some(&facts.account_id), &spec.to_toml()?)?;
+    let cx = Ctx::new(aws, ledger, spec, facts, options.concurrency, &options.timing).reporting(progress, cancel);
+    passes(Arc::new(Run::new(cx, options))).await
+}
+
+/// The walk and the tag sweep, then the inventory, again while the inventory finds something.
+async fn passes(run: Arc<Run>) -> Result<TeardownReport> {
+    let tag = sweep::TagRule::lab(run.cx.lab());
     for pass in 1..=PASSES {
         walk(&run).await?;
         sweep::sweep_tagged(&run, &tag, false).await?;

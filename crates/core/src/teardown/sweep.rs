@@ -89,15 +89,15 @@ impl std::fmt::Display for TagRule {
     }
 }
 
-/// Every ARN carrying the tag, by the tagging API; with `everywhere`, also IAM roles and
-/// connections (read one by one). Sorted in deletion order.
-pub async fn tagged(cx: &Ctx, rule: &TagRule, everywhere: bool) -> Result<Vec<Tagged>> {
+/// Every ARN the tagging API lists with the tag, with all its tags (the class view reads the
+/// lab, owner and creation time from them).
+pub async fn tag_mappings(cx: &Ctx, rule: &TagRule) -> Result<Vec<(String, Vec<(String, String)>)>> {
     let api = cx.aws.tagging();
     let filter = TagFilter::builder()
         .key(&rule.key)
         .set_values(rule.value.clone().map(|v| vec![v]))
         .build();
-    let mut arns = Vec::new();
+    let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let page = cx
@@ -108,16 +108,21 @@ pub async fn tagged(cx: &Ctx, rule: &TagRule, everywhere: bool) -> Result<Vec<Ta
                     .send()
             })
             .await?;
-        arns.extend(
-            page.resource_tag_mapping_list()
-                .iter()
-                .filter_map(|m| m.resource_arn().map(str::to_owned)),
-        );
+        out.extend(page.resource_tag_mapping_list().iter().filter_map(|m| {
+            let tags = m.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned()));
+            Some((m.resource_arn()?.to_owned(), tags.collect()))
+        }));
         token = page.pagination_token().filter(|t| !t.is_empty()).map(str::to_owned);
         if token.is_none() {
-            break;
+            return Ok(out);
         }
     }
+}
+
+/// Every ARN carrying the tag, by the tagging API; with `everywhere`, also IAM roles and
+/// connections (read one by one). Sorted in deletion order.
+pub async fn tagged(cx: &Ctx, rule: &TagRule, everywhere: bool) -> Result<Vec<Tagged>> {
+    let mut arns: Vec<String> = tag_mappings(cx, rule).await?.into_iter().map(|(arn, _)| arn).collect();
     if everywhere {
         arns.extend(tagged_roles(cx, rule).await?);
         arns.extend(tagged_connections(cx, rule).await?);

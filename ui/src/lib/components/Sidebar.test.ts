@@ -18,11 +18,11 @@ describe("Sidebar keyboard navigation", () => {
     await user.keyboard("{ArrowDown}");
     expect(screen.getByTestId("nav-source")).toHaveFocus();
     await user.keyboard("{End}");
-    expect(screen.getByTestId("nav-teardown")).toHaveFocus();
+    expect(screen.getByTestId("nav-class")).toHaveFocus();
     await user.keyboard("{ArrowDown}");
     expect(screen.getByTestId("nav-connect")).toHaveFocus();
     await user.keyboard("{ArrowUp}");
-    expect(screen.getByTestId("nav-teardown")).toHaveFocus();
+    expect(screen.getByTestId("nav-class")).toHaveFocus();
     await user.keyboard("{Home}");
     expect(screen.getByTestId("nav-connect")).toHaveFocus();
   });

@@ -11,6 +11,8 @@
 // `fakeBackend` and `fakeTeardown` (delays, canned failures, a kind that fails).
 import type {
   ApplyReport,
+  ClassStatus,
+  ClassSweep,
   CredentialSet,
   CredentialSource,
   CredentialSummary,
@@ -110,6 +112,7 @@ export const fakeBackend = {
   reset(): void {
     state = initialState();
     ft = initialTeardown();
+    sweptClasses.clear();
     fakeWatch.reset();
   },
   state(): FakeState {
@@ -410,6 +413,84 @@ async function teardown(
 
 type Args = Record<string, unknown>;
 
+/** Classes the fake swept: their labs are gone. */
+const sweptClasses = new Set<string>();
+
+/** One running lab of the class per source, in that source's account (class_status). */
+function classStatus(args: Args): ClassStatus {
+  const cls = String(args.tag).split("=")[1] ?? "";
+  const sources = args.sources as CredentialSource[];
+  const found = sources.map((s) => ({
+    place: "name" in s ? s.name : "practice",
+    who: identityFor(s),
+  }));
+  const labs = sweptClasses.has(cls)
+    ? []
+    : found.map(({ place, who }, i) => ({
+        lab: `${cls}-${i + 1}`,
+        owner: who.arn,
+        place,
+        account: who.account,
+        region: who.region,
+        createdAt: "2026-03-02T09:00:00Z",
+        ageHours: 1.5,
+        state: "running" as const,
+        expiresAt: "2026-03-02T13:00:00Z",
+        hoursLeft: 2.5,
+        usdPerHour: 0.06,
+        usd: 0.09,
+        resources: 22,
+      }));
+  return {
+    class: cls,
+    places: found.map(({ place, who }) => ({
+      place,
+      region: who.region,
+      account: who.account,
+      labs: labs.filter((l) => l.place === place).length,
+      error: null,
+    })),
+    labs,
+    totals: {
+      labs: labs.length,
+      running: labs.length,
+      usdPerHour: 0.06 * labs.length,
+      usd: 0.09 * labs.length,
+    },
+  };
+}
+
+/** class_sweep: each lab's 22 resources, listed (dry run) or removed. */
+function classSweep(args: Args): ClassSweep[] {
+  const status = classStatus(args);
+  const dryRun = Boolean(args.dryRun);
+  if (!dryRun) sweptClasses.add(status.class);
+  return status.places.map((p) => ({
+    place: p.place,
+    account: p.account ?? "",
+    region: p.region ?? "",
+    dryRun,
+    labs: status.labs
+      .filter((l) => l.place === p.place)
+      .map((l) => {
+        const items = Array.from({ length: l.resources }, (_, i) => ({
+          kind: "resource",
+          name: `${l.lab}-${i}`,
+          id: null,
+        }));
+        return {
+          lab: l.lab,
+          dryRun,
+          deleted: dryRun ? [] : items,
+          wouldDelete: dryRun ? items : [],
+          skipped: [],
+          failed: [],
+          leftovers: [],
+        };
+      }),
+  }));
+}
+
 /** One answer per command: a command the app gains and this lacks fails to compile. */
 const handlers: { [C in Command]: (args: Args) => unknown } = {
   app_info: () => ({ version: "0.0.0-dev", locale: globalThis.navigator?.language ?? null }),
@@ -500,6 +581,8 @@ const handlers: { [C in Command]: (args: Args) => unknown } = {
     usdPerHour: 0,
     usd: 0,
   }),
+  class_status: (args) => classStatus(args),
+  class_sweep: (args) => classSweep(args),
   lab_watch: (args) => fakeWatchInvoke("lab_watch", args),
   lab_run: (args) => fakeWatchInvoke("lab_run", args),
   lab_stop: (args) => fakeWatchInvoke("lab_stop", args),
