@@ -22,6 +22,7 @@ macro_rules! app_commands {
             commands::profiles_list,
             commands::spec_default,
             commands::spec_check,
+            commands::class_open,
             commands::spec_edit,
             commands::spec_plan,
             commands::fargate_sizes,

@@ -9,7 +9,7 @@ use pipewright_core::github::{Endpoints, GitHub};
 use pipewright_core::plan::{Plan, PlanView};
 use pipewright_core::practice::{FileChanges, Sandbox, StartedRun};
 use pipewright_core::preflight::PreflightReport;
-use pipewright_core::spec::{LabSpec, SpecCheck, SpecEdit, TaskSize};
+use pipewright_core::spec::{ClassFile, LabSpec, SpecCheck, SpecEdit, TaskSize};
 use pipewright_core::{ErrorPayload, buildspec, identity, links, preflight};
 use tauri::State;
 
@@ -81,11 +81,31 @@ pub async fn spec_default(name: String, repository: String) -> Reply<LabSpec> {
     off_ui(move || LabSpec::new(&name, &repository)).await
 }
 
-/// The spec's problems, names and cost, in one answer. Off the window's thread: the webview
-/// may send any spec, however long its lists or patterns.
+/// The spec's problems, names and cost, in one answer; with the class the lab belongs to, also
+/// every way it breaks the class's rules, on their fields. Off the window's thread: the
+/// webview may send any spec, however long its lists or patterns.
 #[tauri::command]
-pub async fn spec_check(spec: LabSpec) -> Reply<SpecCheck> {
-    off_ui(move || spec.check()).await
+pub async fn spec_check(spec: LabSpec, class: Option<ClassFile>) -> Reply<SpecCheck> {
+    off_ui(move || {
+        let mut check = spec.check();
+        if let Some(class) = class {
+            check.errors.extend(class.check(&spec));
+        }
+        check
+    })
+    .await
+}
+
+/// An instructor's class file (its text: the webview reads the file the student picked),
+/// checked, and the spec the student's lab `name` starts from in that class.
+#[tauri::command]
+pub async fn class_open(text: String, name: String) -> Reply<(ClassFile, LabSpec)> {
+    Ok(off_ui(move || {
+        let class = ClassFile::from_toml(&text)?;
+        let spec = class.spec_for(&name);
+        Ok::<_, pipewright_core::Error>((class, spec))
+    })
+    .await??)
 }
 
 /// The spec after `edit` and what follows from it (a branch trigger follows the branch, the
@@ -184,4 +204,74 @@ pub fn open_url(sandbox: State<'_, Sandbox>, labs: State<'_, Labs>, url: String,
     tauri_plugin_opener::open_url(&url, None::<&str>)
         .map_err(|e| pipewright_core::Error::Internal(format!("cannot open {url}: {e}")))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLASS: &str = r#"
+[class]
+name = "ktb-2026-fall"
+prefix = "ktb-"
+limit_hours = 3
+
+[lab]
+region = "ap-northeast-2"
+source.repository = "instructor/ktb-sample"
+
+[locked]
+region = "The class accounts' quotas were raised in Seoul only."
+"#;
+
+    fn run<T>(f: impl std::future::Future<Output = T>) -> T {
+        tauri::async_runtime::block_on(f)
+    }
+
+    #[test]
+    fn a_class_file_opens_into_the_students_spec_and_its_rules_join_the_check() {
+        let (class, spec) = run(class_open(CLASS.into(), "ktb-minsu".into())).unwrap();
+        assert_eq!(spec.name, "ktb-minsu", "the student's lab name is kept");
+        assert_eq!(spec.source.repository, "instructor/ktb-sample");
+        assert_eq!(spec.class.name.as_deref(), Some("ktb-2026-fall"));
+        assert_eq!(class.lock("region").map(|l| l.value.as_str()), Some("ap-northeast-2"));
+        let check = run(spec_check(spec.clone(), Some(class.clone()))).unwrap();
+        assert!(check.errors.is_empty(), "{:?}", check.errors);
+
+        let mut broken = spec;
+        broken.name = "minsu".into();
+        broken.region = "us-east-1".into();
+        let fields = |errors: &[pipewright_core::spec::FieldError]| -> Vec<(String, String)> {
+            errors.iter().map(|e| (e.field.clone(), e.code.clone())).collect()
+        };
+        let with_class = run(spec_check(broken.clone(), Some(class))).unwrap();
+        let got = fields(&with_class.errors);
+        assert!(got.contains(&("name".into(), "class_prefix".into())), "{got:?}");
+        assert!(got.contains(&("region".into(), "class_locked".into())), "{got:?}");
+        let prefix = with_class.errors.iter().find(|e| e.code == "class_prefix").unwrap();
+        assert_eq!(prefix.suggestion.as_deref(), Some("ktb-minsu"));
+        let without = run(spec_check(broken, None)).unwrap();
+        assert!(
+            without.errors.iter().all(|e| !e.code.starts_with("class_")),
+            "a lab of one's own has no class rules: {:?}",
+            fields(&without.errors)
+        );
+    }
+
+    #[test]
+    fn a_bad_class_file_is_refused_as_invalid_on_its_key() {
+        let e = run(class_open(
+            "[class]\nname = \"c\"\nprefix = \"KTB\"\n".into(),
+            "ktb".into(),
+        ))
+        .unwrap_err();
+        assert_eq!(e.code, pipewright_core::error::ErrorCode::Invalid);
+        assert_eq!(e.field.as_deref(), Some("class.prefix"));
+        assert!(e.message.contains("접두사"), "both languages: {}", e.message);
+        let e = run(class_open("not toml [".into(), "ktb".into())).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (pipewright_core::error::ErrorCode::Invalid, Some("class file"))
+        );
+    }
 }

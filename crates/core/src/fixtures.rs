@@ -10,7 +10,7 @@
 use serde_json::{Value, json};
 
 use crate::plan::Plan;
-use crate::spec::{LabSpec, SpecEdit, Trigger};
+use crate::spec::{ClassFile, LabSpec, SpecEdit, Trigger};
 
 /// The account practice mode's sandbox reports (and the fake's practice identity).
 const PRACTICE_ACCOUNT: &str = "123456789012";
@@ -55,6 +55,54 @@ fn specs() -> Vec<LabSpec> {
     ]
 }
 
+/// The class file the UI's tests open (the fake matches `class_open` by its text).
+const CLASS_FILE: &str = r#"[class]
+name = "ktb-2026-fall"
+prefix = "fall26-"
+limit_hours = 3
+
+[lab]
+region = "ap-northeast-2"
+source.repository = "instructor/ktb-sample"
+source.branch = "main"
+expiry.hours = 4
+
+[locked]
+region = "The class accounts' quotas were raised in Seoul only."
+"source.repository" = "Everyone deploys the same sample."
+"expiry.hours" = "The class ends at 6 pm."
+"#;
+
+/// A class file the UI's tests see refused (a prefix in capitals).
+const BAD_CLASS_FILE: &str = "[class]\nname = \"ktb-2026-fall\"\nprefix = \"KTB\"\n";
+
+/// `class_open`'s answers, `spec_check`'s with the class and `spec_plan`'s for the specs the
+/// class's tests reach: the class's spec under the default name (which lacks the prefix), and
+/// after the one-click fix.
+fn class_fixtures(check: &mut Vec<Value>, plan: &mut Vec<Value>) -> Vec<Value> {
+    let class = ClassFile::from_toml(CLASS_FILE).expect("the fixture class file reads");
+    let start = class.spec_for("ktb");
+    let fixed = class.spec_for("fall26-ktb");
+    for spec in [&start, &fixed] {
+        let mut answer = spec.check();
+        answer.errors.extend(class.check(spec));
+        check.push(case(json!({ "spec": spec, "class": class }), answer));
+        for account in [None, Some(PRACTICE_ACCOUNT)] {
+            let view = Plan::preview(spec, account).view(spec);
+            plan.push(case(json!({ "spec": spec, "account": account }), view));
+        }
+    }
+    let refused = ClassFile::from_toml(BAD_CLASS_FILE).expect_err("the bad class file is refused");
+    vec![
+        case(json!({ "text": CLASS_FILE, "name": "ktb" }), (&class, &start)),
+        case(json!({ "text": CLASS_FILE, "name": "fall26-ktb" }), (&class, &fixed)),
+        case(
+            json!({ "text": BAD_CLASS_FILE, "name": "ktb" }),
+            json!({ "refused": refused.payload() }),
+        ),
+    ]
+}
+
 fn case(args: Value, answer: impl serde::Serialize) -> Value {
     json!({ "args": args, "answer": answer })
 }
@@ -71,6 +119,7 @@ pub fn fixtures() -> String {
             plan.push(case(json!({ "spec": spec, "account": account }), view));
         }
     }
+    let class_open = class_fixtures(&mut check, &mut plan);
     let excluded = &specs[2];
     let mut develop = excluded.clone();
     develop.set_branch("develop");
@@ -89,6 +138,9 @@ pub fn fixtures() -> String {
         .collect();
     let all = json!({
         "practiceAccount": PRACTICE_ACCOUNT,
+        "classFile": CLASS_FILE,
+        "badClassFile": BAD_CLASS_FILE,
+        "class_open": class_open,
         "spec_default": defaults,
         "spec_check": check,
         "spec_edit": [case(

@@ -273,6 +273,43 @@ name: string | null,
  */
 limit_hours: number | null, };
 
+export type ClassFile = { 
+/**
+ * The class's name: the `pipewright:class` tag's value.
+ */
+name: string, 
+/**
+ * Every lab's name starts with it (empty: any name).
+ */
+prefix: string, 
+/**
+ * Hours a lab is expected to run; past it the student is told.
+ */
+limit_hours: number | null, 
+/**
+ * The spec every lab of the class starts from; its name is empty and its `[class]`
+ * section names the class.
+ */
+lab: LabSpec, 
+/**
+ * The fields students may not change, in the file's order of paths, with the reason.
+ */
+locked: Array<LockedField>, };
+
+export type LockedField = { 
+/**
+ * A spec field path (`region`, `source.repository`, `deploy.cpu`).
+ */
+field: string, 
+/**
+ * The instructor's reason, shown next to the field.
+ */
+reason: string, 
+/**
+ * The value the class fixes, as the student would type it.
+ */
+value: string, };
+
 export type ExpiryState = "scheduled" | "expired" | "not_scheduled";
 
 export type ExpiryView = { lab: string, state: ExpiryState, 

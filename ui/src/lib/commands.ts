@@ -14,6 +14,7 @@ export const COMMANDS = [
   "profiles_list",
   "spec_default",
   "spec_check",
+  "class_open",
   "spec_edit",
   "spec_plan",
   "fargate_sizes",

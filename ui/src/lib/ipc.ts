@@ -16,6 +16,7 @@ import type {
   ApplyReport,
   ClassStatus,
   ClassSweep,
+  ClassFile,
   CredentialSet,
   CredentialSource,
   CredentialSummary,
@@ -172,8 +173,18 @@ export function specDefault(name: string, repository: string): Promise<LabSpec> 
  * Everything the wizard shows about a spec, in one answer: its problems (each tied to its
  * field's dotted path), the names its resources get and would get, and what it costs.
  */
-export function specCheck(spec: LabSpec): Promise<SpecCheck> {
-  return call("spec_check", { spec });
+export function specCheck(spec: LabSpec, classFile: ClassFile | null = null): Promise<SpecCheck> {
+  // With the lab's class, Rust adds every way the spec breaks the class's rules.
+  return call("spec_check", classFile ? { spec, class: classFile } : { spec });
+}
+
+/**
+ * An instructor's class file (the text of the file the student picked), checked by Rust,
+ * and the spec the student's lab `name` starts from in that class. A bad file rejects with
+ * `invalid` on the key at fault.
+ */
+export function classOpen(text: string, name: string): Promise<[ClassFile, LabSpec]> {
+  return call("class_open", { text, name });
 }
 
 /**

@@ -6,13 +6,20 @@
 // student stops typing, sent to Rust, which answers everything derived from it: its problems
 // by field, the names its resources get, what it costs (`spec_check`), and the plan
 // (`spec_plan`). Nothing here computes any of it.
+//
+// A lab of an instructor's class keeps its class file attached: the file's text is saved in
+// localStorage beside the draft (CLASS_KEY) and read again by Rust on every start, so the
+// locks survive reopening the app. It stays attached while the spec's `[class]` names that
+// class; its rules join every check (`spec_check` with the class).
 import { untrack } from "svelte";
 import { SvelteSet } from "svelte/reactivity";
 import type {
+  ClassFile,
   CostEstimate,
   ErrorPayload,
   FieldError,
   LabSpec,
+  LockedField,
   PlanView,
   ResourceNames,
   SpecCheck,
@@ -21,6 +28,7 @@ import type {
   TriggerFilter,
 } from "./bindings";
 import {
+  classOpen,
   fargateSizes,
   labCurrent,
   specCheck,
@@ -32,6 +40,8 @@ import {
 import { STEP_IDS, type StepId } from "./steps";
 
 export const DRAFT_KEY = "pipewright.spec.draft";
+/** The attached class file's text (it holds the class's choices and reasons, no secret). */
+export const CLASS_KEY = "pipewright.class";
 export const DEFAULT_LAB_NAME = "ktb";
 const DEBOUNCE_MS = 200;
 
@@ -98,6 +108,23 @@ function mergeDraft(base: unknown, draft: unknown): unknown {
   return out;
 }
 
+function readClassText(): string | null {
+  try {
+    return localStorage.getItem(CLASS_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function writeClassText(text: string | null): void {
+  try {
+    if (text === null) localStorage.removeItem(CLASS_KEY);
+    else localStorage.setItem(CLASS_KEY, text);
+  } catch {
+    // storage disabled: the class stays attached for this session
+  }
+}
+
 function readDraft(): unknown {
   try {
     const raw = localStorage.getItem(DRAFT_KEY);
@@ -119,6 +146,9 @@ class SpecStore {
   error = $state<ErrorPayload | null>(null);
   /** The branch filter last used, restored when the trigger goes back to "filter". */
   savedFilter: TriggerFilter | null = null;
+  /** The instructor's class file the lab belongs to, as Rust read it; null: a lab of one's own. */
+  classFile = $state<ClassFile | null>(null);
+  #classText: string | null = null;
 
   #account: string | null = null;
   #loading: Promise<void> | null = null;
@@ -180,6 +210,45 @@ class SpecStore {
     target[keys[keys.length - 1]] = value;
   }
 
+  /** The class's lock on the field at `path` (the instructor's reason and value), if any. */
+  lockOf(path: string): LockedField | null {
+    return this.classFile?.locked.find((l) => l.field === path) ?? null;
+  }
+
+  /**
+   * Attaches the class file `text`: Rust reads it (a bad file rejects with `invalid` on its
+   * key), and the spec starts over from the class's, keeping the student's lab name.
+   */
+  async openClass(text: string): Promise<ClassFile> {
+    const name = this.spec?.name || DEFAULT_LAB_NAME;
+    const [classFile, spec] = await classOpen(text, name);
+    this.classFile = classFile;
+    this.#classText = text;
+    writeClassText(text);
+    this.spec = spec;
+    // The class's rule on the name is news to the student: it shows at once.
+    this.#touched.add("name");
+    await this.refresh();
+    return classFile;
+  }
+
+  /** The saved class file, read again, if the spec still belongs to its class. */
+  async #restoreClass(spec: LabSpec): Promise<void> {
+    const text = readClassText();
+    if (text === null) return;
+    try {
+      const [classFile] = await classOpen(text, spec.name);
+      if (spec.class.name === classFile.name) {
+        this.classFile = classFile;
+        this.#classText = text;
+        return;
+      }
+    } catch {
+      // A file this version no longer reads: the lab goes on as a lab of its own.
+    }
+    writeClassText(null);
+  }
+
   get names(): ResourceNames | null {
     return this.check?.names ?? null;
   }
@@ -203,7 +272,9 @@ class SpecStore {
       ]);
       this.sizes = sizes;
       const draft = readDraft();
-      this.spec = current ?? (draft ? (mergeDraft(base, draft) as LabSpec) : base);
+      const spec = current ?? (draft ? (mergeDraft(base, draft) as LabSpec) : base);
+      await this.#restoreClass(spec);
+      this.spec = spec;
       await this.refresh();
       this.#watch();
     } catch (e) {
@@ -249,10 +320,11 @@ class SpecStore {
     if (!this.spec) return;
     const seq = ++this.#seq;
     const snapshot = $state.snapshot(this.spec) as LabSpec;
+    const classFile = this.classFile ? ($state.snapshot(this.classFile) as ClassFile) : null;
     this.checking = true;
     try {
       const [check, plan] = await Promise.all([
-        specCheck(snapshot),
+        specCheck(snapshot, classFile),
         specPlan(snapshot, this.#account),
       ]);
       if (seq !== this.#seq) return; // a newer change is being checked
@@ -343,9 +415,13 @@ class SpecStore {
     }
   }
 
-  /** Starts over from the lecture's defaults. */
+  /** Starts over from the lecture's defaults, or from the class's spec in a class. */
   async restoreDefaults(): Promise<void> {
     const name = this.spec?.name || DEFAULT_LAB_NAME;
+    if (this.#classText !== null) {
+      this.spec = (await classOpen(this.#classText, name))[1];
+      return;
+    }
     const repository = this.spec?.source.repository ?? "";
     this.spec = await specDefault(name, repository);
   }
@@ -370,6 +446,8 @@ class SpecStore {
     this.checking = false;
     this.error = null;
     this.savedFilter = null;
+    this.classFile = null;
+    this.#classText = null;
   }
 }
 

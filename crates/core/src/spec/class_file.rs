@@ -30,6 +30,7 @@ use ts_rs::TS;
 
 use super::checks::{Rule, chars, length, noun};
 use super::class::{ClassSpec, class_name};
+use super::korean::toward;
 use super::{FieldError, LabSpec, MAX_SPEC_BYTES};
 use crate::error::{Error, Result};
 
@@ -222,8 +223,9 @@ impl ClassFile {
                 code: "class_prefix".into(),
                 en: format!("Lab names in class {} start with \"{}\".", self.name, self.prefix),
                 ko: format!(
-                    "{} 클래스의 랩 이름은 \"{}\"(으)로 시작해야 합니다.",
-                    self.name, self.prefix
+                    "{} 클래스의 랩 이름은 {} 시작해야 합니다.",
+                    self.name,
+                    toward(&format!("\"{}\"", self.prefix))
                 ),
                 suggestion: Some(format!("{}{}", self.prefix, spec.name)),
             });
@@ -257,8 +259,9 @@ impl ClassFile {
                         lock.value, lock.reason
                     ),
                     ko: format!(
-                        "클래스가 이 필드를 \"{}\"(으)로 정했습니다: {} (지금 \"{value}\").",
-                        lock.value, lock.reason
+                        "클래스가 이 필드를 {} 정했습니다: {} (지금 \"{value}\").",
+                        toward(&format!("\"{}\"", lock.value)),
+                        lock.reason
                     ),
                     suggestion: Some(lock.value.clone()),
                 });

@@ -62,6 +62,8 @@ type FakeState = {
   connectionCompleted: boolean;
   /** What lab_doctor answers (tests set the findings; default: nothing wrong). */
   doctor: DoctorReport | null;
+  /** lab_meter: the hours the lab has run (its cost stays 0). */
+  meterHours: number;
 };
 
 type FakeTeardown = {
@@ -98,6 +100,7 @@ function initialState(): FakeState {
     cancelled: new Set(),
     connectionCompleted: false,
     doctor: null,
+    meterHours: 0,
   };
 }
 
@@ -526,6 +529,12 @@ const handlers: { [C in Command]: (args: Args) => unknown } = {
   profiles_list: () => state.profiles,
   spec_default: (args) => recorded("spec_default", args),
   spec_check: (args) => recorded("spec_check", args),
+  // Rust's answer, recorded with the file's text; a refused file was recorded as `refused`.
+  class_open: (args) => {
+    const answer = recorded("class_open", args) as { refused?: ErrorPayload };
+    if (answer && "refused" in answer) throw answer.refused;
+    return answer;
+  },
   spec_edit: (args) => recorded("spec_edit", args),
   spec_plan: (args) => recorded("spec_plan", args),
   fargate_sizes: () => recorded("fargate_sizes", {}),
@@ -577,7 +586,7 @@ const handlers: { [C in Command]: (args: Args) => unknown } = {
   lab_meter: (args) => ({
     lab: String(args.lab),
     createdAtMs: ft.summaries.find((s) => s.name === args.lab)?.createdAtMs ?? Date.now(),
-    hours: 0,
+    hours: state.meterHours,
     usdPerHour: 0,
     usd: 0,
   }),

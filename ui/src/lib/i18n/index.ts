@@ -23,6 +23,8 @@ import doctorEn from "./doctor.en.json";
 import doctorKo from "./doctor.ko.json";
 import classEn from "./class.en.json";
 import classKo from "./class.ko.json";
+import classFileEn from "./classfile.en.json";
+import classFileKo from "./classfile.ko.json";
 
 export { _, locale, number, date } from "svelte-i18n";
 
@@ -71,6 +73,8 @@ export function setupI18n(): Language {
     addMessages("ko", doctorKo);
     addMessages("en", classEn);
     addMessages("ko", classKo);
+    addMessages("en", classFileEn);
+    addMessages("ko", classFileKo);
     init({ fallbackLocale: "en", initialLocale: language });
     locale.subscribe((value) => {
       if (typeof document !== "undefined" && value) {
