@@ -7,6 +7,7 @@ mod credentials;
 mod doctor;
 mod down;
 mod expiry;
+mod export;
 mod output;
 mod preflight;
 mod spec;
@@ -56,6 +57,8 @@ enum Command {
     Sweep(down::SweepArgs),
     /// After something failed: read the lab's state from AWS and say what is wrong and what to do.
     Doctor(doctor::DoctorArgs),
+    /// Write what a lab built as a commented AWS CLI script or a CloudFormation template.
+    Export(export::ExportArgs),
     /// Follow a lab's pipeline live: stages, build phases and logs, the rollout, the app's health.
     Watch(watch::WatchArgs),
     /// Start a run of a lab's pipeline (StartPipelineExecution).
@@ -84,6 +87,7 @@ async fn main() -> ExitCode {
         Command::Down(args) => return output::finish(down::down(args).await),
         Command::Sweep(args) => return output::finish(down::sweep(args).await),
         Command::Doctor(args) => return output::finish(doctor::doctor(args).await),
+        Command::Export(args) => return output::finish(export::export(args)),
         Command::Watch(args) => return output::finish(watch::watch(args).await),
         Command::Run(args) => return output::finish(watch::run(args).await),
         Command::Stop(args) => return output::finish(watch::stop(args).await),

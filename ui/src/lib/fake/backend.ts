@@ -500,6 +500,10 @@ const handlers: { [C in Command]: (args: Args) => unknown } = {
     usdPerHour: 0,
     usd: 0,
   }),
+  lab_export: (args) => ({
+    fileName: `${String(args.lab)}-${args.format === "aws-cli" ? "aws-cli.sh" : "cloudformation.yaml"}`,
+    text: `# ${String(args.lab)} as ${String(args.format)} (the fake backend's stand-in)\n`,
+  }),
   lab_watch: (args) => fakeWatchInvoke("lab_watch", args),
   lab_run: (args) => fakeWatchInvoke("lab_run", args),
   lab_stop: (args) => fakeWatchInvoke("lab_stop", args),

@@ -21,6 +21,8 @@ import expiryEn from "./expiry.en.json";
 import expiryKo from "./expiry.ko.json";
 import doctorEn from "./doctor.en.json";
 import doctorKo from "./doctor.ko.json";
+import exportEn from "./export.en.json";
+import exportKo from "./export.ko.json";
 
 export { _, locale, number, date } from "svelte-i18n";
 
@@ -67,6 +69,8 @@ export function setupI18n(): Language {
     addMessages("ko", expiryKo);
     addMessages("en", doctorEn);
     addMessages("ko", doctorKo);
+    addMessages("en", exportEn);
+    addMessages("ko", exportKo);
     init({ fallbackLocale: "en", initialLocale: language });
     locale.subscribe((value) => {
       if (typeof document !== "undefined" && value) {
