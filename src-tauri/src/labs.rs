@@ -7,11 +7,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 use pipewright_core::api::CredentialSource;
 use pipewright_core::apply::{self, ApplyOptions, ApplyReport, LabStatus};
 use pipewright_core::expiry::{self, ExpiryView};
+use pipewright_core::export::{self, ExportText, Format};
 use pipewright_core::ledger::{LabSummary, Ledger};
 use pipewright_core::meter::{self, CostMeter};
 use pipewright_core::practice::Sandbox;
 use pipewright_core::progress::{Progress, ProgressEvent, Runs};
-use pipewright_core::spec::LabSpec;
+use pipewright_core::spec::{LabSpec, Lang};
 use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
 use pipewright_core::{AwsContext, Error, ErrorPayload};
 use tauri::State;
@@ -177,4 +178,13 @@ pub async fn lab_extend(
 pub async fn lab_meter(labs: State<'_, Labs>, lab: String) -> Reply<CostMeter> {
     let ledger = labs.ledger().await?;
     Ok(crate::commands::off_ui(move || meter::meter(ledger.as_ref(), &lab, meter::now_ms())).await??)
+}
+
+/// What the lab built, as an AWS CLI script or a CloudFormation template the student keeps.
+/// The ledger only: no AWS call. `lang` ("en" or "ko") is the error's language.
+#[tauri::command]
+pub async fn lab_export(labs: State<'_, Labs>, lab: String, format: Format, lang: String) -> Reply<ExportText> {
+    let ledger = labs.ledger().await?;
+    let lang = if lang == "ko" { Lang::Ko } else { Lang::En };
+    Ok(crate::commands::off_ui(move || export::for_lab(&ledger, &lab, format, lang)).await??)
 }

@@ -60,6 +60,15 @@ test("from Connect through the five steps, Review, Progress, the graph and teard
     assert.equal(failed, 0, "no resource failed");
     const url = await browser.execute(() => document.querySelector('[data-testid="progress-report"]').textContent);
     assert.match(url, /http:\/\/\S+elb/, "the report shows the app's address");
+
+    // The Done panel offers the lab as code: core's AWS CLI script, saved through a Blob link.
+    await click(browser, '[data-testid="export-aws-cli"]');
+    await waitForText(browser, '[data-testid="export-preview"]', "aws sts get-caller-identity", 15_000);
+    const save = await browser.$('[data-testid="export-save"]');
+    assert.equal(await save.getAttribute("download"), "ktb-aws-cli.sh");
+    assert.match(await save.getAttribute("href"), /^blob:/);
+    await browser.execute(() => document.querySelector('[data-testid="export"]').scrollIntoView());
+    await screenshot(browser, "progress-export");
   } finally {
     await close();
   }

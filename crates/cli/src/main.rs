@@ -8,6 +8,7 @@ mod credentials;
 mod doctor;
 mod down;
 mod expiry;
+mod export;
 mod output;
 mod preflight;
 mod spec;
@@ -59,6 +60,8 @@ enum Command {
     Class(class::ClassArgs),
     /// After something failed: read the lab's state from AWS and say what is wrong and what to do.
     Doctor(doctor::DoctorArgs),
+    /// Write what a lab built as a commented AWS CLI script or a CloudFormation template.
+    Export(export::ExportArgs),
     /// Follow a lab's pipeline live: stages, build phases and logs, the rollout, the app's health.
     Watch(watch::WatchArgs),
     /// Start a run of a lab's pipeline (StartPipelineExecution).
@@ -88,6 +91,7 @@ async fn main() -> ExitCode {
         Command::Sweep(args) => return output::finish(down::sweep(args).await),
         Command::Class(args) => return output::finish(class::run(args).await),
         Command::Doctor(args) => return output::finish(doctor::doctor(args).await),
+        Command::Export(args) => return output::finish(export::export(args)),
         Command::Watch(args) => return output::finish(watch::watch(args).await),
         Command::Run(args) => return output::finish(watch::run(args).await),
         Command::Stop(args) => return output::finish(watch::stop(args).await),

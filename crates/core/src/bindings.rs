@@ -125,6 +125,8 @@ pub fn typescript() -> String {
         crate::preflight::Finding::decl(&cfg),
         crate::preflight::PreflightReport::decl(&cfg),
         crate::doctor::DoctorReport::decl(&cfg),
+        crate::export::Format::decl(&cfg),
+        crate::export::ExportText::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/core by `PIPEWRIGHT_UPDATE_BINDINGS=1 cargo test -p pipewright-core bindings`.\n// Do not edit by hand.\n\n",

@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod doctor;
 pub mod error;
 pub mod expiry;
+pub mod export;
 #[cfg(test)]
 mod fixtures;
 pub mod github;

@@ -918,6 +918,10 @@ healthy: boolean,
  */
 findings: Array<Finding>, };
 
+export type ExportFormat = "aws-cli" | "cloudformation";
+
+export type ExportText = { fileName: string, text: string, };
+
 /** The regions a lab may use, in the console's order (`crate::regions`). */
 export const REGIONS: readonly Region[] = [
   {"code":"us-east-1","en":"US East (N. Virginia)","ko":"미국 동부 (버지니아 북부)","opt_in":false},

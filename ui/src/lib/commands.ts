@@ -33,6 +33,7 @@ export const COMMANDS = [
   "lab_expiry",
   "lab_extend",
   "lab_meter",
+  "lab_export",
   "lab_watch",
   "lab_run",
   "lab_stop",

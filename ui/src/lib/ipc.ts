@@ -24,6 +24,8 @@ import type {
   CostMeter,
   ErrorPayload,
   ExpiryView,
+  ExportFormat,
+  ExportText,
   Identity,
   LabSpec,
   LabStatus,
@@ -376,6 +378,11 @@ export function labRetry(
   execution: string | null,
 ): Promise<RetryOutcome> {
   return call("lab_retry", { source, lab, execution });
+}
+
+/** What the lab built, as an AWS CLI script or a CloudFormation template (from the ledger). */
+export function labExport(lab: string, format: ExportFormat): Promise<ExportText> {
+  return call("lab_export", { lab, format, lang: languageFromLocale(get(locale)) });
 }
 
 /** The doctor: what is wrong with the lab and what to do, read from AWS. */

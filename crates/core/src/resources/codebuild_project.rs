@@ -15,7 +15,7 @@ use aws_sdk_codebuild::types::{
 use crate::buildspec;
 use crate::error::{Result, is_code};
 use crate::plan::{Kind, Resource, RoleFor};
-use crate::spec::{BuildspecMode, ComputeType, EnvironmentType};
+use crate::spec::{BuildspecMode, ComputeType, EnvironmentType, LabSpec};
 
 use super::{Arn, Ctx, Found, Tagged, iam_role};
 
@@ -78,28 +78,46 @@ pub fn environment_variables(cx: &Ctx) -> Result<Vec<EnvironmentVariable>> {
         .collect()
 }
 
+pub fn environment_type(t: EnvironmentType) -> CbEnv {
+    match t {
+        EnvironmentType::LinuxContainer => CbEnv::LinuxContainer,
+        EnvironmentType::ArmContainer => CbEnv::ArmContainer,
+        EnvironmentType::LinuxLambdaContainer => CbEnv::LinuxLambdaContainer,
+    }
+}
+
+pub fn compute_type(c: ComputeType) -> CbCompute {
+    match c {
+        ComputeType::Small => CbCompute::BuildGeneral1Small,
+        ComputeType::Medium => CbCompute::BuildGeneral1Medium,
+        ComputeType::Large => CbCompute::BuildGeneral1Large,
+    }
+}
+
+/// The project's `buildspec`: the generated one inline, or the path of the one the student
+/// commits.
+pub fn project_buildspec(spec: &LabSpec) -> String {
+    match spec.build.buildspec_mode {
+        BuildspecMode::Inline => buildspec::inline(spec.registry.tag_immutability),
+        BuildspecMode::File => spec.build.buildspec_path.clone(),
+    }
+}
+
+pub fn description(lab: &str) -> String {
+    format!("Pipewright lab {lab}: docker build and push to ECR")
+}
+
 pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let b = &cx.spec.build;
     let role = iam_role::arn_for(cx, RoleFor::Build)?;
     let environment = ProjectEnvironment::builder()
-        .r#type(match b.environment_type {
-            EnvironmentType::LinuxContainer => CbEnv::LinuxContainer,
-            EnvironmentType::ArmContainer => CbEnv::ArmContainer,
-            EnvironmentType::LinuxLambdaContainer => CbEnv::LinuxLambdaContainer,
-        })
+        .r#type(environment_type(b.environment_type))
         .image(&b.image)
-        .compute_type(match b.compute_type {
-            ComputeType::Small => CbCompute::BuildGeneral1Small,
-            ComputeType::Medium => CbCompute::BuildGeneral1Medium,
-            ComputeType::Large => CbCompute::BuildGeneral1Large,
-        })
+        .compute_type(compute_type(b.compute_type))
         .privileged_mode(b.privileged)
         .set_environment_variables(Some(environment_variables(cx)?))
         .build()?;
-    let buildspec = match b.buildspec_mode {
-        BuildspecMode::Inline => buildspec::inline(cx.spec.registry.tag_immutability),
-        BuildspecMode::File => b.buildspec_path.clone(),
-    };
+    let buildspec = project_buildspec(&cx.spec);
     let logs = LogsConfig::builder()
         .cloud_watch_logs(
             CloudWatchLogsConfig::builder()
@@ -160,7 +178,7 @@ async fn send(
     cx.call("codebuild", "CreateProject", r.name, || {
         cb.create_project()
             .name(r.name)
-            .description(format!("Pipewright lab {}: docker build and push to ECR", cx.lab()))
+            .description(description(cx.lab()))
             .source(source.clone())
             .artifacts(artifacts.clone())
             .environment(r.environment.clone())

@@ -59,6 +59,21 @@ fn remember(cx: &Ctx, arn: &str, uri: Option<&str>) {
     cx.with_outputs(|o| o.repository_uri = uri);
 }
 
+pub fn encryption_type(e: Encryption) -> EncryptionType {
+    match e {
+        Encryption::Aes256 => EncryptionType::Aes256,
+        Encryption::Kms => EncryptionType::Kms,
+    }
+}
+
+pub fn tag_mutability(immutable: bool) -> ImageTagMutability {
+    if immutable {
+        ImageTagMutability::Immutable
+    } else {
+        ImageTagMutability::Mutable
+    }
+}
+
 pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
     let ecr = cx.aws.ecr();
     let r = &cx.spec.registry;
@@ -66,24 +81,19 @@ pub async fn create(cx: &Ctx, name: &str) -> Result<String> {
         .tags_with(|k, v| Tag::builder().key(k).value(v).build())
         .into_iter()
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let encryption = match r.encryption {
-        Encryption::Aes256 => EncryptionConfiguration::builder()
-            .encryption_type(EncryptionType::Aes256)
-            .build()?,
-        Encryption::Kms => EncryptionConfiguration::builder()
-            .encryption_type(EncryptionType::Kms)
-            .set_kms_key(r.kms_key.clone())
-            .build()?,
+    let kms_key = match r.encryption {
+        Encryption::Aes256 => None,
+        Encryption::Kms => r.kms_key.clone(),
     };
+    let encryption = EncryptionConfiguration::builder()
+        .encryption_type(encryption_type(r.encryption))
+        .set_kms_key(kms_key)
+        .build()?;
     let out = cx
         .call("ecr", "CreateRepository", name, || {
             ecr.create_repository()
                 .repository_name(name)
-                .image_tag_mutability(if r.tag_immutability {
-                    ImageTagMutability::Immutable
-                } else {
-                    ImageTagMutability::Mutable
-                })
+                .image_tag_mutability(tag_mutability(r.tag_immutability))
                 .image_scanning_configuration(
                     ImageScanningConfiguration::builder()
                         .scan_on_push(r.scan_on_push)

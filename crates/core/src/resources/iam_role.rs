@@ -8,7 +8,7 @@ use crate::spec::{OutputArtifactFormat, RoleChoice};
 
 use super::{Arn, Ctx, Found, Tagged, policies};
 
-const POLICY_NAME: &str = "pipewright";
+pub const POLICY_NAME: &str = "pipewright";
 
 pub const GONE: &[&str] = &["NoSuchEntity"];
 
@@ -22,7 +22,7 @@ pub fn from_arn(arn: &Arn) -> Option<Tagged> {
     }
 }
 
-fn service_for(which: RoleFor) -> &'static str {
+pub fn service_for(which: RoleFor) -> &'static str {
     match which {
         RoleFor::Pipeline => "codepipeline.amazonaws.com",
         RoleFor::Build => "codebuild.amazonaws.com",
@@ -127,21 +127,15 @@ fn policy(cx: &Ctx, which: RoleFor) -> Result<serde_json::Value> {
         _ => String::new(),
     };
     let exec_arn = arn_for(cx, RoleFor::TaskExecution)?;
-    let scope = policies::Scope {
-        partition_region: &f.region,
-        account: &f.account_id,
-        bucket: &cx.plan.bucket,
-        build_project: &n.build_project,
-        build_log_group: &n.build_log_group,
-        app_log_group: &n.task_log_group,
-        repository: &n.repository,
-        cluster: &n.cluster,
-        service: &n.service,
-        task_family: &n.task_family,
-        connection_arn: &connection_arn,
-        task_execution_role_arn: &exec_arn,
+    let scope = policies::Scope::of_lab(
+        n,
+        &cx.plan.bucket,
+        &f.region,
+        &f.account_id,
+        &connection_arn,
+        &exec_arn,
         full_clone,
-    };
+    );
     Ok(match which {
         RoleFor::Pipeline => policies::pipeline(&scope),
         RoleFor::Build => policies::build(&scope),

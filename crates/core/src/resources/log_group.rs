@@ -9,7 +9,7 @@ use crate::plan::{Kind, LogsFor, Resource};
 use super::{Arn, Ctx, Found, Tagged};
 
 /// Lab logs are for debugging a class exercise, not for keeping.
-const RETENTION_DAYS: i32 = 7;
+pub const RETENTION_DAYS: i32 = 7;
 
 pub const GONE: &[&str] = &["ResourceNotFoundException"];
 

@@ -28,8 +28,8 @@ use super::{Arn, Ctx, Found, Tagged, iam_role};
 pub const SOURCE: &str = "Source";
 pub const BUILD: &str = "Build";
 pub const DEPLOY: &str = "Deploy";
-const SOURCE_ARTIFACT: &str = "SourceArtifact";
-const BUILD_ARTIFACT: &str = "BuildArtifact";
+pub const SOURCE_ARTIFACT: &str = "SourceArtifact";
+pub const BUILD_ARTIFACT: &str = "BuildArtifact";
 
 /// ListTagsForResource answers a missing pipeline with either (DeletePipeline succeeds).
 pub const GONE: &[&str] = &["ResourceNotFoundException", "PipelineNotFoundException"];

@@ -62,7 +62,34 @@ pub struct Scope<'a> {
     pub full_clone: bool,
 }
 
-impl Scope<'_> {
+impl<'a> Scope<'a> {
+    /// A lab's scope: its names, and the ARNs only the account (or its run) knows.
+    pub fn of_lab(
+        names: &'a crate::spec::ResourceNames,
+        bucket: &'a str,
+        region: &'a str,
+        account: &'a str,
+        connection_arn: &'a str,
+        task_execution_role_arn: &'a str,
+        full_clone: bool,
+    ) -> Scope<'a> {
+        Scope {
+            partition_region: region,
+            account,
+            bucket,
+            build_project: &names.build_project,
+            build_log_group: &names.build_log_group,
+            app_log_group: &names.task_log_group,
+            repository: &names.repository,
+            cluster: &names.cluster,
+            service: &names.service,
+            task_family: &names.task_family,
+            connection_arn,
+            task_execution_role_arn,
+            full_clone,
+        }
+    }
+
     fn arn(&self, service: &str, resource: &str) -> String {
         format!(
             "arn:aws:{service}:{}:{}:{resource}",

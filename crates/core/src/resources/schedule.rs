@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::error::{Error, Result, is_code};
 use crate::plan::{ExpiryAction, Kind, Resource, RoleFor};
+use crate::spec::ResourceNames;
 
 use super::{Arn, Ctx, Found, Tagged, iam_role, schedule_group};
 
@@ -22,7 +23,7 @@ pub const GONE: &[&str] = &["ResourceNotFoundException"];
 pub const ALREADY_EXISTS: &[&str] = &["ConflictException"];
 
 /// The time zone every expiry schedule is written in.
-const ZONE: &str = "UTC";
+pub const ZONE: &str = "UTC";
 
 /// The settings CreateSchedule and UpdateSchedule share (UpdateSchedule replaces them all):
 /// one time, in UTC, no flexible window, deleted after it runs.
@@ -86,12 +87,23 @@ pub fn parse_at(expression: &str) -> Option<i64> {
 
 /// The request the target sends, in the SDK's PascalCase shape.
 fn input(cx: &Ctx, which: ExpiryAction) -> Result<String> {
-    let n = &cx.plan.names;
-    Ok(match which {
+    let lb = match which {
+        ExpiryAction::StopService => String::new(),
+        ExpiryAction::DeleteLoadBalancer => cx.output(Resource::LoadBalancer)?,
+    };
+    Ok(target_input(&cx.plan.names, which, &lb).to_string())
+}
+
+/// The target's request for `which` (`load_balancer_arn` is used by DeleteLoadBalancer only).
+pub fn target_input(n: &ResourceNames, which: ExpiryAction, load_balancer_arn: &str) -> serde_json::Value {
+    match which {
         ExpiryAction::StopService => json!({"Cluster": n.cluster, "Service": n.service, "DesiredCount": 0}),
-        ExpiryAction::DeleteLoadBalancer => json!({"LoadBalancerArn": cx.output(Resource::LoadBalancer)?}),
+        ExpiryAction::DeleteLoadBalancer => json!({"LoadBalancerArn": load_balancer_arn}),
     }
-    .to_string())
+}
+
+pub fn description(lab: &str) -> String {
+    format!("Pipewright lab {lab}: stops its billing at its expiry")
 }
 
 /// One schedule as AWS has it.
@@ -162,7 +174,7 @@ pub async fn put(cx: &Ctx, which: ExpiryAction, node_name: &str, at: i64) -> Res
         .input(input(cx, which)?)
         .build()?;
     let expression = at_expression(at);
-    let description = format!("Pipewright lab {}: stops its billing at its expiry", cx.lab());
+    let description = description(cx.lab());
     let s = cx.aws.scheduler();
     let request = one_time!(s.create_schedule(), group, name, &description, &expression, target);
     let out = cx

@@ -86,12 +86,20 @@ pub async fn describe(cx: &Ctx, which: GroupFor, name: &str) -> Result<Found> {
     Ok(Found::Present { id, ours })
 }
 
+pub fn description(which: GroupFor, lab: &str) -> String {
+    match which {
+        GroupFor::LoadBalancer => format!("Pipewright lab {lab}: HTTP to the load balancer"),
+        GroupFor::Task => format!("Pipewright lab {lab}: the app, only from the load balancer"),
+    }
+}
+
+/// What each rule says about itself.
+pub const FROM_ANYWHERE: &str = "HTTP from anywhere";
+pub const FROM_LOAD_BALANCER: &str = "Only from the load balancer";
+
 pub async fn create(cx: &Ctx, which: GroupFor, name: &str) -> Result<String> {
     let ec2 = cx.aws.ec2();
-    let description = match which {
-        GroupFor::LoadBalancer => format!("Pipewright lab {}: HTTP to the load balancer", cx.lab()),
-        GroupFor::Task => format!("Pipewright lab {}: the app, only from the load balancer", cx.lab()),
-    };
+    let description = description(which, cx.lab());
     let vpc = cx.facts().vpc_id.clone();
     let spec = TagSpecification::builder()
         .resource_type(ResourceType::SecurityGroup)
@@ -133,13 +141,13 @@ pub async fn converge(cx: &Ctx, which: GroupFor, id: &str) -> Result<()> {
                 .ip_ranges(
                     IpRange::builder()
                         .cidr_ip("0.0.0.0/0")
-                        .description("HTTP from anywhere")
+                        .description(FROM_ANYWHERE)
                         .build(),
                 )
                 .ipv6_ranges(
                     Ipv6Range::builder()
                         .cidr_ipv6("::/0")
-                        .description("HTTP from anywhere")
+                        .description(FROM_ANYWHERE)
                         .build(),
                 )
                 .build()
@@ -154,7 +162,7 @@ pub async fn converge(cx: &Ctx, which: GroupFor, id: &str) -> Result<()> {
                 .user_id_group_pairs(
                     UserIdGroupPair::builder()
                         .group_id(alb)
-                        .description("Only from the load balancer")
+                        .description(FROM_LOAD_BALANCER)
                         .build(),
                 )
                 .build()

@@ -18,6 +18,9 @@ use crate::spec::{AppProtocol, CpuArchitecture};
 
 use super::{Arn, Ctx, Found, Tagged, iam_role};
 
+/// The app's log streams are `app/<container>/<task id>`.
+pub const LOG_STREAM_PREFIX: &str = "app";
+
 /// The image tag of the revision Apply registers, before any build has pushed an image.
 pub const AWAITING_FIRST_BUILD: &str = "awaiting-first-build";
 
@@ -66,6 +69,21 @@ pub async fn describe(cx: &Ctx, family: &str) -> Result<Found> {
     Ok(Found::Present { id: arn, ours })
 }
 
+pub fn app_protocol(p: AppProtocol) -> ApplicationProtocol {
+    match p {
+        AppProtocol::Http => ApplicationProtocol::Http,
+        AppProtocol::Http2 => ApplicationProtocol::Http2,
+        AppProtocol::Grpc => ApplicationProtocol::Grpc,
+    }
+}
+
+pub fn cpu_architecture(a: CpuArchitecture) -> EcsArch {
+    match a {
+        CpuArchitecture::X86_64 => EcsArch::X8664,
+        CpuArchitecture::Arm64 => EcsArch::Arm64,
+    }
+}
+
 pub async fn create(cx: &Ctx, family: &str) -> Result<String> {
     let ecs = cx.aws.ecs();
     let d = &cx.spec.deploy;
@@ -76,17 +94,13 @@ pub async fn create(cx: &Ctx, family: &str) -> Result<String> {
         .container_port(d.container_port as i32)
         .protocol(TransportProtocol::Tcp)
         .name(&d.port_name)
-        .app_protocol(match d.app_protocol {
-            AppProtocol::Http => ApplicationProtocol::Http,
-            AppProtocol::Http2 => ApplicationProtocol::Http2,
-            AppProtocol::Grpc => ApplicationProtocol::Grpc,
-        })
+        .app_protocol(app_protocol(d.app_protocol))
         .build();
     let logs = LogConfiguration::builder()
         .log_driver(LogDriver::Awslogs)
         .options("awslogs-group", &names.task_log_group)
         .options("awslogs-region", &cx.facts().region)
-        .options("awslogs-stream-prefix", "app")
+        .options("awslogs-stream-prefix", LOG_STREAM_PREFIX)
         .build()?;
     let container = ContainerDefinition::builder()
         .name(&names.container)
@@ -100,10 +114,7 @@ pub async fn create(cx: &Ctx, family: &str) -> Result<String> {
         .readonly_root_filesystem(d.readonly_root_filesystem)
         .build();
     let tags = cx.tags_with(|k, v| Tag::builder().key(k).value(v).build());
-    let arch = match d.cpu_architecture {
-        CpuArchitecture::X86_64 => EcsArch::X8664,
-        CpuArchitecture::Arm64 => EcsArch::Arm64,
-    };
+    let arch = cpu_architecture(d.cpu_architecture);
     let out = cx
         .call("ecs", "RegisterTaskDefinition", family, || {
             ecs.register_task_definition()

@@ -592,6 +592,10 @@ const handlers: { [C in Command]: (args: Args) => unknown } = {
   }),
   class_status: (args) => classStatus(args),
   class_sweep: (args) => classSweep(args),
+  lab_export: (args) => ({
+    fileName: `${String(args.lab)}-${args.format === "aws-cli" ? "aws-cli.sh" : "cloudformation.yaml"}`,
+    text: `# ${String(args.lab)} as ${String(args.format)} (the fake backend's stand-in)\n`,
+  }),
   lab_watch: (args) => fakeWatchInvoke("lab_watch", args),
   lab_run: (args) => fakeWatchInvoke("lab_run", args),
   lab_stop: (args) => fakeWatchInvoke("lab_stop", args),

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import fixtures from "../fake/fixtures.json";
 import glossary from "./glossary.json";
 import doctorKo from "./doctor.ko.json";
+import exportKo from "./export.ko.json";
 import ko from "./ko.json";
 import teardownKo from "./teardown.ko.json";
 import watchKo from "./watch.ko.json";
@@ -17,8 +18,8 @@ function texts(tree: Tree, prefix = ""): [string, string][] {
   );
 }
 
-const ui: [string, string][] = [ko, watchKo, teardownKo, welcomeKo, doctorKo].flatMap((t) =>
-  texts(t as Tree),
+const ui: [string, string][] = [ko, watchKo, teardownKo, welcomeKo, doctorKo, exportKo].flatMap(
+  (t) => texts(t as Tree),
 );
 
 // The Korean messages Rust sends with each check (field errors), as the fake replays them.

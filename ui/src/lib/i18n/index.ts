@@ -25,6 +25,8 @@ import classEn from "./class.en.json";
 import classKo from "./class.ko.json";
 import classFileEn from "./classfile.en.json";
 import classFileKo from "./classfile.ko.json";
+import exportEn from "./export.en.json";
+import exportKo from "./export.ko.json";
 
 export { _, locale, number, date } from "svelte-i18n";
 
@@ -75,6 +77,8 @@ export function setupI18n(): Language {
     addMessages("ko", classKo);
     addMessages("en", classFileEn);
     addMessages("ko", classFileKo);
+    addMessages("en", exportEn);
+    addMessages("ko", exportKo);
     init({ fallbackLocale: "en", initialLocale: language });
     locale.subscribe((value) => {
       if (typeof document !== "undefined" && value) {
