@@ -130,7 +130,7 @@ fn a_spec_breaking_the_class_is_refused_on_its_field_before_any_aws_call() {
         .arg(&class));
     assert_eq!(ko.status.code(), Some(2));
     assert!(
-        stdout(&ko).contains("클래스가 이 필드를 \"ap-northeast-2\"(으)로 정했습니다"),
+        stdout(&ko).contains("클래스가 이 필드를 \"ap-northeast-2\"로 정했습니다"),
         "{}",
         stdout(&ko)
     );

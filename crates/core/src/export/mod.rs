@@ -244,6 +244,9 @@ impl<'a> Lab<'a> {
             region: Var::Region.mark(),
             vpc_id: Var::VpcId.mark(),
             subnet_ids: vec![Var::SubnetA.mark(), Var::SubnetB.mark()],
+            // Who runs the script and when is the target account's business: no creation tags.
+            caller_arn: String::new(),
+            discovered_at: 0,
         };
         Lab {
             spec,
@@ -257,7 +260,9 @@ impl<'a> Lab<'a> {
     }
 
     pub fn tags(&self) -> Vec<(String, String)> {
-        vec![(crate::spec::LAB_TAG_KEY.to_owned(), self.spec.name.clone())]
+        std::iter::once((crate::spec::LAB_TAG_KEY.to_owned(), self.spec.name.clone()))
+            .chain(self.spec.class.tag())
+            .collect()
     }
 
     pub fn arn(&self, service: &str, resource: &str) -> String {
