@@ -198,7 +198,7 @@ fn depends_on(lab: &Lab, node: &Node, properties: &Value) -> Vec<&'static str> {
     }
     deps.iter()
         .filter(|d| lab.plan.node(**d).is_some() && !d.is_milestone())
-        .filter(|d| !(**d == Resource::Connection && !creates_connection(lab)))
+        .filter(|d| **d != Resource::Connection || creates_connection(lab))
         .map(|d| logical_id(*d))
         .filter(|id| !named.contains(*id))
         .collect::<BTreeSet<_>>()

@@ -7,7 +7,10 @@ describe("ExportLab", () => {
   it("shows the chosen format and offers it as a file named after the lab", async () => {
     setLanguage("en");
     const created = vi.fn(() => "blob:lab");
-    vi.stubGlobal("URL", Object.assign(URL, { createObjectURL: created, revokeObjectURL: vi.fn() }));
+    vi.stubGlobal(
+      "URL",
+      Object.assign(URL, { createObjectURL: created, revokeObjectURL: vi.fn() }),
+    );
     render(ExportLab, { lab: "ktb" });
     expect(screen.queryByTestId("export-preview")).not.toBeInTheDocument();
     await fireEvent.click(screen.getByTestId("export-cloudformation"));
