@@ -295,6 +295,15 @@ fn every_resource_of_a_class_lab_carries_the_class_tag() {
         );
     });
 
+    // `status` carries the class's limit with the meter (minutes old: not passed yet).
+    let status = run(sb.cli(home.path()).args(["status", "--json", "--lab", "ktb-jiwoo"]));
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let status: Value = serde_json::from_str(&stdout(&status)).unwrap();
+    assert_eq!(
+        (&status["meter"]["limitHours"], &status["meter"]["limitPassed"]),
+        (&Value::from(3), &Value::from(false))
+    );
+
     // The lab is torn down as any other.
     let down = run(sb.cli(home.path()).args(["down", "--yes", "--lab", "ktb-jiwoo"]));
     assert!(down.status.success(), "{}", stdout(&down));

@@ -127,10 +127,12 @@ pub async fn status(args: StatusArgs) -> Result<ExitCode, Error> {
     let ledger = Arc::new(Ledger::open_default()?);
     let aws = args.account.context(Some(&ledger.region_of(&args.lab)?)).await?;
     let status = apply::status(&aws, ledger.clone(), &args.lab).await?;
-    let expiry = pipewright_core::expiry::read(&aws, ledger, &args.lab).await?;
+    let expiry = pipewright_core::expiry::read(&aws, ledger.clone(), &args.lab).await?;
+    let meter = pipewright_core::meter::meter(&ledger, &args.lab, pipewright_core::meter::now_ms())?;
     if args.json {
         let mut out = serde_json::to_value(&status).map_err(|e| Error::Internal(e.to_string()))?;
         out["expiry"] = serde_json::to_value(&expiry).map_err(|e| Error::Internal(e.to_string()))?;
+        out["meter"] = serde_json::to_value(&meter).map_err(|e| Error::Internal(e.to_string()))?;
         println!(
             "{}",
             serde_json::to_string_pretty(&out).map_err(|e| Error::Internal(e.to_string()))?
@@ -158,6 +160,13 @@ pub async fn status(args: StatusArgs) -> Result<ExitCode, Error> {
             println!("app: {url}");
         }
         println!("{}", crate::expiry::describe(&expiry));
+        println!(
+            "cost so far: ${:.2} ({:.1} h at ${:.3}/h, the estimate's rates)",
+            meter.usd, meter.hours, meter.usd_per_hour
+        );
+        if let (true, Some(limit)) = (meter.limit_passed, meter.limit_hours) {
+            println!("class limit: past the class's {limit} h limit; `pipewright down` removes the lab");
+        }
     }
     Ok(if status.complete() {
         ExitCode::SUCCESS

@@ -22,6 +22,12 @@ pub struct CostMeter {
     pub usd_per_hour: f64,
     /// `hours × usd_per_hour`.
     pub usd: f64,
+    /// The class's limit (`[class] limit_hours` of the spec the lab was created with), if it
+    /// belongs to a class that sets one.
+    pub limit_hours: Option<u32>,
+    /// Whether `hours` has reached that limit: decided here, with the rest of the meter, so
+    /// the app and the CLI say the same.
+    pub limit_passed: bool,
 }
 
 /// The meter of `lab` at `now_ms`.
@@ -34,14 +40,18 @@ pub fn meter(ledger: &Ledger, lab: &str, now_ms: i64) -> Result<CostMeter> {
             field: "lab".into(),
             message: format!("no lab named {lab:?} in the ledger"),
         })?;
-    let usd_per_hour = ledger.spec_of(lab)?.cost_estimate().usd_per_hour;
+    let spec = ledger.spec_of(lab)?;
+    let usd_per_hour = spec.cost_estimate().usd_per_hour;
     let hours = (now_ms - summary.created_at_ms).max(0) as f64 / 3_600_000.0;
+    let limit_hours = spec.class.limit_hours;
     Ok(CostMeter {
         lab: lab.to_owned(),
         created_at_ms: summary.created_at_ms,
         hours,
         usd_per_hour,
         usd: hours * usd_per_hour,
+        limit_hours,
+        limit_passed: limit_hours.is_some_and(|limit| hours >= f64::from(limit)),
     })
 }
 
@@ -71,5 +81,23 @@ mod tests {
         let rate = spec.cost_estimate().usd_per_hour;
         assert!(rate > 0.0 && (m.usd - 2.0 * rate).abs() < 1e-9, "{m:?}");
         assert!(meter(&ledger, "nope", created).is_err());
+        assert_eq!((m.limit_hours, m.limit_passed), (None, false));
+    }
+
+    #[test]
+    fn a_class_lab_passes_its_limit_when_its_hours_reach_it() {
+        let ledger = Ledger::in_memory().unwrap();
+        let mut spec = LabSpec::new("ktb-minsu", "octo/app");
+        spec.class.name = Some("ktb-2026-fall".into());
+        spec.class.limit_hours = Some(3);
+        ledger
+            .upsert_lab("ktb-minsu", "ap-northeast-2", None, &spec.to_toml().unwrap())
+            .unwrap();
+        let created = ledger.lab_summaries().unwrap()[0].created_at_ms;
+        let at = |minutes: i64| meter(&ledger, "ktb-minsu", created + minutes * 60_000).unwrap();
+        let before = at(179);
+        assert_eq!((before.limit_hours, before.limit_passed), (Some(3), false));
+        assert!(at(180).limit_passed);
+        assert!(at(210).limit_passed);
     }
 }

@@ -350,7 +350,17 @@ usdPerHour: number,
 /**
  * `hours × usd_per_hour`.
  */
-usd: number, };
+usd: number, 
+/**
+ * The class's limit (`[class] limit_hours` of the spec the lab was created with), if it
+ * belongs to a class that sets one.
+ */
+limitHours: number | null, 
+/**
+ * Whether `hours` has reached that limit: decided here, with the rest of the meter, so
+ * the app and the CLI say the same.
+ */
+limitPassed: boolean, };
 
 export type ClassLabState = "running" | "expired" | "partial";
 

@@ -101,11 +101,14 @@ describe("the class file", { timeout: 20_000 }, () => {
   });
 });
 
-/** A class lab (limit 3 h) that has run `hours`, open in the app. */
-async function classLabThatRan(hours: number) {
+/** A class lab (limit 3 h) that has run `hours`, open in the app; `passed` is what core's
+ * meter says of the limit (`meter::a_class_lab_passes_its_limit_when_its_hours_reach_it`). */
+async function classLabThatRan(hours: number, passed: boolean, limit = 3) {
   const [, spec] = fixtures.class_open[1].answer as unknown as [unknown, LabSpec];
   fakeBackend.state().currentLab = spec;
   fakeBackend.state().meterHours = hours;
+  fakeBackend.state().meterLimitHours = limit;
+  fakeBackend.state().meterLimitPassed = passed;
   fakeTeardown.state().summaries = [
     {
       name: spec.name,
@@ -123,7 +126,7 @@ async function classLabThatRan(hours: number) {
 
 describe("the class's limit", () => {
   it("notifies once and says so on the bar when the lab has run longer than the class allows", async () => {
-    await classLabThatRan(3.5);
+    await classLabThatRan(3.5, true);
     expect(await screen.findByTestId("class-limit-passed")).toHaveTextContent(
       "Past class ktb-2026-fall's 3 h limit: this lab has run 3.5 h.",
     );
@@ -141,9 +144,18 @@ describe("the class's limit", () => {
   });
 
   it("says nothing before the limit", async () => {
-    await classLabThatRan(2);
+    await classLabThatRan(2, false);
     await screen.findByTestId("cost-meter");
     expect(screen.queryByTestId("class-limit-passed")).toBeNull();
     expect(fakeNotifications).toEqual([]);
+  });
+
+  it("takes the verdict from the meter, not from the class file", async () => {
+    // The meter says passed at 2.9 h (as it would with a limit of 2 in the lab's own ledger);
+    // the bar does not second-guess it with the open class file's 3 h.
+    await classLabThatRan(2.9, true, 2);
+    expect(await screen.findByTestId("class-limit-passed")).toHaveTextContent(
+      "Past class ktb-2026-fall's 2 h limit: this lab has run 2.9 h.",
+    );
   });
 });

@@ -64,6 +64,9 @@ type FakeState = {
   doctor: DoctorReport | null;
   /** lab_meter: the hours the lab has run (its cost stays 0). */
   meterHours: number;
+  /** lab_meter: the class's limit and whether core says the lab has passed it. */
+  meterLimitHours: number | null;
+  meterLimitPassed: boolean;
 };
 
 type FakeTeardown = {
@@ -101,6 +104,8 @@ function initialState(): FakeState {
     connectionCompleted: false,
     doctor: null,
     meterHours: 0,
+    meterLimitHours: null,
+    meterLimitPassed: false,
   };
 }
 
@@ -589,6 +594,8 @@ const handlers: { [C in Command]: (args: Args) => unknown } = {
     hours: state.meterHours,
     usdPerHour: 0,
     usd: 0,
+    limitHours: state.meterLimitHours,
+    limitPassed: state.meterLimitPassed,
   }),
   class_status: (args) => classStatus(args),
   class_sweep: (args) => classSweep(args),
