@@ -96,6 +96,7 @@ pub fn typescript() -> String {
         apply::ResourceStatus::decl(&cfg),
         teardown::TeardownItem::decl(&cfg),
         teardown::TeardownFailure::decl(&cfg),
+        teardown::TeardownHint::decl(&cfg),
         teardown::Leftover::decl(&cfg),
         teardown::TeardownReport::decl(&cfg),
         watch::WatchEvent::decl(&cfg),

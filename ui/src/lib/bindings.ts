@@ -667,7 +667,17 @@ code: string,
 /**
  * AWS's own error code, when AWS answered.
  */
-awsCode: string | null, message: string, hint: string, };
+awsCode: string | null, message: string, 
+/**
+ * What to do, in English (the CLI prints it).
+ */
+hint: string, 
+/**
+ * Which advice `hint` is, so the app can word it in the student's language.
+ */
+hintKind: TeardownHint, };
+
+export type TeardownHint = "dependency" | "busy" | "error" | "console";
 
 export type Leftover = { kind: string, name: string, id: string | null, reason: string, };
 

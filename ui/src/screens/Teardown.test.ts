@@ -105,8 +105,12 @@ describe("Teardown", () => {
     await confirmRemoval(user);
     const failed = await screen.findByTestId("teardown-failed");
     expect(failed).toHaveTextContent("1 resource could not be removed");
-    expect(failed).toHaveTextContent("What to do:");
-    expect(failed).toHaveTextContent("delete it in the AWS console");
+    // Worded by the app from core's hintKind and the error's code, not core's English (which
+    // tells a CLI user to rerun `pipewright down`).
+    expect(screen.getByTestId("teardown-failed-hint")).toHaveTextContent(
+      "What to do: This user or role lacks a permission this step needs. Ask your instructor or AWS administrator. Press Try again: it carries on where it stopped.",
+    );
+    expect(failed).not.toHaveTextContent("pipewright down");
     expect(screen.getByTestId("teardown-leftovers")).toHaveTextContent("ktb-alb");
     expect(screen.queryByTestId("teardown-clean")).toBeNull();
     const lb = screen
@@ -177,5 +181,18 @@ describe("Teardown", () => {
     expect(screen.getByTestId("screen-title")).toHaveTextContent("실습 정리");
     expect(screen.getByTestId("teardown-start")).toHaveTextContent("모두 삭제");
     expect(teardownRun.plan?.length).toBe(22);
+  });
+
+  it("says what to do about a failure in Korean", async () => {
+    await createdLab();
+    fakeTeardown.state().failKind = "ecr_repository";
+    const { setLanguage } = await import("../lib/i18n");
+    setLanguage("ko");
+    const user = userEvent.setup();
+    render(Teardown);
+    await confirmRemoval(user);
+    expect(await screen.findByTestId("teardown-failed-hint")).toHaveTextContent(
+      "해결 방법: 이 사용자나 역할에 이 단계에 필요한 권한이 없습니다. 강사나 AWS 관리자에게 문의하세요. 다시 시도를 누르세요. 멈춘 곳부터 이어서 진행합니다.",
+    );
   });
 });

@@ -86,7 +86,24 @@ pub struct TeardownFailure {
     /// AWS's own error code, when AWS answered.
     pub aws_code: Option<String>,
     pub message: String,
+    /// What to do, in English (the CLI prints it).
     pub hint: String,
+    /// Which advice `hint` is, so the app can word it in the student's language.
+    pub hint_kind: TeardownHint,
+}
+
+/// The kinds of advice a failed deletion gets (see `remove::hint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TeardownHint {
+    /// DependencyViolation: network interfaces still draining; run it again shortly.
+    Dependency,
+    /// AWS kept throttling or was unavailable, or a wait ran out: run it again.
+    Busy,
+    /// The error's own advice (by its code), then run it again.
+    Error,
+    /// Run it again; if it fails again, delete it in the console.
+    Console,
 }
 
 /// Something still in the account (a leftover), or deliberately left alone (skipped).
@@ -238,6 +255,7 @@ impl Run {
             aws_code: aws_code(e).map(str::to_owned),
             message: e.to_string(),
             hint: remove::hint(&self.again, l, e),
+            hint_kind: remove::hint_kind(e),
         };
         self.with_report(|r| r.failed.push(failure));
     }

@@ -8,7 +8,7 @@ use crate::plan::{Kind, Node, Resource};
 use crate::progress::NodeState;
 use crate::resources::{self, Found, Label, Target, s3_bucket, task_definition};
 
-use super::{Claim, Run, set_state};
+use super::{Claim, Run, TeardownHint, set_state};
 
 /// Finds, checks and removes one node of the plan (see the module header of `teardown`).
 pub(super) async fn node(run: &Run, node: &Node, claim: Claim) -> Result<()> {
@@ -130,25 +130,75 @@ pub(crate) fn shared(run: &Run, arn: &str) -> Result<bool> {
     Ok(false)
 }
 
-/// What to do about a failed deletion, in English (the UI translates by `code`).
+/// Which advice a failed deletion gets.
+pub(super) fn hint_kind(e: &Error) -> TeardownHint {
+    if is_code(e, &["DependencyViolation"]) {
+        TeardownHint::Dependency
+    } else if retryable(e) || matches!(e, Error::WaitTimeout { .. }) {
+        TeardownHint::Busy
+    } else if e.hint().is_some() && e.code() != ErrorCode::WaitTimeout {
+        TeardownHint::Error
+    } else {
+        TeardownHint::Console
+    }
+}
+
+/// What to do about a failed deletion, in English (the app words it by [`hint_kind`]).
 /// `again` says what to run again to carry on.
 pub(super) fn hint(again: &str, l: &Label, e: &Error) -> String {
-    if is_code(e, &["DependencyViolation"]) {
-        return format!(
+    match hint_kind(e) {
+        TeardownHint::Dependency => format!(
             "Network interfaces of deleted tasks and load balancers take a few minutes to go away. {again} \
              If an interface belongs to something else (its description says what), delete that first."
+        ),
+        TeardownHint::Busy => format!("AWS kept answering that it is busy or unavailable. {again}"),
+        TeardownHint::Error => format!("{} {again}", e.hint().unwrap_or_default()),
+        TeardownHint::Console => format!(
+            "{again} If it fails again, delete the {} {:?} in the AWS console.",
+            l.kind, l.name
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aws(code: ErrorCode, aws_code: &str) -> Error {
+        Error::Aws {
+            code,
+            operation: "DeleteSomething",
+            aws_code: aws_code.into(),
+            message: "refused".into(),
+        }
+    }
+
+    #[test]
+    fn each_failure_gets_the_advice_its_error_calls_for() {
+        let cases = [
+            (aws(ErrorCode::Aws, "DependencyViolation"), TeardownHint::Dependency),
+            (aws(ErrorCode::Aws, "ThrottlingException"), TeardownHint::Busy),
+            (
+                Error::WaitTimeout {
+                    what: "the service to drain".into(),
+                    seconds: 600,
+                },
+                TeardownHint::Busy,
+            ),
+            (aws(ErrorCode::AccessDenied, "AccessDenied"), TeardownHint::Error),
+            (aws(ErrorCode::Aws, "InvalidParameterValue"), TeardownHint::Console),
+        ];
+        for (e, want) in cases {
+            assert_eq!(hint_kind(&e), want, "{e}");
+        }
+        let l = Label {
+            step: crate::plan::Step::Registry,
+            kind: Kind::EcrRepository,
+            name: "ktb-repo".into(),
+        };
+        assert_eq!(
+            hint("Run it again.", &l, &aws(ErrorCode::AccessDenied, "AccessDenied")),
+            "These credentials lack a permission this step needs; ask your instructor. Run it again."
         );
     }
-    if retryable(e) || matches!(e, Error::WaitTimeout { .. }) {
-        return format!("AWS kept answering that it is busy or unavailable. {again}");
-    }
-    if let Some(h) = e.hint()
-        && e.code() != ErrorCode::WaitTimeout
-    {
-        return format!("{h} {again}");
-    }
-    format!(
-        "{again} If it fails again, delete the {} {:?} in the AWS console.",
-        l.kind, l.name
-    )
 }

@@ -387,10 +387,11 @@ async function teardown(
         report.failed.push({
           kind: n.kind,
           name: n.name,
-          code: "aws",
+          code: "access_denied",
           awsCode: "AccessDenied",
           message,
-          hint: "Ask for the permission to delete it, or delete it in the AWS console, then try again.",
+          hint: "These credentials lack a permission this step needs; ask your instructor. Run `pipewright down --lab ktb` again: it carries on where it stopped.",
+          hintKind: "error",
         });
         report.leftovers.push({ ...item, reason: "still in the account: its delete failed" });
         continue;
