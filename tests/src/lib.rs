@@ -155,6 +155,20 @@ impl Sandbox {
         complete_connection(&self.access(), arn);
     }
 
+    /// Runs `up`, a `pipewright up --json ...` command, completing each GitHub handshake it
+    /// waits for as the student would; panics unless it succeeds.
+    pub fn up_with_handshakes(&self, up: &mut Command) {
+        let mut child = up.stdout(std::process::Stdio::piped()).spawn().unwrap();
+        for line in std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap())) {
+            let e: Value = serde_json::from_str(&line.unwrap()).unwrap();
+            if e["kind"] == "connection" && e["state"] == "waiting" {
+                self.complete_connection(e["detail"]["physicalId"].as_str().unwrap());
+            }
+        }
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{up:?} failed: {status}");
+    }
+
     pub fn get(&self, path: &str) -> serde_json::Value {
         reqwest::blocking::get(format!("{}{}", self.url, path))
             .and_then(|r| r.error_for_status())

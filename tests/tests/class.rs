@@ -5,7 +5,6 @@
 //! an untagged bucket. The instructor's `class status` and `class sweep` look through two
 //! profiles in their own ~/.aws files.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
@@ -80,24 +79,15 @@ impl Class {
 fn up(sb: &Sandbox, instructor: &Path, student: &Path, spec: &LabSpec, profile: &str) {
     let path = student.join(format!("{}.toml", spec.name));
     std::fs::write(&path, spec.to_toml().unwrap()).unwrap();
-    let mut child = sb
-        .cli(student)
-        .env("HOME", instructor)
-        .env("AWS_CONFIG_FILE", instructor.join(".aws/config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", instructor.join(".aws/credentials"))
-        .args(["up", "--yes", "--json", "--profile", profile, "--spec"])
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let e: Value = serde_json::from_str(&line.unwrap()).unwrap();
-        if e["kind"] == "connection" && e["state"] == "waiting" {
-            sb.complete_connection(e["detail"]["physicalId"].as_str().unwrap());
-        }
-    }
-    assert!(child.wait().unwrap().success(), "up {} failed", spec.name);
+    sb.up_with_handshakes(
+        sb.cli(student)
+            .env("HOME", instructor)
+            .env("AWS_CONFIG_FILE", instructor.join(".aws/config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", instructor.join(".aws/credentials"))
+            .args(["up", "--yes", "--json", "--profile", profile, "--spec"])
+            .arg(&path)
+            .stderr(Stdio::inherit()),
+    );
 }
 
 fn class_in_two_accounts() -> Class {

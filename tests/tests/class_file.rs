@@ -4,7 +4,6 @@
 //! created with it carries the class tag on every resource the lab tag is on.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -183,23 +182,14 @@ fn every_resource_of_a_class_lab_carries_the_class_tag() {
         .arg("--out")
         .arg(&spec_path));
     assert!(init.status.success());
-    let mut child = sb
-        .cli(home.path())
-        .args(["up", "--yes", "--json", "--spec"])
-        .arg(&spec_path)
-        .arg("--class")
-        .arg(&class)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let e: Value = serde_json::from_str(&line.unwrap()).unwrap();
-        if e["kind"] == "connection" && e["state"] == "waiting" {
-            sb.complete_connection(e["detail"]["physicalId"].as_str().unwrap());
-        }
-    }
-    assert!(child.wait().unwrap().success(), "pipewright up --class failed");
+    sb.up_with_handshakes(
+        sb.cli(home.path())
+            .args(["up", "--yes", "--json", "--spec"])
+            .arg(&spec_path)
+            .arg("--class")
+            .arg(&class)
+            .stderr(Stdio::inherit()),
+    );
 
     let spec = LabSpec::from_toml(&std::fs::read_to_string(&spec_path).unwrap()).unwrap();
     let n = spec.names();

@@ -4,7 +4,6 @@
 //! the sandbox's clock passes the expiry and AWS itself scales the service to zero and deletes
 //! the load balancer; `down` afterwards still leaves nothing.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -30,19 +29,7 @@ fn json_of(c: &mut Command) -> Value {
 }
 
 fn up(sb: &Sandbox, home: &std::path::Path, spec: &std::path::Path) {
-    let mut child = cli(sb, home)
-        .args(["up", "--yes", "--json", "--spec"])
-        .arg(spec)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let e: Value = serde_json::from_str(&line.unwrap()).unwrap();
-        if e["kind"] == "connection" && e["state"] == "waiting" {
-            sb.complete_connection(e["detail"]["physicalId"].as_str().unwrap());
-        }
-    }
-    assert!(child.wait().unwrap().success(), "pipewright up failed");
+    sb.up_with_handshakes(cli(sb, home).args(["up", "--yes", "--json", "--spec"]).arg(spec));
 }
 
 #[test]
