@@ -13,7 +13,8 @@
 //!   created this" short of CloudTrail.
 //! - Expiry and state: the lab's expiry schedules, by the names its plan gives them.
 //! - Cost: hours since creation (AWS's clock) times the estimate's hourly rate
-//!   (`LabSpec::cost_estimate`) for a lab of that name in that region.
+//!   (`LabSpec::cost_estimate`) for that lab as deployed: the task size and architecture of
+//!   its task definition and its service's task count, in its region.
 
 pub mod status;
 pub mod sweep;

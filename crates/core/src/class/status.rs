@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::aws::{AwsContext, SandboxAccess};
-use crate::error::Result;
+use crate::error::{Result, is_code};
 use crate::plan::ExpiryAction;
-use crate::resources::{Found, schedule, schedule_group};
-use crate::spec::LabSpec;
+use crate::resources::{Ctx, Found, schedule, schedule_group, task_definition};
+use crate::spec::{CpuArchitecture, LabSpec};
 
 use super::{FoundLab, Place, find_labs, iso, reading_context};
 
@@ -164,6 +164,7 @@ async fn lab_status(
     };
     let mut spec = LabSpec::new(lab, "pipewright/class");
     spec.region = aws.region().to_owned();
+    deployed_size(&cx, &mut spec).await?;
     let usd_per_hour = spec.cost_estimate().usd_per_hour;
     let age_hours = found.created.map(|c| ((now - c as f64) / 3600.0).max(0.0));
     Ok(ClassLab {
@@ -181,6 +182,53 @@ async fn lab_status(
         usd: age_hours.unwrap_or(0.0) * usd_per_hour,
         resources: found.resources,
     })
+}
+
+/// The lab's task size, architecture and count as AWS has them, into `spec`: a student may
+/// have picked another size than the default, and the rate should be that lab's.
+async fn deployed_size(cx: &Ctx, spec: &mut LabSpec) -> Result<()> {
+    let names = &cx.plan.names;
+    let ecs = cx.aws.ecs();
+    let family = &names.task_family;
+    match cx
+        .call("ecs", "DescribeTaskDefinition", family, || {
+            ecs.describe_task_definition().task_definition(family).send()
+        })
+        .await
+    {
+        Ok(out) => {
+            if let Some(td) = out.task_definition() {
+                if let Some(cpu) = td.cpu().and_then(|c| c.parse().ok()) {
+                    spec.deploy.cpu = cpu;
+                }
+                if let Some(memory) = td.memory().and_then(|m| m.parse().ok()) {
+                    spec.deploy.memory = memory;
+                }
+                let arm = aws_sdk_ecs::types::CpuArchitecture::Arm64;
+                if td.runtime_platform().and_then(|p| p.cpu_architecture()) == Some(&arm) {
+                    spec.deploy.cpu_architecture = CpuArchitecture::Arm64;
+                }
+            }
+        }
+        Err(e) if is_code(&e, task_definition::GONE) => {}
+        Err(e) => return Err(e),
+    }
+    let (cluster, service) = (&names.cluster, &names.service);
+    match cx
+        .call("ecs", "DescribeServices", service, || {
+            ecs.describe_services().cluster(cluster).services(service).send()
+        })
+        .await
+    {
+        Ok(out) => {
+            if let Some(s) = out.services().iter().find(|s| s.status() == Some("ACTIVE")) {
+                spec.deploy.desired_count = u32::try_from(s.desired_count()).unwrap_or(0);
+            }
+        }
+        Err(e) if is_code(&e, &["ClusterNotFoundException"]) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(())
 }
 
 #[cfg(test)]
