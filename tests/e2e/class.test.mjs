@@ -2,8 +2,9 @@
 // (a file they pick; WebDriver sets the file input to a file in the test's folder), the lab
 // starts from the class's spec with its locked fields disabled and the instructor's reason
 // beside them, a lab name without the class's prefix is refused on its field and fixed in one
-// click, and the lab is created against the sandbox, with its countdown and cost meter.
-// Saves class-open.png (the locks) and class-created.png.
+// click, and the lab is created against the sandbox, with its countdown and cost meter. Then
+// the instructor's Class screen finds it by the class tag alone and sweeps it.
+// Saves class-open.png (the locks), class-created.png and class-status-e2e.png.
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,9 +12,10 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import {
   click,
-  completePendingConnections,
+  completeHandshake,
   fill,
   launchApp,
+  sandboxCall,
   screenshot,
   startSandbox,
   stopProcess,
@@ -38,6 +40,9 @@ region = "The class accounts' quotas were raised in Seoul only."
 "source.repository" = "Everyone deploys the same sample."
 "deploy.cpu" = "Fargate's smallest size keeps the bill small."
 `;
+
+/** What sweeping the one class lab removes: its 22 resources (the expiry's four among them). */
+const SWEPT = 22;
 
 let sandbox;
 before(async () => {
@@ -108,11 +113,7 @@ test("a class file locks its fields with the instructor's reason, refuses a name
     await click(browser, '[data-testid="nav-review"]');
     await create.waitForEnabled({ timeout: 15_000, timeoutMsg: "Create stays disabled" });
     await click(browser, '[data-testid="review-create"]');
-    const deadline = Date.now() + 60_000;
-    while ((await completePendingConnections(sandbox.url)) === 0) {
-      assert.ok(Date.now() < deadline, "no connection ever waited for the handshake");
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await completeHandshake(sandbox.url);
     await waitForText(browser, '[data-testid="progress-report"]', "", 120_000);
     await waitForText(browser, '[data-testid="expiry-countdown"]', "AWS stops this lab's billing in", 30_000);
     await waitForText(browser, '[data-testid="cost-meter"]', "$");
@@ -122,6 +123,84 @@ test("a class file locks its fields with the instructor's reason, refuses a name
     await click(browser, '[data-testid="nav-source"]');
     await waitForText(browser, '[data-testid="field-lock-region"]', "raised in Seoul only");
     assert.equal(await controlDisabled(browser, "region", "select"), true, "still locked after Create");
+
+    // The instructor's Class screen finds the lab in AWS by the class tag, and sweeps it; a
+    // resource of a lab of no class stays.
+    await sandboxCall(sandbox.url, "ecr", "AmazonEC2ContainerRegistry_V20150921.CreateRepository", {
+      repositoryName: "solo-repo",
+      tags: [{ Key: "pipewright:lab", Value: "solo" }],
+    });
+    await click(browser, '[data-testid="nav-class"]');
+    await waitForText(browser, '[data-testid="screen-title"]', "Class");
+    await fill(browser, '[data-testid="class-name"]', "ktb-2026-fall");
+    const sources = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="class-source"]')].map((el) => el.value),
+    );
+    assert.deepEqual(sources, ["practice"], "a test HOME has no profiles or saved keys");
+    await click(browser, '[data-testid="class-source"]');
+    await click(browser, '[data-testid="class-show"]');
+    await (await browser.$('[data-testid="class-table"]')).waitForExist({ timeout: 60_000 });
+    const cells = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="class-lab"]')].map((tr) =>
+        [...tr.querySelectorAll("td")].map((td) => td.textContent.trim()),
+      ),
+    );
+    assert.equal(cells.length, 1, JSON.stringify(cells));
+    const [lab, owner, account, region, , state] = cells[0];
+    assert.deepEqual([lab, account, region, state], ["ktb-minsu", "123456789012", "ap-northeast-2", "Running"]);
+    assert.notEqual(owner, "—", "the owner comes from the lab's pipewright:created-by tag");
+    await waitForText(browser, '[data-testid="class-totals"]', "1 lab, 1 running");
+    await screenshot(browser, "class-status-e2e");
+
+    await click(browser, '[data-testid="class-sweep"]');
+    const confirm = await waitForText(
+      browser,
+      '[data-testid="class-confirm"]',
+      "Delete these resources in AWS accounts 123456789012 (ap-northeast-2)?",
+      120_000,
+    );
+    const [, n] = (await confirm.getText()).match(/(\d+) resources of class ktb-2026-fall will be deleted/);
+    assert.equal(Number(n), SWEPT, await confirm.getText());
+    await click(browser, '[data-testid="class-sweep-confirm"]');
+    await waitForText(
+      browser,
+      '[data-testid="class-swept"]',
+      `Account 123456789012 (ap-northeast-2): removed ${SWEPT} resources of 1 lab.`,
+      240_000,
+    );
+    await waitForText(browser, '[data-testid="class-table"]', "No lab of this class in these accounts.", 60_000);
+    const { ResourceTagMappingList: left } = await sandboxCall(
+      sandbox.url,
+      "tagging",
+      "ResourceGroupsTaggingAPI_20170126.GetResources",
+      { TagFilters: [{ Key: "pipewright:class", Values: ["ktb-2026-fall"] }] },
+    );
+    // ECS keeps a deleted cluster and service for a while as INACTIVE, and the tagging API
+    // still lists them; everything else of the class is gone.
+    const leftArns = left.map((m) => m.ResourceARN);
+    assert.deepEqual(
+      leftArns.filter((a) => !a.startsWith("arn:aws:ecs:")),
+      [],
+      "nothing of the class is left in the account",
+    );
+    const { clusters } = await sandboxCall(sandbox.url, "ecs", "AmazonEC2ContainerServiceV20141113.DescribeClusters", {
+      clusters: ["ktb-minsu-cluster"],
+    });
+    assert.deepEqual(
+      clusters.map((c) => [c.clusterName, c.status]),
+      [["ktb-minsu-cluster", "INACTIVE"]],
+    );
+    const { repositories } = await sandboxCall(
+      sandbox.url,
+      "ecr",
+      "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories",
+      {},
+    );
+    assert.deepEqual(
+      repositories.map((r) => r.repositoryName),
+      ["solo-repo"],
+      "the lab's repository went with the sweep; the other lab's stayed",
+    );
   } finally {
     await close();
   }

@@ -280,10 +280,33 @@ export async function createLab(browser, sandboxUrl, repository = "octo/hello-kt
   const create = await browser.$('[data-testid="review-create"]');
   await create.waitForEnabled({ timeout: 15_000, timeoutMsg: "Create stays disabled: the spec has errors" });
   await click(browser, '[data-testid="review-create"]');
+  await completeHandshake(sandboxUrl);
+  await waitForText(browser, '[data-testid="progress-report"]', "", 120_000);
+}
+
+/**
+ * Reads `read()` every 100 ms until `check` holds of it, and returns it; after `timeout` ms
+ * throws naming `what` and the last value read (WebdriverIO's timeoutMsg is fixed up front,
+ * so it cannot show what was last seen).
+ */
+export async function waitForState(what, read, check, timeout = 60_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const last = await read();
+    if (check(last)) return last;
+    if (Date.now() > deadline) throw new Error(`${what}; last seen: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Completes the GitHub handshake a run waits for, as the student would in the console: waits
+ * up to a minute for its PENDING connection to appear in `region`.
+ */
+export async function completeHandshake(sandboxUrl, region) {
   const deadline = Date.now() + 60_000;
-  while ((await completePendingConnections(sandboxUrl)) === 0) {
+  while ((await completePendingConnections(sandboxUrl, region)) === 0) {
     if (Date.now() > deadline) throw new Error("no connection ever waited for the handshake");
     await new Promise((r) => setTimeout(r, 250));
   }
-  await waitForText(browser, '[data-testid="progress-report"]', "", 120_000);
 }

@@ -17,6 +17,7 @@ import {
   sandboxKey,
   screenshot,
   stopProcess,
+  waitForState,
   waitForText,
 } from "./harness.mjs";
 
@@ -69,17 +70,7 @@ function watchState(browser) {
   });
 }
 
-async function until(browser, what, check, timeout = 60_000) {
-  let last;
-  await browser.waitUntil(
-    async () => {
-      last = await watchState(browser);
-      return check(last);
-    },
-    { timeout, interval: 100, timeoutMsg: `${what}; last seen: ${JSON.stringify(last)}` },
-  );
-  return last;
-}
+const until = (browser, what, check, timeout) => waitForState(what, () => watchState(browser), check, timeout);
 
 async function pushCommit(browser, message) {
   await fill(browser, '[data-testid="watch-push-message"]', message);
@@ -157,6 +148,28 @@ test("Retry turns a failed run green, each end is notified, a pinned run stays, 
     );
     assert.ok(!bus.calls.some((c) => c.includes("Pipeline succeeded")), JSON.stringify(bus.calls));
     await screenshot(browser, "watch-run-failed");
+
+    // The doctor reads the failed run from the sandbox and names the cause: the failed Build
+    // stage's build stops in its BUILD phase at the app's tests (the sandbox's failing build).
+    await click(browser, '[data-testid="doctor-run"]');
+    const findings = await waitForState(
+      "the doctor never named the failed build",
+      () =>
+        browser.execute(() =>
+          [...document.querySelectorAll('[data-testid="doctor"] [data-testid="finding"]')].map((el) => [
+            el.getAttribute("data-code"),
+            el.querySelector('[data-testid="finding-text"]')?.textContent ?? "",
+          ]),
+        ),
+      (f) => f.length > 0,
+    );
+    assert.deepEqual(
+      findings.map(([code]) => code),
+      ["build_tests_failed"],
+    );
+    assert.match(findings[0][1], /^The app's tests failed \(npm test\) in the BUILD phase/);
+    await browser.execute(() => document.querySelector('[data-testid="doctor"]').scrollIntoView({ block: "start" }));
+    await screenshot(browser, "watch-doctor");
 
     // Retry: the same run goes through Build again (held, so its running state is seen) and succeeds.
     await holdBuild();
@@ -237,7 +250,10 @@ test("Retry turns a failed run green, each end is notified, a pinned run stays, 
       `the load balancer's security group waits for its deletion: ${JSON.stringify(stopped)}`,
     );
     const groupsLeft = (await securityGroupNames()).filter((n) => n.startsWith("ktb"));
-    assert.ok(groupsLeft.length >= 1, "a security group is still there after Cancel");
+    assert.ok(
+      groupsLeft.includes("ktb-alb-sg"),
+      `the load balancer's security group is still there after Cancel: ${JSON.stringify(groupsLeft)}`,
+    );
     await screenshot(browser, "teardown-cancelled");
     await waitForText(browser, '[data-testid="teardown-retry"]', "", 5_000);
     await click(browser, '[data-testid="teardown-retry"]');

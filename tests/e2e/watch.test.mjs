@@ -1,19 +1,21 @@
 // The Watch screen in the real app, practice mode: create the lab, then simulate a push and
-// follow the run on the graph until every stage succeeded. Saves screenshots of the running
-// and the finished run (light and dark, English and Korean).
+// follow the run on the graph until every stage succeeded. The run is held at Build (the
+// sandbox's hold-run) until the graph has shown it running, so the in-between state is waited
+// for, not caught by polling fast enough. Saves screenshots of the running and the finished
+// run (light and dark, English and Korean).
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "node:test";
 import {
   click,
   createLab,
   fill,
   launchApp,
+  sandboxCall,
+  sandboxControl,
   sandboxForFile,
   screenshot,
-  screenshotDir,
   switchTheme,
+  waitForState,
   waitForText,
 } from "./harness.mjs";
 
@@ -34,6 +36,9 @@ function graphState(browser) {
   });
 }
 
+/** The status of `testid` in a [testid, status] list. */
+const status = (list, testid) => list.find(([id]) => id === testid)?.[1] ?? null;
+
 test("a simulated push runs through the graph to every stage succeeded", async () => {
   const { browser, close } = await launchApp({ lang: "en_US.UTF-8", sandboxUrl: sandbox.url });
   try {
@@ -49,39 +54,47 @@ test("a simulated push runs through the graph to every stage succeeded", async (
       timeoutMsg: "the pipeline's first run never ended",
     });
 
+    const { pipelines } = await sandboxCall(sandbox.url, "codepipeline", "CodePipeline_20150709.ListPipelines", {});
+    assert.deepEqual(
+      pipelines.map((p) => p.name),
+      ["ktb-pipeline"],
+    );
+    await sandboxControl(sandbox.url, "POST", "/_sandbox/hold-run", { pipelineName: "ktb-pipeline", stageName: "Build" });
+
     const message = "Change the greeting for e2e";
     await fill(browser, '[data-testid="watch-push-message"]', message);
     await click(browser, '[data-testid="watch-push"]');
 
-    const seen = new Set();
-    let shotRunning = false;
-    let last;
-    const until = Date.now() + 120_000;
-    for (;;) {
-      last = await graphState(browser);
-      const ours = last.commit.includes(message);
-      if (ours) {
-        for (const [id, status] of last.nodes) seen.add(`${id}=${status}`);
-        const running = last.nodes.some(([, s]) => s === "InProgress");
-        if (running && !shotRunning) {
-          shotRunning = true;
-          // No waiting here (screenshot() waits 800 ms): the run is over in a few seconds.
-          mkdirSync(screenshotDir, { recursive: true });
-          await browser.saveScreenshot(join(screenshotDir, "watch-running.png"));
-        }
-        if (last.run === "Succeeded") break;
-        assert.notEqual(last.run, "Failed", `the run failed: ${JSON.stringify(last)}`);
-      }
-      assert.ok(Date.now() < until, `the run never succeeded: ${JSON.stringify(last)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.ok(
-      [...seen].some((s) => s.endsWith("=InProgress")),
-      `no node was ever seen in progress: ${[...seen].join(", ")}`,
+    let last = await waitForState(
+      "the pushed run never showed Build running",
+      () => graphState(browser),
+      (g) => g.commit.includes(message) && g.run === "InProgress" && status(g.stages, "watch-stage-Build") === "InProgress",
     );
-    assert.ok(last.stages.length >= 3, `stages: ${JSON.stringify(last.stages)}`);
-    for (const [id, status] of last.stages) assert.equal(status, "Succeeded", id);
-    for (const [id, status] of last.nodes) assert.equal(status, "Succeeded", id);
+    assert.equal(status(last.stages, "watch-stage-Source"), "Succeeded", JSON.stringify(last));
+    assert.equal(status(last.nodes, "watch-node-Build-Build"), "InProgress", JSON.stringify(last));
+    assert.notEqual(status(last.stages, "watch-stage-Deploy"), "Succeeded", JSON.stringify(last));
+    await screenshot(browser, "watch-running");
+
+    await sandboxControl(
+      sandbox.url,
+      "DELETE",
+      "/_sandbox/hold-run?pipelineName=ktb-pipeline&stageName=Build",
+    );
+    last = await waitForState(
+      "the run never succeeded",
+      () => graphState(browser),
+      (g) => {
+        assert.notEqual(g.run, "Failed", `the run failed: ${JSON.stringify(g)}`);
+        return g.commit.includes(message) && g.run === "Succeeded";
+      },
+      120_000,
+    );
+    assert.deepEqual(last.stages, [
+      ["watch-stage-Source", "Succeeded"],
+      ["watch-stage-Build", "Succeeded"],
+      ["watch-stage-Deploy", "Succeeded"],
+    ]);
+    for (const [id, st] of last.nodes) assert.equal(st, "Succeeded", id);
     // Status in words, not only colour: every node's accessible name says it.
     for (const label of last.labels) assert.match(label, /Succeeded/);
     // The run is in the list of runs, newest first.
