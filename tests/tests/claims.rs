@@ -18,7 +18,7 @@ use pipewright_core::apply::{self, ApplyOptions, ApplyReport};
 use pipewright_core::ledger::{Ledger, LedgerResource, ResourceState};
 use pipewright_core::progress::{Cancel, CancelHandle, Progress};
 use pipewright_core::spec::{LAB_TAG_KEY, LabSpec};
-use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
+use pipewright_core::teardown::{self, LeftoverReason, TeardownOptions, TeardownReport};
 use pipewright_core::{AwsContext, Error};
 use pipewright_tests::{Sandbox, handshaking_progress, runtime};
 use serde_json::{Value, json};
@@ -238,12 +238,15 @@ fn teardown_leaves_a_foreign_name_with_the_lab_tag_and_sweep_removes_every_tagge
     let report = down(&sb, ledger.clone(), "stray");
     assert!(report.is_clean(), "{report:#?}");
     assert_eq!(report.deleted.len(), RESOURCES, "{:?}", report.deleted);
-    let skipped: Vec<(&str, &str)> = report
+    let skipped: Vec<(&str, &str, LeftoverReason)> = report
         .skipped
         .iter()
-        .map(|s| (s.kind.as_str(), s.name.as_str()))
+        .map(|s| (s.kind.as_str(), s.name.as_str(), s.reason_kind))
         .collect();
-    assert_eq!(skipped, [("log_group", "not-the-labs-name")]);
+    assert_eq!(
+        skipped,
+        [("log_group", "not-the-labs-name", LeftoverReason::TaggedNotNamed)]
+    );
     assert!(
         report.skipped[0]
             .reason
@@ -411,12 +414,16 @@ fn a_connection_two_labs_share_outlives_the_second_labs_teardown() {
 
     let report = down(&sb, ledger.clone(), "share-b");
     assert!(report.is_clean(), "{report:#?}");
-    let skipped: Vec<(&str, Option<&str>)> = report
+    let skipped: Vec<(&str, Option<&str>, LeftoverReason)> = report
         .skipped
         .iter()
-        .map(|s| (s.kind.as_str(), s.id.as_deref()))
+        .map(|s| (s.kind.as_str(), s.id.as_deref(), s.reason_kind))
         .collect();
-    assert_eq!(skipped, [("connection", Some(arn.as_str()))]);
+    assert_eq!(
+        skipped,
+        // The second lab reused the first's connection: it leaves it as reused.
+        [("connection", Some(arn.as_str()), LeftoverReason::Reused)]
+    );
     assert_eq!(report.deleted.len(), RESOURCES - 1);
     assert_eq!(connection_status(&aws, &arn).as_deref(), Some("AVAILABLE"));
 

@@ -16,7 +16,7 @@ use pipewright_core::apply::{self, ApplyOptions};
 use pipewright_core::ledger::{Ledger, ResourceState};
 use pipewright_core::progress::{Cancel, NodeState, Progress, ProgressEvent};
 use pipewright_core::spec::LabSpec;
-use pipewright_core::teardown::{self, TeardownOptions, TeardownReport};
+use pipewright_core::teardown::{self, LeftoverReason, TeardownOptions, TeardownReport};
 use pipewright_tests::inventory::sdk_inventory;
 use pipewright_tests::{Sandbox, handshaking_progress, runtime};
 use serde_json::{Value, json};
@@ -178,8 +178,12 @@ fn resources_deleted_by_hand_and_look_alikes_without_our_tag() {
     });
     let (report, _) = down(&sb, ledger, "hand", |_| {});
     assert!(report.is_clean(), "{report:#?}");
-    let skipped: Vec<&str> = report.skipped.iter().map(|s| s.kind.as_str()).collect();
-    assert_eq!(skipped, ["ecr_repository"]);
+    let skipped: Vec<(&str, LeftoverReason)> = report
+        .skipped
+        .iter()
+        .map(|s| (s.kind.as_str(), s.reason_kind))
+        .collect();
+    assert_eq!(skipped, [("ecr_repository", LeftoverReason::NotOurs)]);
     // The look-alike survives, untouched.
     assert_eq!(sdk_inventory(&sb, &spec), [format!("ecr_repository {}", n.repository)]);
     sb.stop();

@@ -98,6 +98,7 @@ pub fn typescript() -> String {
         teardown::TeardownFailure::decl(&cfg),
         teardown::TeardownHint::decl(&cfg),
         teardown::Leftover::decl(&cfg),
+        teardown::LeftoverReason::decl(&cfg),
         teardown::TeardownReport::decl(&cfg),
         watch::WatchEvent::decl(&cfg),
         watch::PipelineSnapshot::decl(&cfg),

@@ -679,7 +679,17 @@ hintKind: TeardownHint, };
 
 export type TeardownHint = "dependency" | "busy" | "error" | "console";
 
-export type Leftover = { kind: string, name: string, id: string | null, reason: string, };
+export type Leftover = { kind: string, name: string, id: string | null, 
+/**
+ * Why, in English (the CLI prints it).
+ */
+reason: string, 
+/**
+ * Which reason, so the app can word it in the student's language.
+ */
+reasonKind: LeftoverReason, };
+
+export type LeftoverReason = "reused" | "not_ours" | "shared_connection" | "tagged_not_named" | "still_exists" | "listed_by_tag" | "could_not_check";
 
 export type TeardownReport = { lab: string, dryRun: boolean, 
 /**

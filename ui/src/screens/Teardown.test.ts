@@ -112,6 +112,9 @@ describe("Teardown", () => {
     );
     expect(failed).not.toHaveTextContent("pipewright down");
     expect(screen.getByTestId("teardown-leftovers")).toHaveTextContent("ktb-alb");
+    expect(screen.getByTestId("teardown-leftover-reason")).toHaveTextContent(
+      "— still exists and carries pipewright:lab=ktb",
+    );
     expect(screen.queryByTestId("teardown-clean")).toBeNull();
     const lb = screen
       .getAllByTestId("teardown-row")
@@ -193,6 +196,9 @@ describe("Teardown", () => {
     await confirmRemoval(user);
     expect(await screen.findByTestId("teardown-failed-hint")).toHaveTextContent(
       "해결 방법: 이 사용자나 역할에 이 단계에 필요한 권한이 없습니다. 강사나 AWS 관리자에게 문의하세요. 다시 시도를 누르세요. 멈춘 곳부터 이어서 진행합니다.",
+    );
+    expect(screen.getByTestId("teardown-leftover-reason")).toHaveTextContent(
+      "— pipewright:lab=ktb 태그를 단 채 아직 존재합니다",
     );
   });
 });

@@ -113,7 +113,30 @@ pub struct Leftover {
     pub kind: String,
     pub name: String,
     pub id: Option<String>,
+    /// Why, in English (the CLI prints it).
     pub reason: String,
+    /// Which reason, so the app can word it in the student's language.
+    pub reason_kind: LeftoverReason,
+}
+
+/// Why something was left alone, or is still in the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LeftoverReason {
+    /// Skipped: the lab reused it (an existing connection, role or bucket).
+    Reused,
+    /// Skipped: something stands under the lab's name without its tag.
+    NotOurs,
+    /// Skipped: another lab in the ledger uses this connection.
+    SharedConnection,
+    /// Skipped: it carries the lab's tag but is neither recorded nor named as the lab names it.
+    TaggedNotNamed,
+    /// Left over: it still exists under the lab's name and tag.
+    StillExists,
+    /// Left over: the tagging API still lists it with the tag.
+    ListedByTag,
+    /// Left over, perhaps: it could not be checked (`reason` says why).
+    CouldNotCheck,
 }
 
 /// What Teardown did, and the proof: `leftovers` is the final inventory (empty = nothing of
@@ -228,7 +251,7 @@ impl Run {
         self.with_report(|r| r.would_delete.push(item));
     }
 
-    pub fn skipped(&self, l: &Label, id: Option<&str>, reason: &str) {
+    pub fn skipped(&self, l: &Label, id: Option<&str>, reason_kind: LeftoverReason, reason: &str) {
         if let Some(id) = id {
             self.mark_handled(id);
         }
@@ -238,6 +261,7 @@ impl Run {
             name: l.name.clone(),
             id: id.map(str::to_owned),
             reason: reason.into(),
+            reason_kind,
         };
         self.with_report(|r| r.skipped.push(item));
     }
@@ -460,6 +484,7 @@ async fn remove_node(run: &Run, node: &Node, row: Option<&LedgerResource>) -> Re
             run.skipped(
                 &l,
                 row.and_then(|r| r.physical_id.as_deref()),
+                LeftoverReason::Reused,
                 "reused, not created by this lab: left as is",
             );
             return Ok(());
@@ -507,6 +532,7 @@ mod tests {
             name: "ktb-repo".into(),
             id: None,
             reason: "x".into(),
+            reason_kind: LeftoverReason::StillExists,
         });
         assert!(!r.is_clean());
     }

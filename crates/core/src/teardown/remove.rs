@@ -8,7 +8,7 @@ use crate::plan::{Kind, Node, Resource};
 use crate::progress::NodeState;
 use crate::resources::{self, Found, Label, Target, s3_bucket, task_definition};
 
-use super::{Claim, Run, TeardownHint, set_state};
+use super::{Claim, LeftoverReason, Run, TeardownHint, set_state};
 
 /// Finds, checks and removes one node of the plan (see the module header of `teardown`).
 pub(super) async fn node(run: &Run, node: &Node, claim: Claim) -> Result<()> {
@@ -24,7 +24,12 @@ pub(super) async fn node(run: &Run, node: &Node, claim: Claim) -> Result<()> {
             return Ok(());
         }
         Found::Reusable { id } => {
-            run.skipped(&l, Some(&id), "reused, not created by this lab: left as is");
+            run.skipped(
+                &l,
+                Some(&id),
+                LeftoverReason::Reused,
+                "reused, not created by this lab: left as is",
+            );
             return Ok(());
         }
         Found::Present { id, ours: false } => {
@@ -36,7 +41,7 @@ pub(super) async fn node(run: &Run, node: &Node, claim: Claim) -> Result<()> {
                 "exists without the tag pipewright:lab={}: not ours, left alone",
                 cx.lab()
             );
-            run.skipped(&l, Some(&id), &why);
+            run.skipped(&l, Some(&id), LeftoverReason::NotOurs, &why);
             return Ok(());
         }
         Found::Present { id, ours: true } => id,
@@ -45,6 +50,7 @@ pub(super) async fn node(run: &Run, node: &Node, claim: Claim) -> Result<()> {
         run.skipped(
             &l,
             Some(&id),
+            LeftoverReason::SharedConnection,
             "another lab in the ledger uses this connection: left as is",
         );
         return Ok(());

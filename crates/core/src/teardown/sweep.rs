@@ -30,7 +30,7 @@ use crate::progress::{Cancel, NodeState, Progress};
 use crate::resources::{self, Ctx, Found, Label, Tagged, Target, iam_role, security_group};
 use crate::spec::{LAB_TAG_KEY, LabSpec};
 
-use super::{Leftover, Run, TeardownOptions, TeardownReport, remove};
+use super::{Leftover, LeftoverReason, Run, TeardownOptions, TeardownReport, remove};
 
 /// Which resources a sweep may touch: those whose tag `key` has `value` (any value if None).
 /// The key must be one of Pipewright's (`pipewright:...`).
@@ -260,13 +260,14 @@ pub async fn sweep_tagged(run: &Arc<Run>, rule: &TagRule, tag_alone: bool) -> Re
                     "carries {rule} but is neither in the lab's ledger nor named as the lab names it: \
                      left alone (`pipewright sweep --tag {rule}` removes it)"
                 );
-                run.skipped(&l, Some(&t.id), &why);
+                run.skipped(&l, Some(&t.id), LeftoverReason::TaggedNotNamed, &why);
                 return Ok(());
             }
             if t.kind == Kind::Connection && remove::shared(run, &t.arn)? {
                 run.skipped(
                     &l,
                     Some(&t.arn),
+                    LeftoverReason::SharedConnection,
                     "another lab in the ledger uses this connection: left as is",
                 );
                 return Ok(());
@@ -326,22 +327,28 @@ pub async fn inventory(run: &Run) -> Result<Vec<Leftover>> {
     let mut out: Vec<Leftover> = Vec::new();
     for node in cx.plan.resources() {
         let found = resources::describe_afresh(cx, node).await;
-        let leftover = |id: Option<String>, reason: String| Leftover {
+        let leftover = |id: Option<String>, reason_kind: LeftoverReason, reason: String| Leftover {
             kind: node.kind().as_str().to_owned(),
             name: node.name.clone(),
             id,
             reason,
+            reason_kind,
         };
         match found {
             Ok(Found::Present { id, ours: true }) if !kept.contains(&id) => {
                 out.push(leftover(
                     Some(id),
+                    LeftoverReason::StillExists,
                     format!("still exists and carries pipewright:lab={}", cx.lab()),
                 ));
             }
             Ok(_) => {}
             Err(Error::Cancelled) => return Err(Error::Cancelled),
-            Err(e) => out.push(leftover(None, format!("could not check: {e}"))),
+            Err(e) => out.push(leftover(
+                None,
+                LeftoverReason::CouldNotCheck,
+                format!("could not check: {e}"),
+            )),
         }
     }
     let listed = |id: &str, out: &[Leftover]| out.iter().any(|l| l.id.as_deref() == Some(id));
@@ -358,6 +365,7 @@ pub async fn inventory(run: &Run) -> Result<Vec<Leftover>> {
             name: t.name.clone(),
             id: Some(t.arn.clone()),
             reason: format!("the tagging API lists it with pipewright:lab={}", cx.lab()),
+            reason_kind: LeftoverReason::ListedByTag,
         });
     }
     Ok(out)
@@ -391,6 +399,7 @@ pub async fn sweep(
                     name: t.name,
                     id: Some(t.arn),
                     reason,
+                    reason_kind: LeftoverReason::ListedByTag,
                 });
             }
         }

@@ -369,7 +369,7 @@ async function teardown(
     await sleep(dryRun ? ft.stepMs / 4 : ft.stepMs);
     if (n.reused) {
       emit(n, "skipped", REUSED);
-      report.skipped.push({ ...item, reason: REUSED });
+      report.skipped.push({ ...item, reason: REUSED, reasonKind: "reused" });
     } else if (dryRun) {
       emit(n, "pending", "would be deleted (dry run)");
       report.wouldDelete.push(item);
@@ -393,7 +393,11 @@ async function teardown(
           hint: "These credentials lack a permission this step needs; ask your instructor. Run `pipewright down --lab ktb` again: it carries on where it stopped.",
           hintKind: "error",
         });
-        report.leftovers.push({ ...item, reason: "still in the account: its delete failed" });
+        report.leftovers.push({
+          ...item,
+          reason: "still exists and carries pipewright:lab=ktb",
+          reasonKind: "still_exists",
+        });
         continue;
       }
       emit(n, "deleted");
