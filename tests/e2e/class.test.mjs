@@ -142,12 +142,19 @@ test("a class file locks its fields with the instructor's reason, refuses a name
     await (await browser.$('[data-testid="class-table"]')).waitForExist({ timeout: 60_000 });
     const cells = await browser.execute(() =>
       [...document.querySelectorAll('[data-testid="class-lab"]')].map((tr) =>
-        [...tr.querySelectorAll("td")].map((td) => td.textContent.trim()),
+        [...tr.querySelectorAll("td")].map((td) => td.innerText.trim()),
       ),
     );
     assert.equal(cells.length, 1, JSON.stringify(cells));
-    const [lab, owner, account, region, , state] = cells[0];
-    assert.deepEqual([lab, account, region, state], ["ktb-minsu", "123456789012", "ap-northeast-2", "Running"]);
+    const [lab, owner, accountRegion, , state] = cells[0];
+    assert.deepEqual([lab, accountRegion, state], ["ktb-minsu", "123456789012\nap-northeast-2", "Running"]);
+    // The cost column is in view at the window's 1024 px, without scrolling the table.
+    const costVisible = await browser.execute(() => {
+      const cell = document.querySelector('[data-testid="class-lab"] td:last-child');
+      const wrap = cell.closest(".table-wrap").getBoundingClientRect();
+      return cell.getBoundingClientRect().right <= wrap.right + 1;
+    });
+    assert.equal(costVisible, true, "the Cost column needs the table scrolled");
     assert.notEqual(owner, "—", "the owner comes from the lab's pipewright:created-by tag");
     await waitForText(browser, '[data-testid="class-totals"]', "1 lab, 1 running");
     await screenshot(browser, "class-status-e2e");
