@@ -4,7 +4,7 @@
 //! created with it carries the class tag on every resource the lab tag is on.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use pipewright_core::spec::LabSpec;
@@ -36,35 +36,33 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn write_class(dir: &Path) -> std::path::PathBuf {
+fn write_class(dir: &Path) -> PathBuf {
     let path = dir.join("class.toml");
     std::fs::write(&path, CLASS).unwrap();
     path
+}
+
+/// Writes the class file into `home` and runs `spec init --class` there; returns the class
+/// file's path and the student's new spec's.
+fn spec_init(sb: &Sandbox, home: &Path, name: &str, repository: &str) -> (PathBuf, PathBuf) {
+    let class = write_class(home);
+    let spec_path = home.join("lab.toml");
+    let init = run(sb
+        .cli(home)
+        .args(["spec", "init", "--name", name, "--repository", repository, "--class"])
+        .arg(&class)
+        .arg("--out")
+        .arg(&spec_path));
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    (class, spec_path)
 }
 
 #[test]
 fn a_spec_breaking_the_class_is_refused_on_its_field_before_any_aws_call() {
     let sb = Sandbox::start(0.01);
     let home = tempfile::tempdir().unwrap();
-    let class = write_class(home.path());
-    let spec_path = home.path().join("lab.toml");
-
     // The class's starting point, with the locks named in the file's header.
-    let init = run(sb
-        .cli(home.path())
-        .args([
-            "spec",
-            "init",
-            "--name",
-            "ktb-minsu",
-            "--repository",
-            "minsu/ktb-sample",
-            "--class",
-        ])
-        .arg(&class)
-        .arg("--out")
-        .arg(&spec_path));
-    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let (class, spec_path) = spec_init(&sb, home.path(), "ktb-minsu", "minsu/ktb-sample");
     let text = std::fs::read_to_string(&spec_path).unwrap();
     assert!(
         text.contains("# A lab of class ktb-2026-fall (lab names start with \"ktb-\")"),
@@ -165,23 +163,7 @@ fn a_spec_breaking_the_class_is_refused_on_its_field_before_any_aws_call() {
 fn every_resource_of_a_class_lab_carries_the_class_tag() {
     let sb = Sandbox::start(0.01);
     let home = tempfile::tempdir().unwrap();
-    let class = write_class(home.path());
-    let spec_path = home.path().join("lab.toml");
-    let init = run(sb
-        .cli(home.path())
-        .args([
-            "spec",
-            "init",
-            "--name",
-            "ktb-jiwoo",
-            "--repository",
-            "jiwoo/ktb-sample",
-            "--class",
-        ])
-        .arg(&class)
-        .arg("--out")
-        .arg(&spec_path));
-    assert!(init.status.success());
+    let (class, spec_path) = spec_init(&sb, home.path(), "ktb-jiwoo", "jiwoo/ktb-sample");
     sb.up_with_handshakes(
         sb.cli(home.path())
             .args(["up", "--yes", "--json", "--spec"])

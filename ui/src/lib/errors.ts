@@ -1,6 +1,6 @@
 // How an ErrorPayload from Rust is shown: a translated title and hint chosen by its stable
 // `code` (messages `errors.<code>.title` / `.hint`), with AWS's own message as a details line.
-import type { ErrorCode, ErrorPayload } from "./bindings";
+import type { ErrorCode } from "./bindings";
 
 /** Every code Rust can send. svelte-check fails here when bindings.ts gains or loses one. */
 export const ERROR_CODES = [
@@ -33,10 +33,9 @@ export const ERROR_CODES = [
 const _everyCodeListed: Record<Exclude<ErrorCode, (typeof ERROR_CODES)[number]>, never> = {};
 void _everyCodeListed;
 
-/** The message keys for a payload; an unknown code (a newer Rust) reads as `internal`. */
-export function errorKeys(payload: ErrorPayload): { title: string; hint: string } {
-  const code = (ERROR_CODES as readonly string[]).includes(payload.code)
-    ? payload.code
-    : "internal";
+/** The message keys for an error code (a payload's, or a teardown failure's); an unknown code
+ * (a newer Rust) reads as `internal`. */
+export function errorKeys(errorCode: string): { title: string; hint: string } {
+  const code = (ERROR_CODES as readonly string[]).includes(errorCode) ? errorCode : "internal";
   return { title: `errors.${code}.title`, hint: `errors.${code}.hint` };
 }
