@@ -352,6 +352,68 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// Checks the runs a lab made before anything was pushed (newest first) and returns how many.
+/// CreatePipeline starts the first. While IAM has not propagated the pipeline role's new
+/// policy, AWS fails a run at Source; apply then starts another. So every run but the newest
+/// failed at Source with AWS's refusal, and the newest succeeded. Two seconds pass before a
+/// restart, longer than the sandbox's IAM window, so there are at most three.
+pub async fn first_runs(aws: &AwsContext, pipeline: &str) -> usize {
+    use aws_sdk_codepipeline::types::ActionExecutionFilter;
+    let cp = aws.codepipeline();
+    let declared = cp.get_pipeline().name(pipeline).send().await.unwrap();
+    let source = &declared.pipeline().unwrap().stages()[0].actions()[0];
+    let connection = &source.configuration().unwrap()["ConnectionArn"];
+    let refusal =
+        format!("Unable to use Connection: {connection}. The provided role does not have sufficient permissions.");
+    let out = cp
+        .list_pipeline_executions()
+        .pipeline_name(pipeline)
+        .send()
+        .await
+        .unwrap();
+    let runs = out.pipeline_execution_summaries();
+    let seen: Vec<(&str, &str)> = runs
+        .iter()
+        .map(|r| {
+            let trigger = r.trigger().and_then(|t| t.trigger_type()).unwrap();
+            (trigger.as_str(), r.status().unwrap().as_str())
+        })
+        .collect();
+    let n = runs.len();
+    assert!((1..=3).contains(&n), "{seen:?}");
+    for (i, run) in seen.iter().enumerate() {
+        let trigger = if i == n - 1 {
+            "CreatePipeline"
+        } else {
+            "StartPipelineExecution"
+        };
+        let status = if i == 0 { "Succeeded" } else { "Failed" };
+        assert_eq!(*run, (trigger, status), "run {i} of {seen:?}");
+    }
+    for run in &runs[1..] {
+        let id = run.pipeline_execution_id().unwrap();
+        let filter = ActionExecutionFilter::builder().pipeline_execution_id(id).build();
+        let actions = cp
+            .list_action_executions()
+            .pipeline_name(pipeline)
+            .filter(filter)
+            .send()
+            .await
+            .unwrap();
+        let failed: Vec<(&str, &str)> = actions
+            .action_execution_details()
+            .iter()
+            .map(|a| {
+                let result = a.output().and_then(|o| o.execution_result());
+                let error = result.and_then(|r| r.error_details()).and_then(|e| e.message());
+                (a.stage_name().unwrap(), error.unwrap_or_default())
+            })
+            .collect();
+        assert_eq!(failed, [("Source", refusal.as_str())], "run {id}");
+    }
+    n
+}
+
 /// A policy document as IAM returns it (URL-encoded), decoded.
 pub fn decode_policy(doc: &str) -> String {
     if doc.trim_start().starts_with('{') {

@@ -14,7 +14,7 @@ use pipewright_core::ledger::Ledger;
 use pipewright_core::progress::{Cancel, NodeState};
 use pipewright_core::spec::{LabSpec, OutputArtifactFormat, RoleChoice};
 use pipewright_core::{AwsContext, Error};
-use pipewright_tests::{Sandbox, decode_policy, handshaking_progress, runtime};
+use pipewright_tests::{Sandbox, decode_policy, first_runs, handshaking_progress, runtime};
 use serde_json::json;
 
 const TIME_SCALE: f64 = 0.01;
@@ -220,6 +220,32 @@ fn a_failed_first_build_names_the_phase_and_shows_the_log_and_a_rerun_finishes()
     // Run again (the student pushed a fix, or just retries): a new run goes through.
     let report = up(&sb, &spec, ledger).expect("the rerun finishes the lab");
     assert_eq!(report.resources.len(), 22);
+    sb.stop();
+}
+
+/// AWS fails the run CreatePipeline starts when IAM has not yet propagated the pipeline role's
+/// policy as that run's Source begins (the lecture flow test met it on a loaded machine).
+/// Apply starts the next run itself, and the lab comes up without the student doing anything.
+#[test]
+fn a_first_run_refused_while_iam_propagates_is_followed_by_a_new_one() {
+    let sb = Sandbox::start(TIME_SCALE);
+    let spec = spec("propag");
+    // Each PutRolePolicy reaches IAM 1.2 s late: every role is older than the sandbox's 800 ms
+    // IAM window by then, its policy is not, so CreatePipeline is accepted at once and the
+    // run it starts uses the role without its policy.
+    sb.control(
+        "/_sandbox/faults",
+        json!({ "rules": [{ "service": "iam", "operation": "PutRolePolicy", "latencyMs": 1200 }] }),
+    );
+    let report = up(&sb, &spec, Arc::new(Ledger::in_memory().unwrap())).expect("apply");
+    assert_eq!(report.resources.len(), 22);
+    let runs = runtime().block_on(async {
+        let aws = aws_in(&sb, &spec.region).await;
+        first_runs(&aws, &spec.names().pipeline).await
+    });
+    // The run CreatePipeline started failed; whether apply's first look found it failed or
+    // still in Source decides whether one or two more were started.
+    assert!(runs >= 2, "{runs} runs");
     sb.stop();
 }
 

@@ -21,7 +21,7 @@ use pipewright_core::ledger::Ledger;
 use pipewright_core::progress::{Cancel, NodeState, Progress};
 use pipewright_core::spec::LabSpec;
 use pipewright_core::{AwsContext, SandboxAccess};
-use pipewright_tests::{REGION, Sandbox};
+use pipewright_tests::{REGION, Sandbox, first_runs};
 use serde_json::{Value, json};
 
 const TIME_SCALE: f64 = 0.01;
@@ -401,20 +401,9 @@ async fn check_pipeline_declaration(lab: &Lab) {
     assert_eq!(summary.created().unwrap().secs(), created);
     assert_eq!(summary.version(), p.version());
 
-    // CreatePipeline started a run; it ends before we push (QUEUED would queue the push).
-    let execs = cp
-        .list_pipeline_executions()
-        .pipeline_name(&lab.pipeline)
-        .send()
-        .await
-        .unwrap();
-    let first = &execs.pipeline_execution_summaries()[0];
-    assert_eq!(
-        first.trigger().unwrap().trigger_type().unwrap().as_str(),
-        "CreatePipeline"
-    );
-    let first = first.pipeline_execution_id().unwrap().to_owned();
-    assert_eq!(lab.wait_done(&first, "the CreatePipeline run").await, "Succeeded");
+    // CreatePipeline started a run, which apply followed until it deployed (or, refused while
+    // IAM propagated, one after it). It has ended before we push: QUEUED would queue the push.
+    first_runs(&lab.aws, &lab.pipeline).await;
 }
 
 /// Push a commit and watch it go Source → Build → Deploy.

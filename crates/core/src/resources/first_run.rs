@@ -25,6 +25,10 @@ use crate::progress::{NodeState, ProgressDetail, RunProgress, StageProgress};
 use super::pipeline::{BUILD, DEPLOY, SOURCE};
 use super::{Ctx, Found, ecs_service, pipeline, typical};
 
+/// AWS's words when the pipeline role may not use the connection (or write the artifact):
+/// `Unable to use Connection: ARN. The provided role does not have sufficient permissions.`
+const SOURCE_ROLE_REFUSED: &str = "The provided role does not have sufficient permissions";
+
 /// How many log lines a failure report carries.
 const LOG_LINES: i32 = 20;
 
@@ -96,13 +100,18 @@ async fn pick(cx: &Ctx, name: &str) -> Result<String> {
             cx.cancel.sleep(cx.timing.poll).await?;
             continue;
         }
-        let started = cx
-            .call("codepipeline", "StartPipelineExecution", name, || {
-                cp.start_pipeline_execution().name(name).send()
-            })
-            .await?;
-        return Ok(started.pipeline_execution_id().unwrap_or_default().to_owned());
+        return start(cx, name).await;
     }
+}
+
+async fn start(cx: &Ctx, name: &str) -> Result<String> {
+    let cp = cx.aws.codepipeline();
+    let started = cx
+        .call("codepipeline", "StartPipelineExecution", name, || {
+            cp.start_pipeline_execution().name(name).send()
+        })
+        .await?;
+    Ok(started.pipeline_execution_id().unwrap_or_default().to_owned())
 }
 
 /// Follows the run until it has succeeded; a failure becomes `Error::FirstRunFailed`.
@@ -140,7 +149,7 @@ async fn follow(cx: &Ctx, node: &Node, name: &str, run: &mut RunProgress) -> Res
             }
             PipelineExecutionStatus::Failed => {
                 let failure = failure(cx, name, &id).await?;
-                let fresh_denial = denied_role_is_the_labs(cx, &failure.message)
+                let fresh_denial = denied_role_is_the_labs(cx, &failure)
                     && denials < MAX_DENIAL_RETRIES
                     && denied_since.get_or_insert_with(Instant::now).elapsed() < cx.timing.retry_deadline;
                 if fresh_denial {
@@ -158,7 +167,13 @@ async fn follow(cx: &Ctx, node: &Node, name: &str, run: &mut RunProgress) -> Res
                     cx.cancel
                         .sleep(cx.timing.poll.max(std::time::Duration::from_secs(2)))
                         .await?;
-                    retry(cx, name, &id, &failure.stage).await?;
+                    if failure.stage == SOURCE {
+                        // Source is the run: a new run (the console's Release change) reads the
+                        // branch again, as CreatePipeline's run would have.
+                        id = start(cx, name).await?;
+                    } else {
+                        retry(cx, name, &id, &failure.stage).await?;
+                    }
                     continue;
                 }
                 run.failure = Some(failure.clone());
@@ -377,15 +392,19 @@ async fn build_failure(cx: &Ctx, build_id: &str, f: &mut RunFailure) -> Result<(
 
 /// Whether AWS refused one of the roles this lab creates (so IAM may still be propagating
 /// it): AWS names the role in its refusal, `... assumed-role/ROLE/SESSION is not authorized
-/// to perform ...`. A role the student brings is never retried: its refusal is real.
-fn denied_role_is_the_labs(cx: &Ctx, message: &str) -> bool {
+/// to perform ...`. The Source action's refusal names only the connection; it is the
+/// pipeline role's. A role the student brings is never retried: its refusal is real.
+fn denied_role_is_the_labs(cx: &Ctx, failure: &RunFailure) -> bool {
     let n = &cx.plan.names;
+    if failure.stage == SOURCE && failure.message.contains(SOURCE_ROLE_REFUSED) {
+        return n.pipeline_role.is_some();
+    }
     let ours: Vec<&str> = [&n.pipeline_role, &n.build_role, &n.task_execution_role]
         .into_iter()
         .flatten()
         .map(String::as_str)
         .collect();
-    denied_role(message).is_some_and(|role| ours.contains(&role))
+    denied_role(&failure.message).is_some_and(|role| ours.contains(&role))
 }
 
 /// The role an AWS refusal names, when the message is one.
