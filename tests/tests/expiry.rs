@@ -38,6 +38,7 @@ fn an_expired_lab_stops_billing_by_itself_and_tears_down_clean() {
     let home = tempfile::tempdir().unwrap();
     let mut spec = LabSpec::new("exp", "owner-exp/app");
     spec.expiry.hours = 2;
+    spec.class.name = Some("exp-class".into());
     let spec_path = home.path().join("exp.toml");
     std::fs::write(&spec_path, spec.to_toml().unwrap()).unwrap();
     up(&sb, home.path(), &spec_path);
@@ -82,6 +83,9 @@ fn an_expired_lab_stops_billing_by_itself_and_tears_down_clean() {
                 .iter()
                 .any(|t| t.key() == "pipewright:lab" && t.value() == "exp")
         );
+        let tagged_expiry = tags.tags().iter().find(|t| t.key() == "pipewright:expires-at");
+        let extended_at = extended["expiresAt"].as_str().unwrap();
+        assert_eq!(tagged_expiry.map(|t| t.value()), Some(extended_at), "{tags:?}");
         // The scheduler role may do exactly two things, to exactly the lab's service and ALB.
         let doc = aws
             .iam()
@@ -169,6 +173,31 @@ fn an_expired_lab_stops_billing_by_itself_and_tears_down_clean() {
     let status = cli(&sb, home.path()).args(["status", "--lab", "exp"]).output().unwrap();
     let text = String::from_utf8_lossy(&status.stdout);
     assert!(text.contains("expiry: passed"), "{text}");
+
+    // The instructor's view: an expired lab cost what it ran, from creation to its expiry,
+    // however much later it is read (AWS's clock runs 100 s a second here).
+    let class_status = || {
+        let mut c = cli(&sb, home.path());
+        let status = json_of(c.args(["class", "status", "--json", "--tag", "pipewright:class=exp-class"]));
+        let lab = status["labs"][0].clone();
+        assert_eq!(status["labs"].as_array().unwrap().len(), 1, "{status:#}");
+        lab
+    };
+    let first = class_status();
+    assert_eq!(first["state"], "expired", "{first:#}");
+    assert_eq!(first["expiresAt"], extended["expiresAt"], "{first:#}");
+    let epoch = |v: &Value| secs(v.as_str().unwrap());
+    let billed = (epoch(&first["expiresAt"]) - epoch(&first["createdAt"])) as f64 / 3600.0;
+    let rate = first["usdPerHour"].as_f64().unwrap();
+    assert!(
+        (first["usd"].as_f64().unwrap() - billed * rate).abs() < 1e-9,
+        "{first:#}"
+    );
+    assert!(first["ageHours"].as_f64().unwrap() > billed, "{first:#}");
+    std::thread::sleep(Duration::from_secs(2));
+    let later = class_status();
+    assert!(later["ageHours"].as_f64().unwrap() > first["ageHours"].as_f64().unwrap());
+    assert_eq!(later["usd"], first["usd"], "{later:#}");
     let extend = cli(&sb, home.path())
         .args(["extend", "--lab", "exp", "--hours", "1"])
         .output()

@@ -378,7 +378,7 @@ place: string, account: string, region: string,
  */
 createdAt: string | null, ageHours: number | null, state: ClassLabState, 
 /**
- * When AWS stops its billing, ISO 8601 in UTC on AWS's clock.
+ * When AWS stops (or stopped) its billing, ISO 8601 in UTC on AWS's clock.
  */
 expiresAt: string | null, 
 /**
@@ -390,7 +390,8 @@ hoursLeft: number | null,
  */
 usdPerHour: number, 
 /**
- * `age_hours × usd_per_hour` (0 when the age is unknown).
+ * `age_hours × usd_per_hour`, or up to its expiry once that has run (0 when the age is
+ * unknown).
  */
 usd: number, 
 /**

@@ -38,13 +38,14 @@ pub struct ClassLab {
     pub created_at: Option<String>,
     pub age_hours: Option<f64>,
     pub state: ClassLabState,
-    /// When AWS stops its billing, ISO 8601 in UTC on AWS's clock.
+    /// When AWS stops (or stopped) its billing, ISO 8601 in UTC on AWS's clock.
     pub expires_at: Option<String>,
     /// Hours left until then (AWS's clock; negative once past).
     pub hours_left: Option<f64>,
     /// The estimate's rate for a lab of this name in this region.
     pub usd_per_hour: f64,
-    /// `age_hours × usd_per_hour` (0 when the age is unknown).
+    /// `age_hours × usd_per_hour`, or up to its expiry once that has run (0 when the age is
+    /// unknown).
     pub usd: f64,
     /// How many of its resources carry the class tag.
     pub resources: u32,
@@ -158,7 +159,11 @@ async fn lab_status(
     let state = match at {
         Some(_) => ClassLabState::Running,
         None => match schedule_group::describe(&cx, &names.schedule_group).await? {
-            Found::Present { .. } => ClassLabState::Expired,
+            Found::Present { id, .. } => {
+                // The schedules deleted themselves when they ran; the group's tag says when.
+                at = schedule_group::expiry_of(&schedule_group::tags_of(&cx, &id).await?);
+                ClassLabState::Expired
+            }
             _ => ClassLabState::Partial,
         },
     };
@@ -167,6 +172,11 @@ async fn lab_status(
     deployed_size(&cx, &mut spec).await?;
     let usd_per_hour = spec.cost_estimate().usd_per_hour;
     let age_hours = found.created.map(|c| ((now - c as f64) / 3600.0).max(0.0));
+    // An expired lab billed from its creation to its expiry, however long ago that was.
+    let billed_hours = match (state, found.created, at) {
+        (ClassLabState::Expired, Some(created), Some(ended)) => Some((ended - created).max(0) as f64 / 3600.0),
+        _ => age_hours,
+    };
     Ok(ClassLab {
         lab: lab.to_owned(),
         owner: found.owner,
@@ -179,7 +189,7 @@ async fn lab_status(
         expires_at: at.map(iso),
         hours_left: at.map(|at| (at as f64 - now) / 3600.0),
         usd_per_hour,
-        usd: age_hours.unwrap_or(0.0) * usd_per_hour,
+        usd: billed_hours.unwrap_or(0.0) * usd_per_hour,
         resources: found.resources,
     })
 }

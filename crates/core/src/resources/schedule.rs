@@ -181,6 +181,7 @@ pub async fn put(cx: &Ctx, which: ExpiryAction, node_name: &str, at: i64) -> Res
         .call("scheduler", "CreateSchedule", node_name, || request.clone().send())
         .await?;
     cx.with_outputs(|o| o.expires_at = Some(at));
+    schedule_group::mark_expiry(cx, group, at).await?;
     Ok(out.schedule_arn().to_owned())
 }
 
@@ -197,7 +198,7 @@ pub async fn postpone(cx: &Ctx, node_name: &str, existing: &Existing, at: i64) -
     let request = one_time!(s.update_schedule(), group, name, &description, &expression, target);
     cx.call("scheduler", "UpdateSchedule", node_name, || request.clone().send())
         .await?;
-    Ok(())
+    schedule_group::mark_expiry(cx, group, at).await
 }
 
 /// Deletes one schedule; one that already ran (and so deleted itself) is fine.

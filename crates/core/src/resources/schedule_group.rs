@@ -3,6 +3,8 @@
 //! the group deletes its schedules too (AWS: the group is DELETING meanwhile; waited for).
 
 use aws_sdk_scheduler::types::{ScheduleGroupState, Tag};
+use aws_smithy_types::DateTime;
+use aws_smithy_types::date_time::Format;
 
 use crate::error::{Result, is_code};
 use crate::plan::{Kind, Resource};
@@ -12,6 +14,10 @@ use super::{Arn, Ctx, Found, Label, Tagged};
 pub const GONE: &[&str] = &["ResourceNotFoundException"];
 
 pub const ALREADY_EXISTS: &[&str] = &["ConflictException"];
+
+/// The lab's expiry (ISO 8601, UTC, AWS's clock) on its group. The schedules delete
+/// themselves once they have run; this tag still says when the billing stopped.
+pub const EXPIRES_TAG_KEY: &str = "pipewright:expires-at";
 
 /// `schedule-group/<name>`.
 pub fn from_arn(arn: &Arn) -> Option<Tagged> {
@@ -137,5 +143,45 @@ pub async fn tagged(cx: &Ctx, rule: &crate::teardown::sweep::TagRule) -> Result<
         if next.is_none() {
             return Ok(out);
         }
+    }
+}
+
+/// Records `at` (epoch seconds) as the lab's expiry on group `name`: each schedule written
+/// (created, or moved by `extend`) calls this.
+pub async fn mark_expiry(cx: &Ctx, name: &str, at: i64) -> Result<()> {
+    let s = cx.aws.scheduler();
+    let arn = cx.arn("scheduler", &format!("schedule-group/{name}"));
+    let value = DateTime::from_secs(at)
+        .fmt(Format::DateTime)
+        .map_err(|e| crate::error::Error::Internal(e.to_string()))?;
+    let tag = Tag::builder().key(EXPIRES_TAG_KEY).value(value).build()?;
+    cx.call("scheduler", "TagResource", name, || {
+        s.tag_resource().resource_arn(&arn).tags(tag.clone()).send()
+    })
+    .await?;
+    Ok(())
+}
+
+/// The expiry `mark_expiry` recorded, from the group's tags.
+pub fn expiry_of(tags: &[(String, String)]) -> Option<i64> {
+    let (_, value) = tags.iter().find(|(k, _)| k == EXPIRES_TAG_KEY)?;
+    DateTime::from_str(value, Format::DateTime).ok().map(|t| t.secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expiry_of;
+
+    #[test]
+    fn the_expiry_tag_reads_back_as_epoch_seconds() {
+        let tag = |v: &str| {
+            vec![
+                ("pipewright:lab".to_owned(), "ktb".to_owned()),
+                (super::EXPIRES_TAG_KEY.to_owned(), v.to_owned()),
+            ]
+        };
+        assert_eq!(expiry_of(&tag("2026-11-30T08:36:18Z")), Some(1_796_027_778));
+        assert_eq!(expiry_of(&tag("soon")), None);
+        assert_eq!(expiry_of(&[]), None);
     }
 }
