@@ -209,8 +209,10 @@ export async function sandboxCall(url, service, target, body, region = "ap-north
     },
     body: JSON.stringify(body),
   });
-  if (!res.ok) throw new Error(`${target}: HTTP ${res.status} ${await res.text()}`);
-  return res.json();
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${target}: HTTP ${res.status} ${text}`);
+  // Some operations (DeleteLogGroup) answer with an empty body.
+  return text ? JSON.parse(text) : {};
 }
 
 /**

@@ -11,10 +11,12 @@ import {
   createLab,
   fill,
   launchApp,
+  sandboxCall,
   sandboxForFile,
   screenshot,
   screenshotDir,
   switchTheme,
+  waitForState,
   waitForText,
 } from "./harness.mjs";
 
@@ -38,6 +40,9 @@ test("a reopened app reminds of the running lab; Teardown removes it and proves 
   } finally {
     await first.close();
   }
+  // Deleted by hand while the app was closed: Teardown finds it gone and says so.
+  const handDeleted = "/pipewright/ktb/build";
+  await sandboxCall(sandbox.url, "logs", "Logs_20140328.DeleteLogGroup", { logGroupName: handDeleted });
 
   // Same HOME: the same ledger, so the app knows the lab is still there.
   const { browser, close } = await launchApp({ lang: "en_US.UTF-8", sandboxUrl: sandbox.url, home: first.home });
@@ -64,6 +69,7 @@ test("a reopened app reminds of the running lab; Teardown removes it and proves 
     }
     assert.ok(planned.length >= 15, `the plan lists the lab's resources: ${planned}`);
     await waitForText(browser, '[data-testid="teardown-count-note"]', "the pipeline's first run is a step of the lab");
+    await waitForText(browser, '[data-testid="expiry-countdown"]', "AWS stops this lab's billing");
     await screenshot(browser, "teardown-plan");
     await switchTheme(browser, "dark");
     await screenshot(browser, "teardown-plan-dark");
@@ -97,11 +103,20 @@ test("a reopened app reminds of the running lab; Teardown removes it and proves 
     }
 
     await waitForText(browser, '[data-testid="teardown-clean"]', "0 resources left");
+    await waitForText(browser, '[data-testid="teardown-clean"]', "21 resources removed");
+    await waitForText(browser, '[data-testid="teardown-clean"]', "1 was already gone.");
     const done = await rows(browser);
     assert.ok(done.length >= planned.length, `a row per planned resource: ${JSON.stringify(done)}`);
     for (const [kind, name, state] of done) assert.equal(state, "deleted", `${kind} ${name}`);
     const leftovers = await browser.execute(() => document.querySelector('[data-testid="teardown-leftovers"]'));
     assert.equal(leftovers, null, "no leftovers");
+    // Nothing is left to count down to or extend.
+    await waitForState(
+      "the expiry bar of the removed lab",
+      () => browser.execute(() => document.querySelector('[data-testid="expiry-bar"]')?.textContent ?? null),
+      (bar) => bar === null,
+      3_000,
+    );
     await screenshot(browser, "teardown-done");
 
     await switchTheme(browser, "dark");
@@ -113,6 +128,18 @@ test("a reopened app reminds of the running lab; Teardown removes it and proves 
       select.dispatchEvent(new Event("change", { bubbles: true }));
     });
     await waitForText(browser, '[data-testid="teardown-clean"]', "남은 리소스 0개");
+    // The row's note is the app's words in the student's language, not core's English.
+    const notes = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="teardown-row"][data-kind="log_group"]')].map((el) => [
+        el.getAttribute("data-name"),
+        el.querySelector(".resource-message")?.textContent?.trim(),
+      ]),
+    );
+    assert.deepEqual(
+      notes.find(([name]) => name === handDeleted),
+      [handDeleted, "이미 없음"],
+      `the log group deleted by hand: ${JSON.stringify(notes)}`,
+    );
     await screenshot(browser, "teardown-done-ko");
 
     // With the lab gone, no other screen reminds of it any more.

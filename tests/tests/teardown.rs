@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use pipewright_core::apply::{self, ApplyOptions};
 use pipewright_core::ledger::{Ledger, ResourceState};
-use pipewright_core::progress::{Cancel, NodeState, Progress, ProgressEvent};
+use pipewright_core::progress::{Cancel, NodeState, Progress, ProgressEvent, ProgressNote};
 use pipewright_core::spec::LabSpec;
 use pipewright_core::teardown::{self, LeftoverReason, TeardownOptions, TeardownReport};
 use pipewright_tests::inventory::sdk_inventory;
@@ -176,8 +176,32 @@ fn resources_deleted_by_hand_and_look_alikes_without_our_tag() {
             .await
             .unwrap();
     });
-    let (report, _) = down(&sb, ledger, "hand", |_| {});
+    let (report, events) = down(&sb, ledger, "hand", |_| {});
     assert!(report.is_clean(), "{report:#?}");
+    // Each row's message is named for the app to word in the student's language.
+    let mut noted: Vec<(&str, NodeState, Option<ProgressNote>, Option<LeftoverReason>)> = events
+        .iter()
+        .filter_map(|e| {
+            let d = e.detail.as_ref()?;
+            (d.note.is_some() || d.reason_kind.is_some()).then_some((e.kind.as_str(), e.state, d.note, d.reason_kind))
+        })
+        .collect();
+    noted.sort_by_key(|n| n.0);
+    let gone = Some(ProgressNote::AlreadyGone);
+    assert_eq!(
+        noted,
+        [
+            (
+                "ecr_repository",
+                NodeState::Skipped,
+                None,
+                Some(LeftoverReason::NotOurs)
+            ),
+            ("iam_role", NodeState::Deleted, gone, None),
+            ("log_group", NodeState::Deleted, gone, None),
+            ("pipeline", NodeState::Deleted, gone, None),
+        ]
+    );
     let skipped: Vec<(&str, LeftoverReason)> = report
         .skipped
         .iter()

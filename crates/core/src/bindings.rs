@@ -84,6 +84,7 @@ pub fn typescript() -> String {
         pricing::CostEstimate::decl(&cfg),
         progress::NodeState::decl(&cfg),
         progress::ProgressDetail::decl(&cfg),
+        progress::ProgressNote::decl(&cfg),
         progress::RunProgress::decl(&cfg),
         progress::StageProgress::decl(&cfg),
         crate::error::RunFailure::decl(&cfg),

@@ -50,6 +50,20 @@ pub struct ProgressDetail {
     pub expected_secs: Option<u32>,
     /// The lab's first pipeline run, stage by stage (the `first_run` node).
     pub run: Option<RunProgress>,
+    /// Teardown: what `message` says, named for the UI to word in the student's language.
+    pub note: Option<ProgressNote>,
+    /// Teardown: why a `skipped` resource is left alone (`message` words it in English).
+    pub reason_kind: Option<crate::teardown::LeftoverReason>,
+}
+
+/// A teardown row's message, named (the message itself is English, for the CLI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgressNote {
+    /// The ledger's resource was no longer in the account.
+    AlreadyGone,
+    /// The tag sweep found it: the ledger had no row for it.
+    FoundByTag,
 }
 
 /// Where the lab's first pipeline run is: the last part of creating a lab.

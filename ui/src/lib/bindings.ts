@@ -570,7 +570,17 @@ expectedSecs: number | null,
 /**
  * The lab's first pipeline run, stage by stage (the `first_run` node).
  */
-run: RunProgress | null, };
+run: RunProgress | null, 
+/**
+ * Teardown: what `message` says, named for the UI to word in the student's language.
+ */
+note: ProgressNote | null, 
+/**
+ * Teardown: why a `skipped` resource is left alone (`message` words it in English).
+ */
+reasonKind: LeftoverReason | null, };
+
+export type ProgressNote = "already_gone" | "found_by_tag";
 
 export type RunProgress = { executionId: string, 
 /**

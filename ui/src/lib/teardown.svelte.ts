@@ -5,8 +5,10 @@
 import type {
   CredentialSource,
   ErrorPayload,
+  LeftoverReason,
   NodeState,
   ProgressEvent,
+  ProgressNote,
   TeardownReport,
 } from "./bindings";
 import { applyRun } from "./apply.svelte";
@@ -21,7 +23,10 @@ export type TeardownRow = {
   name: string;
   /** `pending` (will be removed), `deleting`, `waiting`, `deleted`, `skipped` or `failed`. */
   state: NodeState;
+  /** Core's words (English); `note` or `reasonKind` name them for the student's language. */
   message: string | null;
+  note: ProgressNote | null;
+  reasonKind: LeftoverReason | null;
   /** Run time (ms) when work on this resource began, and at its latest event. */
   startedMs: number | null;
   elapsedMs: number | null;
@@ -38,6 +43,8 @@ function rowOf(event: ProgressEvent): TeardownRow {
     name: event.name,
     state: event.state,
     message: event.message,
+    note: event.detail?.note ?? null,
+    reasonKind: event.detail?.reasonKind ?? null,
     startedMs: null,
     elapsedMs: null,
     errorCode: null,
@@ -107,7 +114,15 @@ class TeardownRun extends LabRun<TeardownReport> {
     this.rows = earlier.map((row) =>
       SETTLED.includes(row.state)
         ? row
-        : { ...row, state: "pending", message: null, startedMs: null, elapsedMs: null },
+        : {
+            ...row,
+            state: "pending",
+            message: null,
+            note: null,
+            reasonKind: null,
+            startedMs: null,
+            elapsedMs: null,
+          },
     );
     this.#applied = applyRun.report;
     await this.track(lab, async (runId) => {
@@ -129,6 +144,8 @@ class TeardownRun extends LabRun<TeardownReport> {
     }
     row.state = event.state;
     row.message = event.message;
+    row.note = event.detail?.note ?? null;
+    row.reasonKind = event.detail?.reasonKind ?? null;
     row.elapsedMs = event.elapsedMs;
     row.startedMs ??= event.elapsedMs;
     row.errorCode = event.detail?.errorCode ?? null;

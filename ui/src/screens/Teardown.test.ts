@@ -29,6 +29,9 @@ async function confirmRemoval(user: ReturnType<typeof userEvent.setup>) {
   await user.keyboard("ktb{Enter}");
 }
 
+const NOT_OURS_KO =
+  "pipewright:lab=ktb 태그 없이 존재합니다. 이 실습의 것이 아니므로 그대로 둡니다";
+
 describe("Teardown", () => {
   it("lists what will be removed, in reverse order, grouped by step", async () => {
     await createdLab();
@@ -184,6 +187,28 @@ describe("Teardown", () => {
     expect(screen.getByTestId("screen-title")).toHaveTextContent("실습 정리");
     expect(screen.getByTestId("teardown-start")).toHaveTextContent("모두 삭제");
     expect(teardownRun.plan?.length).toBe(22);
+  });
+
+  it("words each row's note and reason in Korean, not in core's English", async () => {
+    await createdLab();
+    fakeTeardown.state().goneKind = "log_group";
+    fakeTeardown.state().foreignKind = "ecr_repository";
+    const { setLanguage } = await import("../lib/i18n");
+    setLanguage("ko");
+    const user = userEvent.setup();
+    render(Teardown);
+    await confirmRemoval(user);
+    await screen.findByTestId("teardown-result");
+    const rows = screen.getAllByTestId("teardown-row");
+    const messages = (kind: string) =>
+      rows
+        .filter((r) => r.getAttribute("data-kind") === kind)
+        .map((r) => r.querySelector(".resource-message")?.textContent?.trim());
+    expect(messages("log_group")).toEqual(["이미 없음", "이미 없음"]);
+    expect(screen.getByTestId("teardown-clean")).toHaveTextContent("리소스 19개 삭제");
+    expect(screen.getByTestId("teardown-clean")).toHaveTextContent("이미 없던 것 2개.");
+    expect(messages("ecr_repository")).toEqual([NOT_OURS_KO]);
+    expect(messages("ecs_cluster")).toEqual([""]);
   });
 
   it("says what to do about a failure in Korean", async () => {

@@ -255,7 +255,11 @@ impl Run {
         if let Some(id) = id {
             self.mark_handled(id);
         }
-        self.emit(l, NodeState::Skipped, Some(reason.to_owned()), None);
+        let detail = ProgressDetail {
+            reason_kind: Some(reason_kind),
+            ..Default::default()
+        };
+        self.emit(l, NodeState::Skipped, Some(reason.to_owned()), Some(detail));
         let item = Leftover {
             kind: l.kind.as_str().to_owned(),
             name: l.name.clone(),

@@ -5,7 +5,7 @@
 use crate::error::{Error, ErrorCode, Result, is_code, retryable};
 use crate::ledger::ResourceState;
 use crate::plan::{Kind, Node, Resource};
-use crate::progress::NodeState;
+use crate::progress::{NodeState, ProgressDetail, ProgressNote};
 use crate::resources::{self, Found, Label, Target, s3_bucket, task_definition};
 
 use super::{Claim, LeftoverReason, Run, TeardownHint, set_state};
@@ -19,7 +19,11 @@ pub(super) async fn node(run: &Run, node: &Node, claim: Claim) -> Result<()> {
         Found::Missing => {
             if let Claim::Ledger(_) = claim {
                 set_state(run, node, ResourceState::Deleted)?;
-                run.emit(&l, NodeState::Deleted, Some("already gone".into()), None);
+                let note = ProgressDetail {
+                    note: Some(ProgressNote::AlreadyGone),
+                    ..Default::default()
+                };
+                run.emit(&l, NodeState::Deleted, Some("already gone".into()), Some(note));
             }
             return Ok(());
         }

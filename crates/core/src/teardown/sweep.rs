@@ -26,7 +26,7 @@ use crate::aws::AwsContext;
 use crate::error::{Error, Result, is_code};
 use crate::ledger::Ledger;
 use crate::plan::{Facts, Kind};
-use crate::progress::{Cancel, NodeState, Progress};
+use crate::progress::{Cancel, NodeState, Progress, ProgressDetail, ProgressNote};
 use crate::resources::{self, Ctx, Found, Label, Tagged, Target, iam_role, security_group};
 use crate::spec::{LAB_TAG_KEY, LabSpec};
 
@@ -276,7 +276,16 @@ pub async fn sweep_tagged(run: &Arc<Run>, rule: &TagRule, tag_alone: bool) -> Re
                 run.would_delete(&l, Some(&t.id));
                 return Ok(());
             }
-            run.emit(&l, NodeState::Deleting, Some(format!("found by its tag {rule}")), None);
+            let note = ProgressDetail {
+                note: Some(ProgressNote::FoundByTag),
+                ..Default::default()
+            };
+            run.emit(
+                &l,
+                NodeState::Deleting,
+                Some(format!("found by its tag {rule}")),
+                Some(note),
+            );
             let target = Target {
                 id: &t.id,
                 name: &t.name,

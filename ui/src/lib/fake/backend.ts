@@ -23,10 +23,12 @@ import type {
   LabSpec,
   LabStatus,
   LabSummary,
+  LeftoverReason,
   NodeState,
   PlanNode,
   PlanView,
   ProfileSummary,
+  ProgressDetail,
   ProgressEvent,
   TeardownReport,
 } from "../bindings";
@@ -74,6 +76,10 @@ type FakeTeardown = {
   stepMs: number;
   /** The next real run fails to delete this kind (once: "Try again" then passes). */
   failKind: string | null;
+  /** A real run finds this kind already gone (deleted by hand). */
+  goneKind: string | null;
+  /** A real run finds this kind under the lab's name but without its tag: left alone. */
+  foreignKind: string | null;
   /** What lab_summaries answers. */
   summaries: LabSummary[];
   /** Labs a real run removed: nothing of them is left to find. */
@@ -110,7 +116,14 @@ function initialState(): FakeState {
 }
 
 function initialTeardown(): FakeTeardown {
-  return { stepMs: dev ? 120 : 0, failKind: null, summaries: [], removed: new Set() };
+  return {
+    stepMs: dev ? 120 : 0,
+    failKind: null,
+    goneKind: null,
+    foreignKind: null,
+    summaries: [],
+    removed: new Set(),
+  };
 }
 
 let state = initialState();
@@ -207,6 +220,7 @@ function progressEvent(
   message: string | null,
   url: string | null,
   errorCode: string,
+  teardown: Pick<ProgressDetail, "note" | "reasonKind"> = { note: null, reasonKind: null },
 ): ProgressEvent {
   return {
     lab,
@@ -223,6 +237,7 @@ function progressEvent(
       typicalSecs: null,
       expectedSecs: null,
       run: null,
+      ...teardown,
     },
   };
 }
@@ -359,8 +374,15 @@ async function teardown(
         .plan(spec)
         .nodes.filter((n) => !n.milestone)
         .reverse();
-  const emit = (n: PlanNode, nodeState: NodeState, message: string | null = null) =>
-    onEvent(progressEvent(lab, started, n, nodeState, message, null, "aws"));
+  const emit = (
+    n: PlanNode,
+    nodeState: NodeState,
+    message: string | null = null,
+    reasonKind: LeftoverReason | null = null,
+  ) =>
+    onEvent(
+      progressEvent(lab, started, n, nodeState, message, null, "aws", { note: null, reasonKind }),
+    );
   for (const n of nodes) {
     if (state.cancelled.has(runId)) {
       throw failure("cancelled", `lab ${lab} was cancelled`);
@@ -368,8 +390,19 @@ async function teardown(
     const item = { kind: n.kind, name: n.name, id: physicalId(n) };
     await sleep(dryRun ? ft.stepMs / 4 : ft.stepMs);
     if (n.reused) {
-      emit(n, "skipped", REUSED);
+      emit(n, "skipped", REUSED, "reused");
       report.skipped.push({ ...item, reason: REUSED, reasonKind: "reused" });
+    } else if (!dryRun && ft.goneKind === n.kind) {
+      onEvent(
+        progressEvent(lab, started, n, "deleted", "already gone", null, "aws", {
+          note: "already_gone",
+          reasonKind: null,
+        }),
+      );
+    } else if (!dryRun && ft.foreignKind === n.kind) {
+      const reason = `exists without the tag pipewright:lab=${lab}: not ours, left alone`;
+      emit(n, "skipped", reason, "not_ours");
+      report.skipped.push({ ...item, reason, reasonKind: "not_ours" });
     } else if (dryRun) {
       emit(n, "pending", "would be deleted (dry run)");
       report.wouldDelete.push(item);
