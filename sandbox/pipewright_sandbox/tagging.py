@@ -1,11 +1,12 @@
 """The Resource Groups Tagging API over every kind the lab tags.
 
 On AWS, GetResources, GetTagKeys and GetTagValues "support all resource types". moto 5.2.5
-answers only for the backends that mix `TaggableResourcesMixin` in, which leaves out four of
-the lab's kinds: ECR repositories, CodeBuild projects, CodePipeline pipelines and ELBv2
-listeners (moto's ELBv2 lists load balancers and target groups only). Without them a sweep
-by tag, which trusts that API, would leave those behind in practice mode while it removes
-them on AWS. Depends on moto internals: pinned to 5.2.5.
+answers only for the backends that mix `TaggableResourcesMixin` in, which leaves out six of
+the lab's kinds: ECR repositories, CodeBuild projects, CodePipeline pipelines, ELBv2
+listeners (moto's ELBv2 lists load balancers and target groups only), EventBridge Scheduler
+schedule groups, and the CodeStar connections the sandbox itself keeps (connections.py).
+Without them a sweep by tag, which trusts that API, would leave those behind in practice
+mode while it removes them on AWS. Depends on moto internals: pinned to 5.2.5.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ ECR_REPOSITORY = "ecr:repository"
 CODEBUILD_PROJECT = "codebuild:project"
 CODEPIPELINE_PIPELINE = "codepipeline:pipeline"
 ELB_LISTENER = "elasticloadbalancing:listener"
+SCHEDULE_GROUP = "scheduler:schedule-group"
+CONNECTION = "connection"  # after the ARN's service: codestar-connections or codeconnections
 
 
 def _backend(backends, account_id: str, region: str):
@@ -40,6 +43,9 @@ def missing_resources(account_id: str, region: str) -> Iterator:
     from moto.core.resource_tagging import TaggedResource
     from moto.ecr.models import ecr_backends
     from moto.elbv2.models import elbv2_backends
+    from moto.scheduler.models import scheduler_backends
+
+    from .connections import _CONNECTIONS
 
     ecr = _backend(ecr_backends, account_id, region)
     if ecr is not None:
@@ -63,6 +69,17 @@ def missing_resources(account_id: str, region: str) -> Iterator:
             for listener in list(lb.listeners.values()):
                 tags = elbv2.tagging_service.get_tag_dict_for_resource(listener.arn)
                 yield TaggedResource(arn=listener.arn, tags=tags, resource_type=ELB_LISTENER)
+    scheduler = _backend(scheduler_backends, account_id, region)
+    if scheduler is not None:
+        for group in list(scheduler.schedule_groups.values()):
+            yield TaggedResource(arn=group.arn,
+                                 tags=scheduler.tagger.get_tag_dict_for_resource(group.arn),
+                                 resource_type=SCHEDULE_GROUP)
+    for conn in list(_CONNECTIONS.values()):
+        if conn["OwnerAccountId"] == account_id and conn["region"] == region:
+            yield TaggedResource(arn=conn["ConnectionArn"],
+                                 tags={t["Key"]: t["Value"] for t in conn["Tags"]},
+                                 resource_type=f"{conn['ConnectionArn'].split(':')[2]}:{CONNECTION}")
 
 
 def install() -> None:

@@ -99,3 +99,26 @@ def test_untagged_and_deleted_resources_are_not_listed(client, infra):
     client("codebuild").delete_project(name=project)
     assert _listed(tagging, TagFilters=[{"Key": KEY, "Values": [lab]}]) == {}
     assert _listed(tagging, TagFilters=[{"Key": KEY, "Values": ["other"]}]) == {}
+
+
+def test_schedule_groups_and_connections_are_listed_until_deleted(client):
+    lab = uid("lab")
+    tags = [{"Key": KEY, "Value": lab}]
+    scheduler, connections = client("scheduler"), client("codestar-connections")
+    group = scheduler.create_schedule_group(Name=uid("expiry"), Tags=tags)["ScheduleGroupArn"]
+    scheduler.create_schedule_group(Name=uid("untagged"))
+    conn = connections.create_connection(ConnectionName=uid("gh"), ProviderType="GitHub",
+                                         Tags=tags)["ConnectionArn"]
+    tagging = client("resourcegroupstaggingapi")
+    listed = _listed(tagging, TagFilters=[{"Key": KEY, "Values": [lab]}])
+    assert listed == {group: {KEY: lab}, conn: {KEY: lab}}
+    by_type = _listed(tagging, TagFilters=[{"Key": KEY, "Values": [lab]}],
+                      ResourceTypeFilters=["scheduler:schedule-group"])
+    assert set(by_type) == {group}
+    scheduler.tag_resource(ResourceArn=group, Tags=[{"Key": "pipewright:expires-at",
+                                                     "Value": "2026-11-30T08:36:18Z"}])
+    assert "2026-11-30T08:36:18Z" in tagging.get_tag_values(Key="pipewright:expires-at")["TagValues"]
+
+    scheduler.delete_schedule_group(Name=group.rsplit("/", 1)[1])
+    connections.delete_connection(ConnectionArn=conn)
+    assert _listed(tagging, TagFilters=[{"Key": KEY, "Values": [lab]}]) == {}

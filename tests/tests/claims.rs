@@ -261,12 +261,11 @@ fn teardown_leaves_a_foreign_name_with_the_lab_tag_and_sweep_removes_every_tagge
     let swept = LabSpec::new("swept", "owner-swept/app");
     up(&sb, &swept, Arc::new(Ledger::in_memory().unwrap()));
     make_log_group(&aws, "someone-elses", &[("team", "web")]);
-    // What the tagging API lists, as AWS's does: 15 of the second lab's (two task definition
-    // revisions; not the roles, the connection or the schedule group, which it never lists),
-    // the stray, and the first lab's deleted cluster and service (ECS keeps them INACTIVE for
-    // a while, as AWS does).
+    // What the tagging API lists, as AWS's does: 17 of the second lab's (two task definition
+    // revisions; not the roles, which it never lists), the stray, and the first lab's deleted
+    // cluster and service (ECS keeps them INACTIVE for a while, as AWS does).
     let before = tagged_arns(&aws);
-    assert_eq!(before.len(), 18, "{before:#?}");
+    assert_eq!(before.len(), 20, "{before:#?}");
     let n = swept.names();
     let listed_kinds = |arns: &[String]| -> Vec<&'static str> {
         let mut kinds: Vec<&'static str> = arns
@@ -279,9 +278,21 @@ fn teardown_leaves_a_foreign_name_with_the_lab_tag_and_sweep_removes_every_tagge
         kinds.dedup();
         kinds
     };
-    for kind in ["codebuild_project", "ecr_repository", "listener", "pipeline"] {
+    for kind in [
+        "codebuild_project",
+        "ecr_repository",
+        "listener",
+        "pipeline",
+        "schedule_group",
+    ] {
         assert!(listed_kinds(&before).contains(&kind), "{kind} in {before:#?}");
     }
+    // The connection's ARN names no lab (an id), only its tag does.
+    assert_eq!(
+        before.iter().filter(|a| a.contains(":connection/")).count(),
+        1,
+        "{before:#?}"
+    );
     let home = tempfile::tempdir().unwrap();
     let report = clean_report(
         sb.cli(home.path())

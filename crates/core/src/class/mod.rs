@@ -6,8 +6,9 @@
 //! - Where: each *place* is one set of credentials (a profile per student account, saved
 //!   keys, or the standard chain) in one region: the credentials' own region, or each region
 //!   asked for. A place whose credentials fail is reported on its row; the others go on.
-//! - Which labs: the tagging API's GetResources by the class tag (plus EventBridge Scheduler
-//!   groups, which it may not list), grouped by `pipewright:lab`.
+//! - Which labs: the tagging API's GetResources by the class tag (AWS: it lists every
+//!   resource type; EventBridge Scheduler groups are also read by ListScheduleGroups, a second
+//!   way to the group that says when a lab expires), grouped by `pipewright:lab`.
 //! - Owner and age: the tags Apply puts on everything it creates, `pipewright:created-by`
 //!   (STS's caller ARN) and `pipewright:created` (AWS's clock); AWS itself has no "who
 //!   created this" short of CloudTrail.

@@ -117,8 +117,8 @@ pub async fn delete(cx: &Ctx, about: &Label, name: &str) -> Result<()> {
     .await
 }
 
-/// Every schedule group carrying `rule`'s tag, by ARN (for the sweep, where the tagging API
-/// may not list them).
+/// Every schedule group carrying `rule`'s tag, by ARN: for the sweep, a second way to them
+/// besides the tagging API.
 pub async fn tagged(cx: &Ctx, rule: &crate::teardown::sweep::TagRule) -> Result<Vec<String>> {
     let s = cx.aws.scheduler();
     let mut out = Vec::new();
