@@ -67,6 +67,7 @@ LAB = {
                      "StopPipelineExecution", "RetryStageExecution", "DeletePipeline"],
     "resourcegroupstaggingapi": ["GetResources"],
     "scheduler": ["CreateScheduleGroup", "GetScheduleGroup", "ListTagsForResource", "ListScheduleGroups",
+                  "TagResource",
                   "CreateSchedule", "GetSchedule", "UpdateSchedule", "DeleteSchedule", "DeleteScheduleGroup"],
 }
 
@@ -317,6 +318,8 @@ def run_lab(url: str) -> None:
     call("scheduler", "CreateSchedule", **schedule)
     call("scheduler", "GetSchedule", Name="stop-service", GroupName=expiry_group)
     call("scheduler", "UpdateSchedule", **schedule)
+    call("scheduler", "TagResource", ResourceArn=group_arn,
+         Tags=[{"Key": "pipewright:expires-at", "Value": "2026-11-30T08:36:18Z"}])
     call("scheduler", "DeleteSchedule", Name="stop-service", GroupName=expiry_group)
     call("scheduler", "DeleteScheduleGroup", Name=expiry_group)
 
