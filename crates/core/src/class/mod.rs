@@ -73,7 +73,7 @@ pub(crate) fn iso(epoch: i64) -> String {
     DateTime::from_secs(epoch).fmt(Format::DateTime).unwrap_or_default()
 }
 
-fn parse_iso(text: &str) -> Option<i64> {
+pub(crate) fn parse_iso(text: &str) -> Option<i64> {
     DateTime::from_str(text, Format::DateTime).ok().map(|d| d.secs())
 }
 

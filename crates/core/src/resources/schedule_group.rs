@@ -3,8 +3,6 @@
 //! the group deletes its schedules too (AWS: the group is DELETING meanwhile; waited for).
 
 use aws_sdk_scheduler::types::{ScheduleGroupState, Tag};
-use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
 
 use crate::error::{Result, is_code};
 use crate::plan::{Kind, Resource};
@@ -151,10 +149,10 @@ pub async fn tagged(cx: &Ctx, rule: &crate::teardown::sweep::TagRule) -> Result<
 pub async fn mark_expiry(cx: &Ctx, name: &str, at: i64) -> Result<()> {
     let s = cx.aws.scheduler();
     let arn = cx.arn("scheduler", &format!("schedule-group/{name}"));
-    let value = DateTime::from_secs(at)
-        .fmt(Format::DateTime)
-        .map_err(|e| crate::error::Error::Internal(e.to_string()))?;
-    let tag = Tag::builder().key(EXPIRES_TAG_KEY).value(value).build()?;
+    let tag = Tag::builder()
+        .key(EXPIRES_TAG_KEY)
+        .value(crate::class::iso(at))
+        .build()?;
     cx.call("scheduler", "TagResource", name, || {
         s.tag_resource().resource_arn(&arn).tags(tag.clone()).send()
     })
@@ -165,7 +163,7 @@ pub async fn mark_expiry(cx: &Ctx, name: &str, at: i64) -> Result<()> {
 /// The expiry `mark_expiry` recorded, from the group's tags.
 pub fn expiry_of(tags: &[(String, String)]) -> Option<i64> {
     let (_, value) = tags.iter().find(|(k, _)| k == EXPIRES_TAG_KEY)?;
-    DateTime::from_str(value, Format::DateTime).ok().map(|t| t.secs())
+    crate::class::parse_iso(value)
 }
 
 #[cfg(test)]
